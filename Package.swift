@@ -1,0 +1,31 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Hivekeeper",
+    products: [
+        .library(name: "HiveFormat", targets: ["HiveFormat"]),
+        .library(name: "RegText", targets: ["RegText"]),
+        .executable(name: "hivekeeper", targets: ["hivekeeper"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // regf bytes: base block, bins, cells, records. Knows nothing above bytes.
+        .target(name: "HiveFormat"),
+        // .reg and JSON text rendering. Independent of HiveFormat: it takes names and raw data.
+        .target(name: "RegText"),
+        .executableTarget(
+            name: "hivekeeper",
+            dependencies: [
+                "HiveFormat", "RegText",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "HiveFormatTests", dependencies: ["HiveFormat"]),
+        .testTarget(name: "RegTextTests", dependencies: ["RegText"]),
+        .testTarget(name: "CLITests", dependencies: ["hivekeeper", "HiveFormat"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

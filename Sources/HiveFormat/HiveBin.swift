@@ -1,0 +1,150 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Which hive bin covers each 4 KiB page of the hive-bins data, and which offsets start an
+/// allocated cell; both found lazily, one bin at a time, the first time a cell in it is used.
+///
+/// Nothing is walked at open. When a page is first touched we scan back (4 KiB steps) to the
+/// hbin header that covers it, check the header (signature, its own offset, size), then walk
+/// that bin's cell chain once: every cell must have a size that is a non-zero multiple of 8 and
+/// must end inside the bin (regf-format.md §3 bug classes 1 and 2). Allocated cell starts are
+/// recorded in a bitmap, so a later reference is checked with one bit test: a reference to a
+/// free cell, into the middle of a cell or past a broken link of the chain fails.
+///
+/// Both tables come from `calloc`, so pages of them never touched cost no memory.
+final class BinMap {
+    let limit: UInt32
+    private let bins: UnsafeRawPointer
+    private let pageCount: Int
+    /// Per page: 0 unknown, `badPage` in no valid bin, else (end << 32) | start.
+    private let pages: UnsafeMutablePointer<UInt64>
+    /// One bit per 8 bytes: an allocated cell starts here.
+    private let cellStarts: UnsafeMutablePointer<UInt64>
+    /// Where a bin's cell chain broke: bin start → offset of the bad cell (for error messages).
+    private(set) var brokenChains: [UInt32: UInt32] = [:]
+
+    static let badPage: UInt64 = .max
+
+    init(bins: UnsafeRawPointer, limit: UInt32) {
+        self.bins = bins
+        self.limit = limit
+        pageCount = Int(limit) >> 12
+        pages = calloc(Swift.max(pageCount, 1), 8)!.assumingMemoryBound(to: UInt64.self)
+        cellStarts = calloc(Swift.max((Int(limit) >> 9) + 1, 1), 8)!.assumingMemoryBound(to: UInt64.self)
+    }
+
+    deinit {
+        free(pages)
+        free(cellStarts)
+    }
+
+    /// The bin covering `offset`, as (start, end), or nil when no valid bin covers it.
+    @inline(__always) func bin(covering offset: UInt32) -> (start: UInt32, end: UInt32)? {
+        let page = Int(offset >> 12)
+        guard page < pageCount else { return nil }
+        var e = pages[page]
+        if e == 0 { e = resolve(page) }
+        if e == BinMap.badPage { return nil }
+        return (UInt32(truncatingIfNeeded: e), UInt32(truncatingIfNeeded: e >> 32))
+    }
+
+    /// True when `offset` starts an allocated cell of a valid bin.
+    @inline(__always) func isAllocatedCell(_ offset: UInt32) -> Bool {
+        guard offset & 7 == 0, bin(covering: offset) != nil else { return false }
+        let bit = Int(offset >> 3)
+        return cellStarts[bit >> 6] & (1 << UInt64(bit & 63)) != 0
+    }
+
+    /// Checks the hbin header at `start` (a page boundary); returns its size when valid.
+    func headerSize(at start: UInt32) -> UInt32? {
+        let p = bins + Int(start)
+        guard p.u32(0) == Signature.hbin, p.u32(4) == start else { return nil }
+        let size = p.u32(8)
+        guard size >= 4096, size & 0xFFF == 0, UInt64(start) + UInt64(size) <= UInt64(limit) else { return nil }
+        return size
+    }
+
+    private func resolve(_ page: Int) -> UInt64 {
+        var q = page
+        while true {
+            let known = pages[q]
+            if q != page && known != 0 {
+                if known != BinMap.badPage, Int(known >> 32) > page << 12 {
+                    // Inside a known bin whose pages were not all filled: cannot happen, since a
+                    // found bin fills all its pages; treat as its bin anyway.
+                    pages[page] = known
+                    return known
+                }
+                let from = known == BinMap.badPage ? q : Int(known >> 32) >> 12
+                markBad(from, page)
+                return BinMap.badPage
+            }
+            let start = UInt32(q << 12)
+            if let size = headerSize(at: start) {
+                let end = start + size
+                if end > UInt32(page << 12) {
+                    let entry = UInt64(end) << 32 | UInt64(start)
+                    for i in q..<(Int(end) >> 12) { pages[i] = entry }
+                    indexCells(start: start, end: end)
+                    return entry
+                }
+                markBad(Int(end) >> 12, page)
+                return BinMap.badPage
+            }
+            if q == 0 {
+                markBad(0, page)
+                return BinMap.badPage
+            }
+            q -= 1
+        }
+    }
+
+    private func markBad(_ from: Int, _ through: Int) {
+        var i = from
+        while i <= through { pages[i] = BinMap.badPage; i += 1 }
+    }
+
+    private func indexCells(start: UInt32, end: UInt32) {
+        var pos = Int(start) + 32
+        let stop = Int(end)
+        while pos < stop {
+            let raw = Int32(bitPattern: bins.u32(pos))
+            let len = raw == .min ? 0 : Int(raw.magnitude)
+            guard len >= 8, len & 7 == 0, pos + len <= stop else {
+                brokenChains[start] = UInt32(pos)
+                return
+            }
+            if raw < 0 {
+                let bit = pos >> 3
+                cellStarts[bit >> 6] |= 1 << UInt64(bit & 63)
+            }
+            pos += len
+        }
+    }
+
+    /// Explains why `offset` is not an allocated cell (slow path, for errors only).
+    func whyNotAllocated(_ offset: UInt32) -> String {
+        if offset & 7 != 0 { return "not 8-byte aligned" }
+        guard let (start, end) = bin(covering: offset) else {
+            return "no valid hive bin covers file offset 0x\(hex(UInt64(offset) + 4096))"
+        }
+        if offset < start + 32 { return "inside the header of the bin at 0x\(hex(start))" }
+        var pos = start + 32
+        while pos < end {
+            if let broken = brokenChains[start], pos >= broken {
+                return "the bin at 0x\(hex(start)) has an invalid cell size at 0x\(hex(broken)), before this offset"
+            }
+            let raw = Int32(bitPattern: bins.u32(Int(pos)))
+            let len = UInt32(raw.magnitude)
+            if pos == offset { return raw > 0 ? "it is a free cell" : "it is allocated" }
+            if offset < pos + len { return "it lies inside the cell at 0x\(hex(pos))" }
+            pos += len
+        }
+        return "it is past the last cell of its bin"
+    }
+}

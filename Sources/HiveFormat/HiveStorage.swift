@@ -1,0 +1,85 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The bytes of a hive file: memory-mapped read-only (the file is never modified), or a heap copy
+/// for hives built in memory (tests, recovered images).
+///
+/// A mapped file is held under a shared advisory lock (`flock(LOCK_SH)`) for the mapping's life,
+/// so cooperating writers (hivekeeperd takes `LOCK_EX`) wait or fail instead of changing it
+/// under us. A program that ignores the lock and truncates the file anyway makes the kernel
+/// deliver SIGBUS when we touch a page past the new end: that cannot be caught safely in Swift,
+/// so it ends the process. docs/hive-reading.md says so; `HiveStorage(copying:)` avoids it at the
+/// cost of reading the whole file.
+public final class HiveStorage: @unchecked Sendable {
+    /// Immutable after init; that is what makes the unchecked Sendable sound.
+    public let bytes: UnsafeRawBufferPointer
+    public let path: String?
+    private let release: Release
+
+    private enum Release { case unmap(fd: Int32, length: Int), free, none }
+
+    /// Maps `path` read-only under a shared lock. Fails with `.locked` when another process holds
+    /// an exclusive lock.
+    public init(mappingFileAt path: String) throws(HiveError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .io(path: path, operation: "open", errno: errno) }
+        if flock(fd, LOCK_SH | LOCK_NB) != 0 {
+            let e = errno
+            close(fd)
+            if e == EWOULDBLOCK { throw .locked(path: path) }
+            throw .io(path: path, operation: "flock", errno: e)
+        }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            let e = errno; close(fd)
+            throw .io(path: path, operation: "stat", errno: e)
+        }
+        if (st.st_mode & S_IFMT) == S_IFDIR { close(fd); throw .io(path: path, operation: "open", errno: EISDIR) }
+        let length = Int(st.st_size)
+        self.path = path
+        if length == 0 {
+            close(fd)
+            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+            release = .none
+            return
+        }
+        guard let map = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0), map != MAP_FAILED else {
+            let e = errno; close(fd)
+            throw .io(path: path, operation: "mmap", errno: e)
+        }
+        bytes = UnsafeRawBufferPointer(start: UnsafeRawPointer(map), count: length)
+        release = .unmap(fd: fd, length: length)
+    }
+
+    /// A private copy of `data` (the hive never aliases the caller's memory).
+    public init<C: Collection>(copying data: C, path: String? = nil) where C.Element == UInt8 {
+        let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: Swift.max(data.count, 1), alignment: 16)
+        _ = buf.initializeMemory(as: UInt8.self, from: data)
+        bytes = UnsafeRawBufferPointer(start: buf.baseAddress, count: data.count)
+        self.path = path
+        release = .free
+    }
+
+    /// Reads the whole file into memory (no mapping, so later truncation cannot hurt us).
+    public convenience init(readingFileAt path: String) throws(HiveError) {
+        let mapped = try HiveStorage(mappingFileAt: path)
+        self.init(copying: mapped.bytes, path: path)
+    }
+
+    deinit {
+        switch release {
+        case let .unmap(fd, length):
+            munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress), length)
+            close(fd)  // also drops the flock
+        case .free:
+            UnsafeMutableRawPointer(mutating: bytes.baseAddress)?.deallocate()
+        case .none:
+            break
+        }
+    }
+}

@@ -1,0 +1,148 @@
+/// A key or value name as Windows holds it: UTF-16 code units, which may include lone surrogates
+/// (a Swift `String` cannot hold those, so names are never forced through one).
+public struct RegistryName: Hashable, Sendable, Comparable, CustomStringConvertible,
+    ExpressibleByStringLiteral
+{
+    public var codeUnits: [UInt16]
+
+    public init(codeUnits: [UInt16]) { self.codeUnits = codeUnits }
+    public init(_ string: some StringProtocol) { codeUnits = Array(string.utf16) }
+    public init(stringLiteral value: String) { self.init(value) }
+
+    public var isEmpty: Bool { codeUnits.isEmpty }
+
+    /// The name as a Swift string; a lone surrogate becomes U+FFFD (only for display).
+    public var description: String { String(decoding: codeUnits, as: UTF16.self) }
+
+    /// True when every code unit is a valid part of UTF-16 (no lone surrogates).
+    public var isValidUTF16: Bool {
+        var i = 0
+        while i < codeUnits.count {
+            let u = codeUnits[i]
+            if UTF16.isLeadSurrogate(u) {
+                guard i + 1 < codeUnits.count, UTF16.isTrailSurrogate(codeUnits[i + 1]) else { return false }
+                i += 2
+            } else if UTF16.isTrailSurrogate(u) {
+                return false
+            } else {
+                i += 1
+            }
+        }
+        return true
+    }
+
+    /// Windows' order: code units compared after upper-casing each one.
+    public static func < (a: RegistryName, b: RegistryName) -> Bool {
+        WindowsCase.compare(a.codeUnits, b.codeUnits) < 0
+    }
+
+    /// Equal as Windows compares names (case-insensitive, BMP simple upper case).
+    public func equalsIgnoringCase(_ other: RegistryName) -> Bool {
+        WindowsCase.compare(codeUnits, other.codeUnits) == 0
+    }
+
+    /// The lh-list hash of this name (regf-format.md §1 "Subkey lists").
+    public var lhHash: UInt32 { WindowsCase.lhHash(codeUnits) }
+}
+
+/// Windows' case folding for registry names: each UTF-16 code unit is upper-cased on its own with
+/// the Unicode simple uppercase mapping (no expansions: 'ß' stays 'ß'); surrogates never fold, so
+/// letters outside the BMP compare as written.
+public enum WindowsCase {
+    /// 64 Ki entries, built once from the generated pairs.
+    nonisolated(unsafe) static let table: UnsafeMutablePointer<UInt16> = {
+        let t = UnsafeMutablePointer<UInt16>.allocate(capacity: 0x10000)
+        for i in 0..<0x10000 { t[i] = UInt16(i) }
+        for pair in upcasePairs { t[Int(pair >> 16)] = UInt16(truncatingIfNeeded: pair) }
+        return t
+    }()
+
+    @inline(__always) public static func upcase(_ u: UInt16) -> UInt16 {
+        if u < 0x61 { return u }
+        if u <= 0x7A { return u &- 0x20 }
+        if u < 0x80 { return u }
+        return table[Int(u)]
+    }
+
+    /// Three-way comparison of two names in Windows' order.
+    public static func compare(_ a: [UInt16], _ b: [UInt16]) -> Int {
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in compare(pa, pb) }
+        }
+    }
+
+    static func compare(_ a: UnsafeBufferPointer<UInt16>, _ b: UnsafeBufferPointer<UInt16>) -> Int {
+        let n = Swift.min(a.count, b.count)
+        for i in 0..<n {
+            let x = upcase(a[i]), y = upcase(b[i])
+            if x != y { return x < y ? -1 : 1 }
+        }
+        return a.count == b.count ? 0 : (a.count < b.count ? -1 : 1)
+    }
+
+    /// hash = 37 * hash + upcase(unit), over the UTF-16 code units, wrapping at 32 bits.
+    public static func lhHash(_ units: [UInt16]) -> UInt32 {
+        var h: UInt32 = 0
+        for u in units { h = h &* 37 &+ UInt32(upcase(u)) }
+        return h
+    }
+
+    /// The lf hint: the first four characters as Latin-1, NUL-padded; zero when one is not Latin-1.
+    public static func lfHint(_ units: [UInt16]) -> UInt32 {
+        var hint: UInt32 = 0
+        for (i, u) in units.prefix(4).enumerated() {
+            if u > 0xFF { return 0 }
+            hint |= UInt32(u) << (8 * UInt32(i))
+        }
+        return hint
+    }
+}
+
+/// A name stored in a record, read in place: Latin-1 (one byte per character, the COMP_NAME flag)
+/// or UTF-16LE. Valid while its hive is alive.
+public struct StoredName {
+    let pointer: UnsafeRawPointer
+    let byteCount: Int
+    let isCompressed: Bool
+
+    /// Number of UTF-16 code units (an odd trailing byte of a UTF-16 name is dropped).
+    public var count: Int { isCompressed ? byteCount : byteCount / 2 }
+
+    @inline(__always) public subscript(i: Int) -> UInt16 {
+        isCompressed ? UInt16(pointer.u8(i)) : pointer.u16(2 * i)
+    }
+
+    public var name: RegistryName {
+        var units = [UInt16]()
+        units.reserveCapacity(count)
+        for i in 0..<count { units.append(self[i]) }
+        return RegistryName(codeUnits: units)
+    }
+
+    /// Windows-order comparison with a query name.
+    @inline(__always) func compare(to query: UnsafeBufferPointer<UInt16>) -> Int {
+        let n = Swift.min(count, query.count)
+        for i in 0..<n {
+            let x = WindowsCase.upcase(self[i]), y = WindowsCase.upcase(query[i])
+            if x != y { return x < y ? -1 : 1 }
+        }
+        return count == query.count ? 0 : (count < query.count ? -1 : 1)
+    }
+
+    /// Windows-order comparison of two stored names.
+    @inline(__always) func compare(to other: StoredName) -> Int {
+        let n = Swift.min(count, other.count)
+        for i in 0..<n {
+            let x = WindowsCase.upcase(self[i]), y = WindowsCase.upcase(other[i])
+            if x != y { return x < y ? -1 : 1 }
+        }
+        return count == other.count ? 0 : (count < other.count ? -1 : 1)
+    }
+
+    /// The lh-list hash of the stored name.
+    var lhHash: UInt32 {
+        var h: UInt32 = 0
+        for i in 0..<count { h = h &* 37 &+ UInt32(WindowsCase.upcase(self[i])) }
+        return h
+    }
+}

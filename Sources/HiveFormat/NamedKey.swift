@@ -1,0 +1,91 @@
+/// Flags of a key record (nk @2).
+public struct KeyFlags: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+    public static let volatile = KeyFlags(rawValue: 0x0001)
+    public static let hiveExit = KeyFlags(rawValue: 0x0002)
+    /// The root key of a hive (offreg-written roots lack it: regf-format.md §1).
+    public static let hiveEntry = KeyFlags(rawValue: 0x0004)
+    public static let noDelete = KeyFlags(rawValue: 0x0008)
+    public static let symbolicLink = KeyFlags(rawValue: 0x0010)
+    /// The name is stored one byte per character (Latin-1).
+    public static let compressedName = KeyFlags(rawValue: 0x0020)
+    public static let predefinedHandle = KeyFlags(rawValue: 0x0040)
+    public static let virtualSource = KeyFlags(rawValue: 0x0080)
+    public static let virtualTarget = KeyFlags(rawValue: 0x0100)
+    public static let virtualStore = KeyFlags(rawValue: 0x0200)
+}
+
+/// A key record (nk), read in place. Construction checks the signature and that the fixed part
+/// and the name fit the cell; offsets it holds are checked when followed.
+public struct NamedKey {
+    public let cell: Cell
+    static let fixedSize = 76
+
+    init(cell: Cell, referencedBy: UInt32?) throws(HiveError) {
+        guard cell.length >= 2, cell.data.u16(0) == Signature.nk else {
+            throw .wrongSignature(cell: cell.offset, expected: "key (nk)",
+                                  found: cell.length >= 2 ? cell.data.signature(0) : "", referencedBy: referencedBy)
+        }
+        guard cell.length >= NamedKey.fixedSize else {
+            throw .recordTruncated(cell: cell.offset, record: "nk", needed: NamedKey.fixedSize, available: cell.length)
+        }
+        let nameLength = Int(cell.data.u16(72))
+        guard NamedKey.fixedSize + nameLength <= cell.length else {
+            throw .recordTruncated(cell: cell.offset, record: "nk (name)", needed: NamedKey.fixedSize + nameLength,
+                                   available: cell.length)
+        }
+        self.cell = cell
+    }
+
+    public var offset: UInt32 { cell.offset }
+    public var flags: KeyFlags { KeyFlags(rawValue: cell.data.u16(2)) }
+    public var lastWritten: FileTime { FileTime(rawValue: cell.data.u64(4)) }
+    /// Win8+ access bits (low byte) and, on Win10 layered hives, layer semantics (high byte).
+    public var accessBits: UInt32 { cell.data.u32(12) }
+    public var parentOffset: UInt32 { cell.data.u32(16) }
+    public var subkeyCount: UInt32 { cell.data.u32(20) }
+    public var volatileSubkeyCount: UInt32 { cell.data.u32(24) }
+    public var subkeyListOffset: UInt32 { cell.data.u32(28) }
+    public var valueCount: UInt32 { cell.data.u32(36) }
+    public var valueListOffset: UInt32 { cell.data.u32(40) }
+    public var securityOffset: UInt32 { cell.data.u32(44) }
+    public var classNameOffset: UInt32 { cell.data.u32(48) }
+    /// Low 16 bits: longest subkey name (in bytes as UTF-16); upper bits: virtualization/user flags.
+    public var maxSubkeyNameField: UInt32 { cell.data.u32(52) }
+    public var maxClassNameLength: UInt32 { cell.data.u32(56) }
+    public var maxValueNameLength: UInt32 { cell.data.u32(60) }
+    public var maxValueDataSize: UInt32 { cell.data.u32(64) }
+    public var classNameLength: UInt16 { cell.data.u16(74) }
+
+    /// Layered-key semantics on v1.6 differencing hives (0 normal, 1 tombstone, 2 supersede
+    /// local, 3 supersede tree).
+    public var layerSemantics: UInt8 { UInt8((accessBits >> 8) & 0x3) }
+
+    /// The stored name, read in place.
+    public var storedName: StoredName {
+        StoredName(pointer: cell.data + NamedKey.fixedSize, byteCount: Int(cell.data.u16(72)),
+                   isCompressed: flags.contains(.compressedName))
+    }
+
+    public var name: RegistryName { storedName.name }
+}
+
+extension Hive {
+    /// The key's class name (a UTF-16 string in its own cell), or nil when it has none.
+    public func className(of key: NamedKey) throws(HiveError) -> RegistryName? {
+        let length = Int(key.classNameLength)
+        guard key.classNameOffset != 0xFFFF_FFFF, length > 0 else { return nil }
+        let c = try cell(at: key.classNameOffset, referencedBy: key.offset)
+        guard length <= c.length else {
+            throw .recordTruncated(cell: c.offset, record: "class name", needed: length, available: c.length)
+        }
+        return StoredName(pointer: c.data, byteCount: length, isCompressed: false).name
+    }
+
+    /// The parent key, or nil for the root.
+    public func parent(of key: NamedKey) throws(HiveError) -> NamedKey? {
+        if key.offset == baseBlock.rootCellOffset { return nil }
+        return try self.key(at: key.parentOffset, referencedBy: key.offset)
+    }
+}

@@ -1,0 +1,162 @@
+/// Subkey lists: li (offsets), lf (offset + 4-byte name hint), lh (offset + name hash), and ri
+/// (a list of li/lf/lh leaves). Entries are sorted across the whole list by the upper-cased name.
+struct IndexLeaf {
+    let cell: Cell
+    let count: Int
+    /// Bytes per entry: 4 for li, 8 for lf/lh.
+    let stride: Int
+    let isHashLeaf: Bool
+
+    init(cell: Cell, referencedBy: UInt32?) throws(HiveError) {
+        let sig = cell.signature
+        switch sig {
+        case Signature.li: stride = 4
+        case Signature.lf, Signature.lh: stride = 8
+        case Signature.ri:
+            throw .badSubkeyList(cell: cell.offset, reason: "an ri index points to another ri index (0x\(hex(referencedBy ?? 0)) → 0x\(hex(cell.offset)))")
+        default:
+            throw .wrongSignature(cell: cell.offset, expected: "subkey list (li/lf/lh)",
+                                  found: cell.length >= 2 ? cell.data.signature(0) : "", referencedBy: referencedBy)
+        }
+        guard cell.length >= 4 else {
+            throw .recordTruncated(cell: cell.offset, record: "subkey list", needed: 4, available: cell.length)
+        }
+        count = Int(cell.data.u16(2))
+        guard 4 + count * stride <= cell.length else {
+            throw .recordTruncated(cell: cell.offset, record: "subkey list", needed: 4 + count * stride, available: cell.length)
+        }
+        isHashLeaf = sig == Signature.lh
+        self.cell = cell
+    }
+
+    @inline(__always) func offset(_ i: Int) -> UInt32 { cell.data.u32(4 + i * stride) }
+    @inline(__always) func hash(_ i: Int) -> UInt32 { cell.data.u32(8 + i * stride) }
+}
+
+/// The leaves of a key's subkey list, in order: one leaf, or the leaves of an ri.
+struct SubkeyIndex {
+    let root: Cell
+    let isIndexRoot: Bool
+    let leafCount: Int
+
+    init(hive: Hive, key: NamedKey) throws(HiveError) {
+        let c = try hive.cell(at: key.subkeyListOffset, referencedBy: key.offset)
+        root = c
+        if c.signature == Signature.ri {
+            guard c.length >= 4 else { throw .recordTruncated(cell: c.offset, record: "ri", needed: 4, available: c.length) }
+            let n = Int(c.data.u16(2))
+            guard 4 + 4 * n <= c.length else {
+                throw .recordTruncated(cell: c.offset, record: "ri", needed: 4 + 4 * n, available: c.length)
+            }
+            isIndexRoot = true
+            leafCount = n
+        } else {
+            isIndexRoot = false
+            leafCount = 1
+        }
+    }
+
+    @inline(__always) func leaf(_ i: Int, in hive: Hive) throws(HiveError) -> IndexLeaf {
+        if !isIndexRoot { return try IndexLeaf(cell: root, referencedBy: nil) }
+        return try IndexLeaf(cell: hive.cell(at: root.data.u32(4 + 4 * i), referencedBy: root.offset),
+                             referencedBy: root.offset)
+    }
+}
+
+extension Hive {
+    /// Appends the offsets of `key`'s subkeys, in list order, to `children`, checking the list
+    /// (signatures, lengths, no nested ri, the count the key declares) and each child (an nk whose
+    /// parent is `key`, names strictly increasing in Windows' order, so duplicates fail too).
+    /// Returns the first rule broken, or nil; the children before it stay appended, so a salvaging
+    /// caller keeps what was readable.
+    public func appendSubkeys(of key: NamedKey, to children: inout [UInt32]) -> HiveError? {
+        let declared = Int(key.subkeyCount)
+        if declared == 0 { return nil }
+        do throws(HiveError) {
+            let index = try SubkeyIndex(hive: self, key: key)
+            var seen = 0
+            var previous: StoredName?
+            for l in 0..<index.leafCount {
+                let leaf = try index.leaf(l, in: self)
+                for i in 0..<leaf.count {
+                    seen += 1
+                    guard seen <= declared else { break }
+                    let child = try self.key(at: leaf.offset(i), referencedBy: leaf.cell.offset)
+                    guard child.parentOffset == key.offset else {
+                        throw .badSubkeyList(cell: leaf.cell.offset,
+                                             reason: "key 0x\(hex(child.offset)) names parent 0x\(hex(child.parentOffset)) but is listed under 0x\(hex(key.offset))")
+                    }
+                    let name = child.storedName
+                    if let p = previous {
+                        let order = p.compare(to: name)
+                        if order >= 0 {
+                            throw .badSubkeyList(cell: leaf.cell.offset,
+                                                 reason: order == 0
+                                                    ? "duplicate subkey \"\(name.name)\" (entry \(seen - 1))"
+                                                    : "subkeys out of order: \"\(p.name)\" before \"\(name.name)\" (entry \(seen - 1))")
+                        }
+                    }
+                    previous = name
+                    children.append(child.offset)
+                }
+            }
+            if seen != declared {
+                throw .badSubkeyList(cell: index.root.offset,
+                                     reason: "key 0x\(hex(key.offset)) declares \(declared) subkeys, its list holds \(seen)")
+            }
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// The subkeys of `key`, checked as `appendSubkeys` does; throws on the first broken rule.
+    public func subkeys(of key: NamedKey) throws(HiveError) -> [NamedKey] {
+        var offsets: [UInt32] = []
+        if let e = appendSubkeys(of: key, to: &offsets) { throw e }
+        var keys: [NamedKey] = []
+        keys.reserveCapacity(offsets.count)
+        for o in offsets { keys.append(try self.key(at: o)) }
+        return keys
+    }
+
+    /// Finds the subkey `name` (case-insensitive): a binary search picks the leaf of an ri and
+    /// searches li/lf leaves; in lh leaves the hash rejects non-matching entries without reading
+    /// their keys.
+    public func subkey(of key: NamedKey, named name: RegistryName) throws(HiveError) -> NamedKey? {
+        if key.subkeyCount == 0 { return nil }
+        let index = try SubkeyIndex(hive: self, key: key)
+        let hash = name.lhHash
+        return try name.codeUnits.withUnsafeBufferPointer { q throws(HiveError) -> NamedKey? in
+            // Choose the leaf: the first whose last entry is not below the name.
+            var lo = 0, hi = index.leafCount - 1
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                let leaf = try index.leaf(mid, in: self)
+                guard leaf.count > 0 else { lo = mid + 1; continue }
+                let last = try self.key(at: leaf.offset(leaf.count - 1), referencedBy: leaf.cell.offset)
+                if last.storedName.compare(to: q) < 0 { lo = mid + 1 } else { hi = mid }
+            }
+            guard index.leafCount > 0 else { return nil }
+            let leaf = try index.leaf(lo, in: self)
+            if leaf.isHashLeaf {
+                // As Windows does (CmpFindSubKeyByHash): scan the hashes, which sit together in
+                // the leaf, and read a key's name only when its hash matches.
+                for i in 0..<leaf.count where leaf.hash(i) == hash {
+                    let candidate = try self.key(at: leaf.offset(i), referencedBy: leaf.cell.offset)
+                    if candidate.storedName.compare(to: q) == 0 { return candidate }
+                }
+                return nil
+            }
+            var a = 0, b = leaf.count - 1
+            while a <= b {
+                let mid = (a + b) / 2
+                let candidate = try self.key(at: leaf.offset(mid), referencedBy: leaf.cell.offset)
+                let order = candidate.storedName.compare(to: q)
+                if order == 0 { return candidate }
+                if order < 0 { a = mid + 1 } else { b = mid - 1 }
+            }
+            return nil
+        }
+    }
+}

@@ -1,0 +1,144 @@
+/// A value record (vk), read in place.
+public struct ValueKey {
+    public let cell: Cell
+    static let fixedSize = 20
+
+    init(cell: Cell, referencedBy: UInt32?) throws(HiveError) {
+        guard cell.length >= 2, cell.data.u16(0) == Signature.vk else {
+            throw .wrongSignature(cell: cell.offset, expected: "value (vk)",
+                                  found: cell.length >= 2 ? cell.data.signature(0) : "", referencedBy: referencedBy)
+        }
+        guard cell.length >= ValueKey.fixedSize else {
+            throw .recordTruncated(cell: cell.offset, record: "vk", needed: ValueKey.fixedSize, available: cell.length)
+        }
+        let nameLength = Int(cell.data.u16(2))
+        guard ValueKey.fixedSize + nameLength <= cell.length else {
+            throw .recordTruncated(cell: cell.offset, record: "vk (name)", needed: ValueKey.fixedSize + nameLength,
+                                   available: cell.length)
+        }
+        self.cell = cell
+    }
+
+    public var offset: UInt32 { cell.offset }
+    /// The raw size field: bit 31 set means the data sits in the data-offset field itself.
+    public var rawDataSize: UInt32 { cell.data.u32(4) }
+    public var dataOffset: UInt32 { cell.data.u32(8) }
+    public var type: RegistryValueType { RegistryValueType(cell.data.u32(12)) }
+    /// 0x1 the name is Latin-1; 0x2 a tombstone on a v1.6 layered hive.
+    public var flags: UInt16 { cell.data.u16(16) }
+    public var isInline: Bool { rawDataSize & 0x8000_0000 != 0 }
+    /// The declared data length.
+    public var declaredLength: Int { Int(rawDataSize & 0x7FFF_FFFF) }
+    public var isTombstone: Bool { flags & 0x2 != 0 }
+
+    public var storedName: StoredName {
+        StoredName(pointer: cell.data + ValueKey.fixedSize, byteCount: Int(cell.data.u16(2)),
+                   isCompressed: flags & 0x1 != 0)
+    }
+    /// The value's name; empty for the default value.
+    public var name: RegistryName { storedName.name }
+}
+
+/// A value's data: a view into the hive when it is stored in one piece (inline or one cell), an
+/// owned copy when it was assembled from big-data segments.
+public struct ValueData {
+    enum Storage {
+        case view(UnsafeRawBufferPointer)
+        case owned([UInt8])
+    }
+    let storage: Storage
+    /// The length the value record declares, when the bytes present are fewer (the cell size
+    /// wins: regf-format.md §1, libregf's corruption notes).
+    public let declaredLength: Int?
+
+    public var count: Int {
+        switch storage {
+        case let .view(b): b.count
+        case let .owned(a): a.count
+        }
+    }
+
+    public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        switch storage {
+        case let .view(b): return try body(b)
+        case let .owned(a):
+            // Array.withUnsafeBytes is not typed-throws; route the error through a Result.
+            let result: Result<R, E> = a.withUnsafeBytes { b in
+                do throws(E) { return .success(try body(b)) } catch { return .failure(error) }
+            }
+            return try result.get()
+        }
+    }
+
+    /// A copy of the bytes.
+    public var bytes: [UInt8] {
+        switch storage {
+        case let .view(b): Array(b)
+        case let .owned(a): a
+        }
+    }
+}
+
+extension Hive {
+    /// Offsets of the key's values, in list order (the list is not sorted).
+    public func valueOffsets(of key: NamedKey) throws(HiveError) -> UnsafeRawBufferPointer {
+        let count = Int(key.valueCount)
+        if count == 0 { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        let list = try cell(at: key.valueListOffset, referencedBy: key.offset)
+        guard count <= list.length / 4 else {
+            throw .badValueList(cell: list.offset,
+                                reason: "key 0x\(hex(key.offset)) declares \(count) values but the list cell holds \(list.length / 4)")
+        }
+        return UnsafeRawBufferPointer(start: list.data, count: count * 4)
+    }
+
+    /// Calls `body` with each value of the key, in list order.
+    @inline(__always)
+    public func forEachValue(of key: NamedKey, _ body: (ValueKey) throws(HiveError) -> Void) throws(HiveError) {
+        let list = try valueOffsets(of: key)
+        guard let base = list.baseAddress else { return }
+        let listOffset = key.valueListOffset
+        for i in 0..<(list.count / 4) {
+            try body(value(at: base.u32(4 * i), referencedBy: listOffset))
+        }
+    }
+
+    @inline(__always)
+    public func value(at offset: UInt32, referencedBy: UInt32? = nil) throws(HiveError) -> ValueKey {
+        try ValueKey(cell: cell(at: offset, referencedBy: referencedBy), referencedBy: referencedBy)
+    }
+
+    /// The value named `name` (case-insensitive; empty = the default value), or nil.
+    public func value(of key: NamedKey, named name: RegistryName) throws(HiveError) -> ValueKey? {
+        var found: ValueKey?
+        let units = name.codeUnits
+        try units.withUnsafeBufferPointer { q throws(HiveError) in
+            try forEachValue(of: key) { v throws(HiveError) in
+                if found == nil, v.storedName.compare(to: q) == 0 { found = v }
+            }
+        }
+        return found
+    }
+
+    /// The value's data. Inline data (≤ 4 bytes) comes from the record itself; one cell is read
+    /// in place; big data (db) is assembled. When the declared size exceeds what is stored, the
+    /// bytes present are returned and `declaredLength` says so.
+    @inline(__always)
+    public func data(of value: ValueKey) throws(HiveError) -> ValueData {
+        let length = value.declaredLength
+        if value.isInline {
+            let n = Swift.min(length, 4)
+            return ValueData(storage: .view(UnsafeRawBufferPointer(start: value.cell.data + 8, count: n)),
+                             declaredLength: n < length ? length : nil)
+        }
+        if length == 0 { return ValueData(storage: .view(UnsafeRawBufferPointer(start: nil, count: 0)), declaredLength: nil) }
+        let c = try cell(at: value.dataOffset, referencedBy: value.offset)
+        if length <= c.length {
+            return ValueData(storage: .view(UnsafeRawBufferPointer(start: c.data, count: length)), declaredLength: nil)
+        }
+        if c.signature == Signature.db, let assembled = try bigData(c, length: length) {
+            return ValueData(storage: .owned(assembled), declaredLength: nil)
+        }
+        return ValueData(storage: .view(UnsafeRawBufferPointer(start: c.data, count: c.length)), declaredLength: length)
+    }
+}

@@ -1,0 +1,14 @@
+import ArgumentParser
+
+struct Hivekeeper: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hivekeeper",
+        abstract: "The Windows registry, on Linux: read real hive files with reg.exe's commands.",
+        discussion: """
+            reg.exe's switches (/s, /v NAME, /ve, /y, …) are accepted as exact tokens; `--` ends them.
+            With --hive FILE, KEY is a path relative to the hive's root (\\ is the root).
+            Exit status: 0 success, 1 failure, 2 partial (something was left out; stderr says what).
+            """,
+        subcommands: [QueryCommand.self, ExportCommand.self, InfoCommand.self]
+    )
+}

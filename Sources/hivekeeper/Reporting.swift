@@ -1,0 +1,61 @@
+import ArgumentParser
+import HiveFormat
+
+/// Runs a command body the way reg.exe reports: "ERROR: …" on stderr and exit status 1 on
+/// failure; the body returns the status otherwise (0, or 2 for a partial result).
+func reporting(_ hiveOptions: HiveOptions?, _ body: () throws -> Int32) throws {
+    let status: Int32
+    do {
+        status = try body()
+    } catch let e as CLIError {
+        Diagnostics.say("ERROR: \(e.description)")
+        throw ExitCode(1)
+    } catch let e as HiveError {
+        Diagnostics.say("ERROR: \(hiveOptions?.hiveErrorText(e) ?? e.description)")
+        throw ExitCode(1)
+    }
+    if status != 0 { throw ExitCode(status) }
+}
+
+/// A walk that knows each key's full path (as UTF-16, for .reg and JSON output).
+struct PathWalk {
+    let hive: Hive
+    let options: WalkOptions
+    /// Called with the path of a key whose subtree was cut, and why.
+    var onCorrupt: ([UInt16], HiveError) -> Void
+
+    func run(from start: NamedKey, path startPath: [UInt16],
+             visit: (NamedKey, [UInt16]) throws -> WalkControl) throws {
+        var paths: [[UInt16]] = [startPath]
+        var thrown: (any Error)?
+        do {
+            try hive.walk(from: start, options: options, corrupt: { parent, depth, error in
+                onCorrupt(depth < paths.count ? paths[depth] : [], error)
+            }) { key, depth throws(HiveError) -> WalkControl in
+                let path: [UInt16]
+                if depth == 0 {
+                    path = startPath
+                } else {
+                    path = joinPath(paths[depth - 1], key.name.codeUnits)
+                }
+                if paths.count > depth { paths[depth] = path } else { paths.append(path) }
+                do {
+                    return try visit(key, path)
+                } catch let e as HiveError {
+                    throw e
+                } catch {
+                    thrown = error
+                    return .stop
+                }
+            }
+        }
+        if let thrown { throw thrown }
+    }
+}
+
+func displayName(_ units: [UInt16]) -> String { String(decoding: units, as: UTF16.self) }
+
+/// parent\\name, where a parent of just "\\" (the root) gives "\\name".
+func joinPath(_ parent: [UInt16], _ name: [UInt16]) -> [UInt16] {
+    parent == [0x5C] ? [0x5C] + name : parent + [0x5C] + name
+}

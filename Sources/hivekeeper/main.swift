@@ -1,0 +1,5 @@
+import ArgumentParser
+
+// reg.exe's "/x" switches become long options before parsing (RegSwitches.swift).
+let arguments = RegSwitches.translate(Array(CommandLine.arguments.dropFirst()))
+Hivekeeper.main(arguments)
