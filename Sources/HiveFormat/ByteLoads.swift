@@ -16,7 +16,7 @@ extension UnsafeRawPointer {
         var s = ""
         for i in 0..<count {
             let b = u8(at + i)
-            s += (0x20..<0x7F).contains(b) ? String(UnicodeScalar(b)) : "\\x" + hex(b)
+            s += (0x20..<0x7F).contains(b) ? String(UnicodeScalar(b)) : "\\x" + (b < 16 ? "0" : "") + hex(b)
         }
         return s
     }

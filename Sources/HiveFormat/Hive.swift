@@ -38,21 +38,30 @@ public final class Hive {
         guard bb.fileType == 0 else {
             throw .notAHive(reason: "file type \(bb.fileType) in the base block: this is a transaction log, not a primary hive")
         }
-        guard bb.fileFormat == 1 else {
-            throw .notAHive(reason: "file format \(bb.fileFormat) in the base block (only 1, direct memory load, exists)")
+        var notes: [String] = []
+        if bb.fileFormat != 1 {
+            // Windows refuses such a base block; the layout of everything after it is the same,
+            // so a reader can still show it (Parse::Win32Registry's synthetic hives have 0 here).
+            notes.append("file format \(bb.fileFormat) in the base block (Windows loads only 1, direct memory load); reading it anyway")
         }
         guard raw.count >= BaseBlock.size + 4096 else {
             throw .notAHive(reason: "the file is \(raw.count) bytes long: no hive bin follows the base block")
         }
         bins = raw.baseAddress! + BaseBlock.size
         let available = UInt32(clamping: (raw.count - BaseBlock.size) & ~0xFFF)
-        var notes: [String] = []
         if bb.isDirty {
             notes.append("the hive is dirty: \(bb.dirtyReasons.joined(separator: "; ")); reading the primary file as it is")
         }
         let declared = bb.hiveBinsDataSize
         var limit: UInt32
-        if declared == 0 || declared & 0xFFF != 0 {
+        if bb.storedChecksum != bb.computedChecksum {
+            // The base block cannot be trusted (Windows would rebuild it from a log): take the
+            // size of the chain of valid bins, as yarp does ("effective hive-bins data size").
+            limit = BinMap.effectiveSize(bins: bins, available: available)
+            if limit != declared {
+                notes.append("the base block's checksum is wrong and its hive-bins data size 0x\(hex(declared)) disagrees with the bin chain; reading the chain, 0x\(hex(limit)) bytes")
+            }
+        } else if declared == 0 || declared & 0xFFF != 0 {
             limit = BinMap.effectiveSize(bins: bins, available: available)
             notes.append("the base block's hive-bins data size 0x\(hex(declared)) is invalid; using the size of the bin chain, 0x\(hex(limit))")
         } else if declared > available {

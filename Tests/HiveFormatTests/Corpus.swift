@@ -1,0 +1,114 @@
+import Foundation
+import HiveFormat
+
+/// The shared hive corpus (../shared/hives beside the project) and helpers over it.
+enum Corpus {
+    static let projectRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    static let hives = projectRoot.deletingLastPathComponent().appendingPathComponent("shared/hives")
+
+    /// Why the corpus cannot be used, or nil when it is there.
+    static var missingReason: String? {
+        FileManager.default.fileExists(atPath: hives.appendingPathComponent("INDEX.md").path)
+            ? nil : "the shared hive corpus is absent: expected it at \(hives.path) (../shared/hives)"
+    }
+    static var isPresent: Bool { missingReason == nil }
+
+    static func path(_ relative: String) -> String { hives.appendingPathComponent(relative).path }
+
+    /// Every file of the corpus that starts like a primary hive (signature "regf", file type 0),
+    /// as paths relative to the corpus.
+    static func primaryHives() -> [String] {
+        guard let e = FileManager.default.enumerator(atPath: hives.path) else { return [] }
+        var out: [String] = []
+        for case let rel as String in e {
+            let full = path(rel)
+            guard let fh = FileHandle(forReadingAtPath: full) else { continue }
+            let head = (try? fh.read(upToCount: 32)) ?? Data()
+            try? fh.close()
+            guard head.count >= 32, head.prefix(4) == Data("regf".utf8) else { continue }
+            let fileType = head[28..<32].withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }
+            if fileType == 0 { out.append(rel) }
+        }
+        return out.sorted()
+    }
+}
+
+/// Runs a program and returns its standard output, standard error and exit status.
+@discardableResult
+func run(_ executable: String, _ arguments: [String], stdin: Data? = nil) throws -> (out: Data, err: Data, status: Int32) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: executable)
+    p.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    let input = Pipe()
+    p.standardInput = input
+    try p.run()
+    if let stdin { input.fileHandleForWriting.write(stdin) }
+    try input.fileHandleForWriting.close()
+    // Read both pipes concurrently so a chatty child cannot block on a full pipe.
+    nonisolated(unsafe) var errData = Data()
+    let group = DispatchGroup()
+    group.enter()
+    DispatchQueue.global().async {
+        errData = err.fileHandleForReading.readDataToEndOfFile()
+        group.leave()
+    }
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    p.waitUntilExit()
+    return (outData, errData, p.terminationStatus)
+}
+
+enum Oracle {
+    static let python = "/usr/bin/python3"
+    static let script = Corpus.projectRoot.appendingPathComponent("scripts/hivex-dump.py").path
+
+    /// Why libhivex cannot be used as the oracle, or nil when it can.
+    static let missingReason: String? = {
+        guard FileManager.default.isExecutableFile(atPath: python),
+              let r = try? run(python, ["-c", "import hivex"]), r.status == 0
+        else { return "python3-hivex (Debian) is not installed: apt-get install python3-hivex" }
+        return nil
+    }()
+
+    /// hivex's dump of a hive (see scripts/hivex-dump.py for the format).
+    static func dump(_ path: String) throws -> String {
+        String(decoding: try run(python, [script, path]).out, as: UTF8.self)
+    }
+}
+
+/// Our dump of a hive in the oracle's format; stops at the first error (strict walk) and then
+/// ends with an "X" line.
+func ourDump(_ hive: Hive) -> String {
+    var lines: [String] = []
+    func hexName(_ n: RegistryName) -> String {
+        Array(n.description.utf8).map { String(format: "%02x", $0) }.joined()
+    }
+    func hexBytes(_ b: UnsafeRawBufferPointer) -> String {
+        var s = ""
+        s.reserveCapacity(b.count * 2)
+        let d = Array("0123456789abcdef")
+        for x in b { s.append(d[Int(x >> 4)]); s.append(d[Int(x & 15)]) }
+        return s
+    }
+    var paths: [String] = []
+    do throws(HiveError) {
+        let root = try hive.rootKey()
+        try hive.walk(from: root) { key, depth throws(HiveError) -> WalkControl in
+            let p = depth == 0 ? "" : (depth == 1 ? hexName(key.name) : paths[depth - 1] + "5c" + hexName(key.name))
+            if paths.count > depth { paths[depth] = p } else { paths.append(p) }
+            lines.append("K\t" + p)
+            try hive.forEachValue(of: key) { v throws(HiveError) in
+                let d = try hive.data(of: v)
+                lines.append("V\t\(hexName(v.name))\t\(v.type.rawValue)\t" + d.withUnsafeBytes { hexBytes($0) })
+            }
+            return .descend
+        }
+    } catch {
+        lines.append("X\t\(error)")
+    }
+    return lines.joined(separator: "\n") + "\n"
+}
