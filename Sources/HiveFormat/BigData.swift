@@ -17,7 +17,8 @@ extension Hive {
             throw .badBigData(cell: cell.offset, reason: "\(count) segments declared but the segment list holds \(list.length / 4)")
         }
         var out = [UInt8]()
-        out.reserveCapacity(length)
+        // The declared length is untrusted: never reserve more than the hive could hold.
+        out.reserveCapacity(Swift.min(length, Int(binsLimit)))
         for i in 0..<needed {
             let segment = try self.cell(at: list.data.u32(4 * i), referencedBy: list.offset)
             let take = Swift.min(Hive.bigDataSegmentSize, length - out.count)
