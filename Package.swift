@@ -23,6 +23,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // scripts/bench-read's measuring side (not a test: benchmarks are numbers for people).
+        .executableTarget(name: "hivekeeper-bench", dependencies: ["HiveFormat"]),
         .testTarget(name: "HiveFormatTests", dependencies: ["HiveFormat"]),
         .testTarget(name: "RegTextTests", dependencies: ["RegText"]),
         .testTarget(name: "CLITests", dependencies: ["hivekeeper", "HiveFormat"]),

@@ -129,14 +129,27 @@ public struct StoredName {
         return count == query.count ? 0 : (count < query.count ? -1 : 1)
     }
 
-    /// Windows-order comparison of two stored names.
+    /// Windows-order comparison of two stored names. Equal units skip the case table, and two
+    /// Latin-1 names (the common case) compare byte by byte.
     @inline(__always) func compare(to other: StoredName) -> Int {
-        let n = Swift.min(count, other.count)
-        for i in 0..<n {
-            let x = WindowsCase.upcase(self[i]), y = WindowsCase.upcase(other[i])
-            if x != y { return x < y ? -1 : 1 }
+        let a = count, b = other.count
+        let n = Swift.min(a, b)
+        if isCompressed && other.isCompressed {
+            for i in 0..<n {
+                let p = pointer.u8(i), q = other.pointer.u8(i)
+                if p == q { continue }
+                let x = WindowsCase.upcase(UInt16(p)), y = WindowsCase.upcase(UInt16(q))
+                if x != y { return x < y ? -1 : 1 }
+            }
+        } else {
+            for i in 0..<n {
+                let p = self[i], q = other[i]
+                if p == q { continue }
+                let x = WindowsCase.upcase(p), y = WindowsCase.upcase(q)
+                if x != y { return x < y ? -1 : 1 }
+            }
         }
-        return count == other.count ? 0 : (count < other.count ? -1 : 1)
+        return a == b ? 0 : (a < b ? -1 : 1)
     }
 
     /// The lh-list hash of the stored name.

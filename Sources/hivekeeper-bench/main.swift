@@ -1,0 +1,74 @@
+// The Hivekeeper side of scripts/bench-read: open + one 6-level lookup, then a full walk that
+// reads every key, every value and its data; best of N runs, with resident memory after the
+// first open + lookup. Not a test: numbers for people (see docs/benchmarks.md).
+#if canImport(Glibc)
+import Glibc
+#endif
+import HiveFormat
+import Foundation
+
+func now() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+}
+
+func residentKiB() -> Int {
+    guard let f = fopen("/proc/self/status", "r") else { return -1 }
+    defer { fclose(f) }
+    var line = [CChar](repeating: 0, count: 256)
+    while fgets(&line, 256, f) != nil {
+        let s = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        if s.hasPrefix("VmRSS:") { return Int(s.split(separator: " ")[1]) ?? -1 }
+    }
+    return -1
+}
+
+let args = CommandLine.arguments
+guard args.count >= 2 else {
+    print("usage: hivekeeper-bench HIVE [RUNS]")
+    exit(2)
+}
+let path = args[1]
+let runs = args.count > 2 ? Int(args[2]) ?? 5 : 5
+let lookup = "Generated\\K03\\K07\\K01\\K09\\K00\\K05"
+
+do {
+    let rss0 = residentKiB()
+    var bestOpen = Double.infinity
+    var rssAfterFirst = 0
+    for r in 0..<runs {
+        let t0 = now()
+        let hive = try Hive(path: path)
+        let key = try hive.key(path: lookup)
+        let t1 = now()
+        precondition(key.name.description == "K05")
+        bestOpen = min(bestOpen, t1 - t0)
+        if r == 0 { rssAfterFirst = residentKiB() }
+    }
+    var bestWalk = Double.infinity, bestWarm = Double.infinity
+    var keys = 0, values = 0, bytes = 0
+    for _ in 0..<runs {
+        // A fresh hive each run: the first walk pays for mapping pages and indexing bins; the
+        // second shows the walk alone.
+        let hive = try Hive(path: path)
+        for pass in 0..<2 {
+            keys = 0; values = 0; bytes = 0
+            let t0 = now()
+            try hive.walk(from: hive.rootKey()) { key, _ throws(HiveError) in
+                keys += 1
+                try hive.forEachValue(of: key) { v throws(HiveError) in
+                    values += 1
+                    bytes += try hive.data(of: v).count
+                }
+                return .descend
+            }
+            if pass == 0 { bestWalk = min(bestWalk, now() - t0) } else { bestWarm = min(bestWarm, now() - t0) }
+        }
+    }
+    print(String(format: "hivekeeper open+lookup %.6f s, walk %.6f s, second walk of the same hive %.6f s, keys %d, values %d, data-bytes %d, rss-after-open+lookup %d KiB (before %d KiB)",
+                 bestOpen, bestWalk, bestWarm, keys, values, bytes, rssAfterFirst, rss0))
+} catch {
+    print("error: \(error)")
+    exit(1)
+}
