@@ -52,6 +52,9 @@ public final class HiveStorage: @unchecked Sendable {
             let e = errno; close(fd)
             throw .io(path: path, operation: "mmap", errno: e)
         }
+        // Lookups touch a few scattered pages: no readahead around each fault, so a lookup in a
+        // 200 MB hive keeps a few pages resident, not megabytes (Hive.prefetch undoes it for walks).
+        _ = madvise(map, length, MADV_RANDOM)
         bytes = UnsafeRawBufferPointer(start: UnsafeRawPointer(map), count: length)
         release = .unmap(fd: fd, length: length)
     }
@@ -69,6 +72,14 @@ public final class HiveStorage: @unchecked Sendable {
     public convenience init(readingFileAt path: String) throws(HiveError) {
         let mapped = try HiveStorage(mappingFileAt: path)
         self.init(copying: mapped.bytes, path: path)
+    }
+
+    /// Tells the kernel the whole file will be read in order (before a full walk).
+    public func adviseSequential() {
+        if case .unmap = release, let base = bytes.baseAddress {
+            _ = madvise(UnsafeMutableRawPointer(mutating: base), bytes.count, MADV_SEQUENTIAL)
+            _ = madvise(UnsafeMutableRawPointer(mutating: base), bytes.count, MADV_WILLNEED)
+        }
     }
 
     deinit {

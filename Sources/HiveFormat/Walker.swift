@@ -34,6 +34,7 @@ extension Hive {
         corrupt: (_ parent: NamedKey, _ depth: Int, _ error: HiveError) -> Void = { _, _, _ in },
         visit: (_ key: NamedKey, _ depth: Int) throws(HiveError) -> WalkControl
     ) throws(HiveError) {
+        if start.offset == baseBlock.rootCellOffset { storage.adviseSequential() }
         let visited = calloc((Int(binsLimit) >> 9) + 1, 8)!.assumingMemoryBound(to: UInt64.self)
         defer { free(visited) }
         @inline(__always) func markVisited(_ o: UInt32) -> Bool {
