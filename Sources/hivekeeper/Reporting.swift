@@ -28,25 +28,18 @@ struct PathWalk {
              visit: (NamedKey, [UInt16]) throws -> WalkControl) throws {
         var paths: [[UInt16]] = [startPath]
         var thrown: (any Error)?
-        do {
-            try hive.walk(from: start, options: options, corrupt: { parent, depth, error in
-                onCorrupt(depth < paths.count ? paths[depth] : [], error)
-            }) { key, depth throws(HiveError) -> WalkControl in
-                let path: [UInt16]
-                if depth == 0 {
-                    path = startPath
-                } else {
-                    path = joinPath(paths[depth - 1], key.name.codeUnits)
-                }
-                if paths.count > depth { paths[depth] = path } else { paths.append(path) }
-                do {
-                    return try visit(key, path)
-                } catch let e as HiveError {
-                    throw e
-                } catch {
-                    thrown = error
-                    return .stop
-                }
+        try hive.walk(from: start, options: options, corrupt: { _, depth, error in
+            onCorrupt(depth < paths.count ? paths[depth] : [], error)
+        }) { key, depth throws(HiveError) -> WalkControl in
+            let path = depth == 0 ? startPath : joinPath(paths[depth - 1], key.name.codeUnits)
+            if paths.count > depth { paths[depth] = path } else { paths.append(path) }
+            do {
+                return try visit(key, path)
+            } catch let e as HiveError {
+                throw e
+            } catch {
+                thrown = error  // a non-hive error (an output failure) stops the walk
+                return .stop
             }
         }
         if let thrown { throw thrown }
