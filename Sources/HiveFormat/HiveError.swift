@@ -33,8 +33,6 @@ public enum HiveError: Error, Equatable, Sendable {
     case tooDeep(cell: UInt32, depth: Int)
     /// A path component that does not exist.
     case keyNotFound(path: String)
-    /// A value name that does not exist on its key.
-    case valueNotFound(name: String)
 }
 
 extension HiveError: CustomStringConvertible {
@@ -72,8 +70,6 @@ extension HiveError: CustomStringConvertible {
             return "\(at(cell)): key tree deeper than \(depth) levels"
         case let .keyNotFound(path):
             return "key not found: \(path)"
-        case let .valueNotFound(name):
-            return "value not found: \(name)"
         }
     }
 }

@@ -86,16 +86,6 @@ public enum WindowsCase {
         for u in units { h = h &* 37 &+ UInt32(upcase(u)) }
         return h
     }
-
-    /// The lf hint: the first four characters as Latin-1, NUL-padded; zero when one is not Latin-1.
-    public static func lfHint(_ units: [UInt16]) -> UInt32 {
-        var hint: UInt32 = 0
-        for (i, u) in units.prefix(4).enumerated() {
-            if u > 0xFF { return 0 }
-            hint |= UInt32(u) << (8 * UInt32(i))
-        }
-        return hint
-    }
 }
 
 /// A name stored in a record, read in place: Latin-1 (one byte per character, the COMP_NAME flag)
@@ -150,12 +140,5 @@ public struct StoredName {
             }
         }
         return a == b ? 0 : (a < b ? -1 : 1)
-    }
-
-    /// The lh-list hash of the stored name.
-    var lhHash: UInt32 {
-        var h: UInt32 = 0
-        for i in 0..<count { h = h &* 37 &+ UInt32(WindowsCase.upcase(self[i])) }
-        return h
     }
 }

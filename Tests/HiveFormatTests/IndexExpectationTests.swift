@@ -165,6 +165,8 @@ struct IndexExpectationTests {
         let many = try Hive(path: Corpus.path("yarp/hives_for_tests/ManySubkeysHive"))
         let found = try many.key(path: "key_with_MAny_subkeys\\2119\\find_me")
         #expect(found.name == "find_me")
+        #expect(try many.parent(of: found)?.name == "2119")
+        #expect(try many.parent(of: many.rootKey()) == nil)
         let uni = try Hive(path: Corpus.path("yarp/hives_for_tests/UnicodeHive"))
         #expect(try uni.key(path: "ПриВет\\КлюЧ").name == "Ключ")
         #expect(try uni.security(of: uni.rootKey()).descriptor.count == 144)
