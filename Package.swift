@@ -25,9 +25,11 @@ let package = Package(
         ),
         // scripts/bench-read's measuring side (not a test: benchmarks are numbers for people).
         .executableTarget(name: "hivekeeper-bench", dependencies: ["HiveFormat"]),
-        .testTarget(name: "HiveFormatTests", dependencies: ["HiveFormat"]),
+        // Corpus location and a process runner shared by the test targets.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "HiveFormatTests", dependencies: ["HiveFormat", "TestSupport"]),
         .testTarget(name: "RegTextTests", dependencies: ["RegText"]),
-        .testTarget(name: "CLITests", dependencies: ["hivekeeper", "HiveFormat"]),
+        .testTarget(name: "CLITests", dependencies: ["hivekeeper", "HiveFormat", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -36,10 +36,6 @@ struct QueryCommand: ParsableCommand {
             defer { try? out.close() }
             let only: RegistryName? = defaultValue ? RegistryName("") : value.map { RegistryName($0) }
             var partial = false
-            let walk = PathWalk(hive: hive, options: hiveOptions.walkOptions) { at, error in
-                Diagnostics.say("warning: skipped the subtree below \(displayName(at)): \(error)")
-                partial = true
-            }
 
             if !recurse {
                 out.line("")
@@ -71,6 +67,10 @@ struct QueryCommand: ParsableCommand {
                 return partial ? 2 : 0
             }
 
+            let walk = PathWalk(hive: hive, options: hiveOptions.walkOptions) { at, error in
+                Diagnostics.say("warning: skipped the subtree below \(displayName(at)): \(error)")
+                partial = true
+            }
             var matches = 0
             var progress = Progress("query")
             out.line("")

@@ -1,13 +1,12 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The `hivekeeper` binary, run as a user would: output formats, exit codes, switches.
 enum CLI {
-    static let projectRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-    static let hives = projectRoot.deletingLastPathComponent().appendingPathComponent("shared/hives")
-    static var corpusPresent: Bool { FileManager.default.fileExists(atPath: hives.appendingPathComponent("INDEX.md").path) }
-    static func hive(_ rel: String) -> String { hives.appendingPathComponent(rel).path }
+    static let projectRoot = SharedCorpus.projectRoot
+    static var corpusPresent: Bool { SharedCorpus.isPresent }
+    static func hive(_ rel: String) -> String { SharedCorpus.path(rel) }
 
     /// The binary sits beside the test bundle in the build directory.
     static let binary: String = {
@@ -24,23 +23,8 @@ enum CLI {
     struct Result { var out: String; var outBytes: Data; var err: String; var status: Int32 }
 
     static func run(_ args: [String]) throws -> Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        nonisolated(unsafe) var errData = Data()
-        let g = DispatchGroup()
-        g.enter()
-        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); g.leave() }
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        g.wait()
-        p.waitUntilExit()
-        return Result(out: String(decoding: o, as: UTF8.self), outBytes: o,
-                      err: String(decoding: errData, as: UTF8.self), status: p.terminationStatus)
+        let r = try runProgram(binary, args)
+        return Result(out: r.outText, outBytes: r.out, err: r.errText, status: r.status)
     }
 
     static func tempDir() throws -> URL {

@@ -1,20 +1,13 @@
 import Foundation
 import HiveFormat
+import TestSupport
 
-/// The shared hive corpus (../shared/hives beside the project) and helpers over it.
+/// The shared hive corpus and helpers over it.
 enum Corpus {
-    static let projectRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-    static let hives = projectRoot.deletingLastPathComponent().appendingPathComponent("shared/hives")
-
-    /// Why the corpus cannot be used, or nil when it is there.
-    static var missingReason: String? {
-        FileManager.default.fileExists(atPath: hives.appendingPathComponent("INDEX.md").path)
-            ? nil : "the shared hive corpus is absent: expected it at \(hives.path) (../shared/hives)"
-    }
-    static var isPresent: Bool { missingReason == nil }
-
-    static func path(_ relative: String) -> String { hives.appendingPathComponent(relative).path }
+    static let projectRoot = SharedCorpus.projectRoot
+    static let hives = SharedCorpus.hives
+    static var isPresent: Bool { SharedCorpus.isPresent }
+    static func path(_ relative: String) -> String { SharedCorpus.path(relative) }
 
     /// Every file of the corpus that starts like a primary hive (signature "regf", file type 0),
     /// as paths relative to the corpus.
@@ -34,34 +27,6 @@ enum Corpus {
     }
 }
 
-/// Runs a program and returns its standard output, standard error and exit status.
-@discardableResult
-func run(_ executable: String, _ arguments: [String], stdin: Data? = nil) throws -> (out: Data, err: Data, status: Int32) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: executable)
-    p.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    let input = Pipe()
-    p.standardInput = input
-    try p.run()
-    if let stdin { input.fileHandleForWriting.write(stdin) }
-    try input.fileHandleForWriting.close()
-    // Read both pipes concurrently so a chatty child cannot block on a full pipe.
-    nonisolated(unsafe) var errData = Data()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async {
-        errData = err.fileHandleForReading.readDataToEndOfFile()
-        group.leave()
-    }
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    p.waitUntilExit()
-    return (outData, errData, p.terminationStatus)
-}
-
 enum Oracle {
     static let python = "/usr/bin/python3"
     static let script = Corpus.projectRoot.appendingPathComponent("scripts/hivex-dump.py").path
@@ -69,14 +34,14 @@ enum Oracle {
     /// Why libhivex cannot be used as the oracle, or nil when it can.
     static let missingReason: String? = {
         guard FileManager.default.isExecutableFile(atPath: python),
-              let r = try? run(python, ["-c", "import hivex"]), r.status == 0
+              let r = try? runProgram(python, ["-c", "import hivex"]), r.status == 0
         else { return "python3-hivex (Debian) is not installed: apt-get install python3-hivex" }
         return nil
     }()
 
     /// hivex's dump of a hive (see scripts/hivex-dump.py for the format).
     static func dump(_ path: String) throws -> String {
-        String(decoding: try run(python, [script, path]).out, as: UTF8.self)
+        String(decoding: try runProgram(python, [script, path]).out, as: UTF8.self)
     }
 }
 

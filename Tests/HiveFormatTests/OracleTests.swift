@@ -1,5 +1,6 @@
 import Foundation
 import HiveFormat
+import TestSupport
 import Testing
 
 /// Our reading against libhivex's, key by key, value by value, byte for byte, over every
@@ -39,7 +40,7 @@ struct GeneratedHiveTests {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("generated.hive").path
-        let r = try run(Oracle.python, [Self.generator, Corpus.path("hivex/images/minimal"), out])
+        let r = try runProgram(Oracle.python, [Self.generator, Corpus.path("hivex/images/minimal"), out])
         try #require(r.status == 0, "generator failed: \(String(decoding: r.err, as: UTF8.self))")
         let hive = try Hive(path: out)
         let theirs = try Oracle.dump(out)

@@ -1,0 +1,51 @@
+import Foundation
+
+/// The shared hive corpus (../shared/hives beside the project), for every test target.
+public enum SharedCorpus {
+    public static let projectRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    public static let hives = projectRoot.deletingLastPathComponent().appendingPathComponent("shared/hives")
+
+    /// Why the corpus cannot be used, or nil when it is there.
+    public static var missingReason: String? {
+        FileManager.default.fileExists(atPath: hives.appendingPathComponent("INDEX.md").path)
+            ? nil : "the shared hive corpus is absent: expected it at \(hives.path) (../shared/hives)"
+    }
+    public static var isPresent: Bool { missingReason == nil }
+
+    public static func path(_ relative: String) -> String { hives.appendingPathComponent(relative).path }
+}
+
+/// What a finished program printed and how it exited.
+public struct ProcessResult {
+    public var out: Data
+    public var err: Data
+    public var status: Int32
+    public var outText: String { String(decoding: out, as: UTF8.self) }
+    public var errText: String { String(decoding: err, as: UTF8.self) }
+}
+
+/// Runs a program to its end; both pipes are drained at once so a chatty child cannot block.
+public func runProgram(_ executable: String, _ arguments: [String], stdin: Data? = nil) throws -> ProcessResult {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: executable)
+    p.arguments = arguments
+    let out = Pipe(), err = Pipe(), input = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    p.standardInput = input
+    try p.run()
+    if let stdin { input.fileHandleForWriting.write(stdin) }
+    try input.fileHandleForWriting.close()
+    nonisolated(unsafe) var errData = Data()
+    let group = DispatchGroup()
+    group.enter()
+    DispatchQueue.global().async {
+        errData = err.fileHandleForReading.readDataToEndOfFile()
+        group.leave()
+    }
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    p.waitUntilExit()
+    return ProcessResult(out: outData, err: errData, status: p.terminationStatus)
+}
