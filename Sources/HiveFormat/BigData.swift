@@ -7,7 +7,7 @@ extension Hive {
     /// not a consistent db for that length (the tolerant rule of regf-format.md §1: hivex writes
     /// big values as one raw cell even in v1.5 hives; then the caller reads the raw cell).
     /// A segment that is referenced but not a valid cell is an error.
-    func bigData(_ cell: Cell, length: Int) throws(HiveError) -> [UInt8]? {
+    func bigData(_ cell: Cell, length: Int) throws(HiveError) -> AssembledBytes? {
         guard cell.length >= 8 else { return nil }
         let count = Int(cell.data.u16(2))
         let needed = (length + Hive.bigDataSegmentSize - 1) / Hive.bigDataSegmentSize
@@ -16,17 +16,22 @@ extension Hive {
         guard count * 4 <= list.length else {
             throw .badBigData(cell: cell.offset, reason: "\(count) segments declared but the segment list holds \(list.length / 4)")
         }
-        var out = [UInt8]()
-        // The declared length is untrusted: never reserve more than the hive could hold.
-        out.reserveCapacity(Swift.min(length, Int(binsLimit)))
+        // The declared length is untrusted, and segments could all name one cell: data larger
+        // than the hive itself cannot be real, so nothing larger is ever allocated.
+        guard length <= Int(binsLimit) else {
+            throw .badBigData(cell: cell.offset, reason: "\(length) bytes declared, more than the hive's \(binsLimit) bytes of bins")
+        }
+        let out = AssembledBytes(byteCount: length)
+        var filled = 0
         for i in 0..<needed {
             let segment = try self.cell(at: list.data.u32(4 * i), referencedBy: list.offset)
-            let take = Swift.min(Hive.bigDataSegmentSize, length - out.count)
+            let take = Swift.min(Hive.bigDataSegmentSize, length - filled)
             guard segment.length >= take else {
                 throw .badBigData(cell: cell.offset,
                                   reason: "segment \(i) at 0x\(hex(segment.offset)) holds \(segment.length) bytes, \(take) needed")
             }
-            out.append(contentsOf: UnsafeRawBufferPointer(start: segment.data, count: take))
+            out.buffer.baseAddress!.advanced(by: filled).copyMemory(from: segment.data, byteCount: take)
+            filled += take
         }
         return out
     }

@@ -1,6 +1,6 @@
 /// An allocated cell: its offset (relative to the hive-bins data) and its data (after the size
 /// field). A view into the hive's bytes, valid while the hive is alive.
-public struct Cell {
+public struct Cell: BitwiseCopyable {
     public let offset: UInt32
     let data: UnsafeRawPointer
     /// Bytes of data (the cell size minus its 4-byte size field).

@@ -53,7 +53,7 @@ public final class HiveStorage: @unchecked Sendable {
             throw .io(path: path, operation: "mmap", errno: e)
         }
         // Lookups touch a few scattered pages: no readahead around each fault, so a lookup in a
-        // 200 MB hive keeps a few pages resident, not megabytes (Hive.prefetch undoes it for walks).
+        // 200 MB hive keeps a few pages resident, not megabytes (a walk from the root undoes it: adviseWholeFileRead).
         _ = madvise(map, length, MADV_RANDOM)
         bytes = UnsafeRawBufferPointer(start: UnsafeRawPointer(map), count: length)
         release = .unmap(fd: fd, length: length)
@@ -74,11 +74,13 @@ public final class HiveStorage: @unchecked Sendable {
         self.init(copying: mapped.bytes, path: path)
     }
 
-    /// Tells the kernel the whole file will be read in order (before a full walk).
-    public func adviseSequential() {
+    /// Tells the kernel the whole file is about to be read in order (before a full walk).
+    /// (MADV_POPULATE_READ was tried: filling the page tables up front costs what the faults do.)
+    public func adviseWholeFileRead() {
         if case .unmap = release, let base = bytes.baseAddress {
-            _ = madvise(UnsafeMutableRawPointer(mutating: base), bytes.count, MADV_SEQUENTIAL)
-            _ = madvise(UnsafeMutableRawPointer(mutating: base), bytes.count, MADV_WILLNEED)
+            let p = UnsafeMutableRawPointer(mutating: base)
+            _ = madvise(p, bytes.count, MADV_SEQUENTIAL)
+            _ = madvise(p, bytes.count, MADV_WILLNEED)
         }
     }
 

@@ -18,7 +18,7 @@ public struct KeyFlags: OptionSet, Sendable, Hashable {
 
 /// A key record (nk), read in place. Construction checks the signature and that the fixed part
 /// and the name fit the cell; offsets it holds are checked when followed.
-public struct NamedKey {
+public struct NamedKey: BitwiseCopyable {
     public let cell: Cell
     static let fixedSize = 76
 
@@ -37,6 +37,9 @@ public struct NamedKey {
         }
         self.cell = cell
     }
+
+    /// A cell already checked as an nk (see `Hive.listedKey`).
+    @inline(__always) init(checkedCell: Cell) { cell = checkedCell }
 
     public var offset: UInt32 { cell.offset }
     public var flags: KeyFlags { KeyFlags(rawValue: cell.data.u16(2)) }

@@ -65,40 +65,37 @@ struct SubkeyIndex {
 
 extension Hive {
     /// Appends the offsets of `key`'s subkeys, in list order, to `children`, checking the list
-    /// (signatures, lengths, no nested ri, the count the key declares) and each child (an nk whose
-    /// parent is `key`, names strictly increasing in Windows' order, so duplicates fail too).
-    /// Returns the first rule broken, or nil; the children before it stay appended, so a salvaging
-    /// caller keeps what was readable.
+    /// (signatures, lengths, no nested ri, the count the key declares) and each child
+    /// (`checkListedChild`). Returns the first rule broken, or nil; the children before it stay
+    /// appended, so a salvaging caller keeps what was readable.
     public func appendSubkeys(of key: NamedKey, to children: inout [UInt32]) -> HiveError? {
+        var previous: NamedKey?
+        return forEachListEntry(of: key) { (offset, list, entry) throws(HiveError) in
+            let child = try self.key(at: offset, referencedBy: list)
+            try checkListedChild(child, of: key, list: list, after: previous, entry: entry)
+            previous = child
+            children.append(offset)
+        }
+    }
+
+    /// Calls `body` with each entry of `key`'s subkey list — the child's offset, the leaf that
+    /// lists it, its position — checking the list itself but not the children (the walk checks
+    /// each child when it reaches it, so a child is read once, when its subtree is walked).
+    /// Returns the first rule broken, by the list or by `body`, or nil.
+    @inline(__always)
+    func forEachListEntry(
+        of key: NamedKey, _ body: (_ offset: UInt32, _ list: UInt32, _ entry: Int) throws(HiveError) -> Void
+    ) -> HiveError? {
         let declared = Int(key.subkeyCount)
         if declared == 0 { return nil }
         do throws(HiveError) {
             let index = try SubkeyIndex(hive: self, key: key)
-            var seen = 0
-            var previous: StoredName?
+            var seen = 0  // entries in the list, all leaves
             for l in 0..<index.leafCount {
                 let leaf = try index.leaf(l, in: self)
-                for i in 0..<leaf.count {
-                    seen += 1
-                    guard seen <= declared else { break }
-                    let child = try self.key(at: leaf.offset(i), referencedBy: leaf.cell.offset)
-                    guard child.parentOffset == key.offset else {
-                        throw .badSubkeyList(cell: leaf.cell.offset,
-                                             reason: "key 0x\(hex(child.offset)) names parent 0x\(hex(child.parentOffset)) but is listed under 0x\(hex(key.offset))")
-                    }
-                    let name = child.storedName
-                    if let p = previous {
-                        let order = p.compare(to: name)
-                        if order >= 0 {
-                            throw .badSubkeyList(cell: leaf.cell.offset,
-                                                 reason: order == 0
-                                                    ? "duplicate subkey \"\(name.name)\" (entry \(seen - 1))"
-                                                    : "subkeys out of order: \"\(p.name)\" before \"\(name.name)\" (entry \(seen - 1))")
-                        }
-                    }
-                    previous = name
-                    children.append(child.offset)
-                }
+                let take = Swift.min(leaf.count, Swift.max(declared - seen, 0))
+                for i in 0..<take { try body(leaf.offset(i), leaf.cell.offset, seen + i) }
+                seen += leaf.count
             }
             if seen != declared {
                 throw .badSubkeyList(cell: index.root.offset,
@@ -107,6 +104,26 @@ extension Hive {
             return nil
         } catch {
             return error
+        }
+    }
+
+    /// What a listed child must be: a key naming `parent` as its parent, with a name strictly
+    /// after the previous entry's in Windows' order (so duplicates fail too).
+    @inline(__always)
+    func checkListedChild(_ child: NamedKey, of parent: NamedKey, list: UInt32, after previous: NamedKey?,
+                          entry: Int) throws(HiveError) {
+        guard child.parentOffset == parent.offset else {
+            throw .badSubkeyList(cell: list,
+                                 reason: "key 0x\(hex(child.offset)) names parent 0x\(hex(child.parentOffset)) but is listed under 0x\(hex(parent.offset))")
+        }
+        guard let previous else { return }
+        let name = child.storedName, before = previous.storedName
+        let order = before.compare(to: name)
+        if order >= 0 {
+            throw .badSubkeyList(cell: list,
+                                 reason: order == 0
+                                    ? "duplicate subkey \"\(name.name)\" (entry \(entry))"
+                                    : "subkeys out of order: \"\(before.name)\" before \"\(name.name)\" (entry \(entry))")
         }
     }
 

@@ -39,44 +39,51 @@ public struct ValueKey {
     public var name: RegistryName { storedName.name }
 }
 
-/// A value's data: a view into the hive when it is stored in one piece (inline or one cell), an
-/// owned copy when it was assembled from big-data segments.
+/// A value's data: a view into the hive when it is stored in one piece (inline or one cell), or
+/// into an owned buffer when it was assembled from big-data segments. Valid while the hive is.
 public struct ValueData {
-    enum Storage {
-        case view(UnsafeRawBufferPointer)
-        case owned([UInt8])
-    }
-    let storage: Storage
+    /// The bytes; `owner` keeps assembled ones alive (nil for views into the hive).
+    let buffer: UnsafeRawBufferPointer
+    let owner: AssembledBytes?
     /// The length the value record declares, when the bytes present are fewer (the cell size
     /// wins: regf-format.md §1, libregf's corruption notes).
     public let declaredLength: Int?
 
-    public var count: Int {
-        switch storage {
-        case let .view(b): b.count
-        case let .owned(a): a.count
-        }
+    @inline(__always) init(view: UnsafeRawBufferPointer, declaredLength: Int? = nil) {
+        buffer = view
+        owner = nil
+        self.declaredLength = declaredLength
     }
 
+    init(assembled: AssembledBytes) {
+        buffer = UnsafeRawBufferPointer(assembled.buffer)
+        owner = assembled
+        declaredLength = nil
+    }
+
+    public var count: Int { buffer.count }
+
     public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
-        switch storage {
-        case let .view(b): return try body(b)
-        case let .owned(a):
-            // Array.withUnsafeBytes is not typed-throws; route the error through a Result.
-            let result: Result<R, E> = a.withUnsafeBytes { b in
-                do throws(E) { return .success(try body(b)) } catch { return .failure(error) }
-            }
-            return try result.get()
-        }
+        defer { withExtendedLifetime(owner) {} }
+        return try body(buffer)
     }
 
     /// A copy of the bytes.
     public var bytes: [UInt8] {
-        switch storage {
-        case let .view(b): Array(b)
-        case let .owned(a): a
-        }
+        defer { withExtendedLifetime(owner) {} }
+        return Array(buffer)
     }
+}
+
+/// Big data put together from its segments, in memory of its own.
+final class AssembledBytes {
+    let buffer: UnsafeMutableRawBufferPointer
+
+    init(byteCount: Int) {
+        buffer = .allocate(byteCount: Swift.max(byteCount, 1), alignment: 8)
+    }
+
+    deinit { buffer.deallocate() }
 }
 
 extension Hive {
@@ -128,17 +135,29 @@ extension Hive {
         let length = value.declaredLength
         if value.isInline {
             let n = Swift.min(length, 4)
-            return ValueData(storage: .view(UnsafeRawBufferPointer(start: value.cell.data + 8, count: n)),
+            return ValueData(view: UnsafeRawBufferPointer(start: value.cell.data + 8, count: n),
                              declaredLength: n < length ? length : nil)
         }
-        if length == 0 { return ValueData(storage: .view(UnsafeRawBufferPointer(start: nil, count: 0)), declaredLength: nil) }
+        if length == 0 { return ValueData(view: UnsafeRawBufferPointer(start: nil, count: 0)) }
         let c = try cell(at: value.dataOffset, referencedBy: value.offset)
         if length <= c.length {
-            return ValueData(storage: .view(UnsafeRawBufferPointer(start: c.data, count: length)), declaredLength: nil)
+            return ValueData(view: UnsafeRawBufferPointer(start: c.data, count: length))
         }
         if c.signature == Signature.db, let assembled = try bigData(c, length: length) {
-            return ValueData(storage: .owned(assembled), declaredLength: nil)
+            return ValueData(assembled: assembled)
         }
-        return ValueData(storage: .view(UnsafeRawBufferPointer(start: c.data, count: c.length)), declaredLength: length)
+        return ValueData(view: UnsafeRawBufferPointer(start: c.data, count: c.length), declaredLength: length)
+    }
+
+    /// Calls `body` with the value's data, as `data(of:)` would return it, without making a
+    /// `ValueData` (for hot loops: nothing is reference-counted unless big data is assembled).
+    @inline(__always)
+    public func withData<R>(of value: ValueKey, _ body: (UnsafeRawBufferPointer) throws(HiveError) -> R) throws(HiveError) -> R {
+        let length = value.declaredLength
+        if value.isInline { return try body(UnsafeRawBufferPointer(start: value.cell.data + 8, count: Swift.min(length, 4))) }
+        if length == 0 { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        let c = try cell(at: value.dataOffset, referencedBy: value.offset)
+        if length <= c.length { return try body(UnsafeRawBufferPointer(start: c.data, count: length)) }
+        return try data(of: value).withUnsafeBytes(body)
     }
 }

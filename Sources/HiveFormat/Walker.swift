@@ -28,82 +28,127 @@ extension Hive {
     /// `visit` gets each key and its depth (start = 0). On a broken structure the walk throws,
     /// or with `salvage` reports it through `corrupt` (the key whose subtree is cut, its depth,
     /// the error) and goes on with the rest.
+    ///
+    /// A list is checked when its key is reached, each child when the walk reaches that child
+    /// (its record, parent link and order after the previous entry): listing the children of a
+    /// key near the root does not touch records spread over the whole file.
     public func walk(
         from start: NamedKey,
         options: WalkOptions = WalkOptions(),
         corrupt: (_ parent: NamedKey, _ depth: Int, _ error: HiveError) -> Void = { _, _, _ in },
         visit: (_ key: NamedKey, _ depth: Int) throws(HiveError) -> WalkControl
     ) throws(HiveError) {
-        if start.offset == baseBlock.rootCellOffset { storage.adviseSequential() }
+        if start.offset == baseBlock.rootCellOffset { storage.adviseWholeFileRead() }
         let visited = calloc((Int(binsLimit) >> 9) + 1, 8)!.assumingMemoryBound(to: UInt64.self)
-        defer { free(visited) }
+        // The listed children of every key on the current path; a frame is one key's range of
+        // them. Malloc'd stacks, passed as inout parameters: a captured var would cost a dynamic
+        // exclusivity check on every access.
+        var pending = ScratchStack<ListEntry>(capacity: 1024)
+        var frames = ScratchStack<Frame>(capacity: 64)
+        defer {
+            free(visited)
+            pending.deallocate()
+            frames.deallocate()
+        }
         @inline(__always) func markVisited(_ o: UInt32) -> Bool {
             let bit = Int(o >> 3), mask: UInt64 = 1 << UInt64(bit & 63)
             if visited[bit >> 6] & mask != 0 { return false }
             visited[bit >> 6] |= mask
             return true
         }
-        var frames: [[UInt32]] = []
-        var next: [Int] = []
-        var parents: [NamedKey] = []
-        var depth = 0  // number of frames in use
-
-        // Pushes the children of `key` (at depth `d`) as a new frame; returns false to stop.
-        func push(_ key: NamedKey, _ d: Int) throws(HiveError) {
+        @inline(__always) func push(_ key: NamedKey, _ d: Int, _ pending: inout ScratchStack<ListEntry>,
+                                    _ frames: inout ScratchStack<Frame>) throws(HiveError) {
             if d + 1 > options.maxDepth {
                 let e = HiveError.tooDeep(cell: key.offset, depth: options.maxDepth)
                 guard options.salvage else { throw e }
                 corrupt(key, d, e)
                 return
             }
-            if frames.count == depth {
-                frames.append([])
-                next.append(0)
-                parents.append(key)
+            let first = pending.count
+            let e = forEachListEntry(of: key) { (offset, list, _) throws(HiveError) in
+                pending.append(ListEntry(offset: offset, list: list))
             }
-            frames[depth].removeAll(keepingCapacity: true)
-            next[depth] = 0
-            parents[depth] = key
-            if let e = appendSubkeys(of: key, to: &frames[depth]) {
+            if let e {
                 guard options.salvage else { throw e }
                 corrupt(key, d, e)
             }
-            depth += 1
+            frames.append(Frame(first: first, end: pending.count, parent: key))
         }
 
         _ = markVisited(start.offset)
         switch try visit(start, 0) {
         case .stop, .skipChildren: return
-        case .descend: try push(start, 0)
+        case .descend: try push(start, 0, &pending, &frames)
         }
-        while depth > 0 {
-            let f = depth - 1
-            let i = next[f]
-            if i == frames[f].count {
-                depth -= 1
+        while frames.count > 0 {
+            let f = frames.count - 1
+            var frame = frames[f]
+            if frame.next == frame.end {
+                pending.count = frame.first
+                frames.count = f
                 continue
             }
-            next[f] = i + 1
-            let offset = frames[f][i]
-            guard markVisited(offset) else {
-                let e = HiveError.cycle(cell: offset, reason: "key reached a second time (listed under 0x\(hex(parents[f].offset)))")
-                guard options.salvage else { throw e }
-                corrupt(parents[f], f, e)
-                continue
-            }
+            let entry = pending[frame.next]
+            let position = frame.next - frame.first
+            frame.next += 1
             let key: NamedKey
             do throws(HiveError) {
-                key = try self.key(at: offset, referencedBy: parents[f].offset)
+                key = try self.key(at: entry.offset, referencedBy: entry.list)
+                // Only a checked offset may index the bitmap.
+                guard markVisited(entry.offset) else {
+                    frames[f] = frame
+                    let e = HiveError.cycle(cell: entry.offset, reason: "key reached a second time (listed under 0x\(hex(frame.parent.offset)))")
+                    guard options.salvage else { throw e }
+                    corrupt(frame.parent, f, e)
+                    continue
+                }
+                let previous = frame.previous == Frame.none ? nil : checkedKey(at: frame.previous)
+                try checkListedChild(key, of: frame.parent, list: entry.list, after: previous, entry: position)
             } catch {
+                // The list is broken from this entry on: the rest of it is cut too.
+                frame.next = frame.end
+                frames[f] = frame
                 guard options.salvage else { throw error }
-                corrupt(parents[f], f, error)
+                corrupt(frame.parent, f, error)
                 continue
             }
+            frame.previous = entry.offset
+            frames[f] = frame
             switch try visit(key, f + 1) {
             case .stop: return
             case .skipChildren: continue
-            case .descend: if key.subkeyCount != 0 { try push(key, f + 1) }
+            case .descend: if key.subkeyCount != 0 { try push(key, f + 1, &pending, &frames) }
             }
         }
+    }
+
+    /// A key this walk has already read and checked (the hive's bytes do not change).
+    @inline(__always) func checkedKey(at offset: UInt32) -> NamedKey {
+        let size = -Int(Int32(bitPattern: bins.u32(Int(offset))))
+        return NamedKey(checkedCell: Cell(offset: offset, data: bins + Int(offset) + 4, length: size - 4))
+    }
+}
+
+/// A child as its parent's list names it: its offset and the list cell (for error messages).
+private struct ListEntry {
+    let offset: UInt32
+    let list: UInt32
+}
+
+/// One key's children being walked: `pending[first..<end]`, the next to visit, the last one
+/// visited (its name must sort before the next one's) and the key that lists them.
+private struct Frame {
+    static let none: UInt32 = .max
+    let first: Int
+    var next: Int
+    let end: Int
+    var previous = Frame.none
+    let parent: NamedKey
+
+    init(first: Int, end: Int, parent: NamedKey) {
+        self.first = first
+        next = first
+        self.end = end
+        self.parent = parent
     }
 }

@@ -215,6 +215,35 @@ struct IndexExpectationTests {
         #expect(v.count == 81725 && v.bytes.allSatisfy { $0 == UInt8(ascii: "2") })
     }
 
+    /// A db whose segment list is a large cell could declare far more data than the file holds
+    /// (every entry naming one segment): refused before anything is allocated.
+    @Test func bigDataLargerThanTheHiveIsRefused() throws {
+        let path = Corpus.path("yarp/hives_for_tests/BigDataHive")
+        let original = try Hive(path: path)
+        let v = try #require(try original.value(of: original.key(path: "key_with_bigdata"), named: "V"))
+        let db = try original.cell(at: v.dataOffset)
+        let list = try original.cell(at: db.bytes.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
+        let firstSegment = list.bytes.loadUnaligned(fromByteOffset: 0, as: UInt32.self)
+        let segmentCell = try original.cell(at: firstSegment)
+        let entries = segmentCell.length / 4
+        var bytes = Array(original.storage.bytes)
+        func put32(_ value: UInt32, at fileOffset: Int) {
+            withUnsafeBytes(of: value.littleEndian) { bytes.replaceSubrange(fileOffset..<fileOffset + 4, with: $0) }
+        }
+        let cellData = { (offset: UInt32) in 4096 + Int(offset) + 4 }
+        put32(UInt32(entries * Hive.bigDataSegmentSize), at: cellData(v.offset) + 4)    // declared size
+        bytes[cellData(db.offset) + 2] = UInt8(entries & 0xFF)                            // segment count
+        bytes[cellData(db.offset) + 3] = UInt8(entries >> 8)
+        put32(firstSegment, at: cellData(db.offset) + 4)                                  // list = a segment
+        let hive = try Hive(bytes: bytes)
+        let patched = try #require(try hive.value(of: hive.key(path: "key_with_bigdata"), named: "V"))
+        #expect(entries * Hive.bigDataSegmentSize > Int(hive.binsLimit))
+        #expect(throws: HiveError.self) { _ = try hive.data(of: patched) }
+        do { _ = try hive.data(of: patched) } catch {
+            #expect("\(error)".contains("more than the hive's"), "\(error)")
+        }
+    }
+
     @Test func layeredKeysOnADifferencingHive() throws {
         let hive = try Hive(path: Corpus.path("yarp/hives_for_tests/System_Delta"))
         #expect(hive.baseBlock.minorVersion == 6)
