@@ -14,6 +14,8 @@ public final class Hive {
 
     let bins: UnsafeRawPointer
     let binMap: BinMap
+    /// Bytes before a cell's data: 4, or 8 in version 1.1.
+    let cellHeaderSize: Int
     public var minorVersion: UInt32 { baseBlock.minorVersion }
     public var path: String? { storage.path }
 
@@ -32,7 +34,7 @@ public final class Hive {
         let raw = storage.bytes
         baseBlock = try BaseBlock(bytes: raw)
         let bb = baseBlock
-        guard bb.majorVersion == 1, (2...6).contains(bb.minorVersion) else {
+        guard bb.majorVersion == 1, (1...6).contains(bb.minorVersion) else {
             throw .unsupportedVersion(major: bb.majorVersion, minor: bb.minorVersion)
         }
         guard bb.fileType == 0 else {
@@ -74,7 +76,18 @@ public final class Hive {
             throw .badBin(fileOffset: BaseBlock.size, reason: "no valid hive bin follows the base block")
         }
         binsLimit = limit
-        binMap = BinMap(bins: bins, limit: limit)
+        var layout: CellLayout = bb.minorVersion == 1 ? .version1_1 : .standard
+        if bb.storedChecksum != bb.computedChecksum {
+            // The version field is as untrusted as the rest: the cells of the first bin decide.
+            let other: CellLayout = bb.minorVersion == 1 ? .standard : .version1_1
+            if !BinMap.firstBinChainHolds(bins: bins, limit: limit, layout: layout),
+               BinMap.firstBinChainHolds(bins: bins, limit: limit, layout: other) {
+                notes.append("the base block says version 1.\(bb.minorVersion) but its checksum is wrong and the cells are laid out as in \(other.alignment == 16 ? "1.1" : "1.2 and later"); reading them so")
+                layout = other
+            }
+        }
+        cellHeaderSize = layout.headerSize
+        binMap = BinMap(bins: bins, limit: limit, layout: layout)
         warnings = notes
     }
 
@@ -90,7 +103,7 @@ public final class Hive {
             throw .notAnAllocatedCell(cell: offset, reason: binMap.whyNotAllocated(offset), referencedBy: referencedBy)
         }
         let size = -Int(Int32(bitPattern: bins.u32(Int(offset))))
-        return Cell(offset: offset, data: bins + Int(offset) + 4, length: size - 4)
+        return Cell(offset: offset, data: bins + Int(offset) + cellHeaderSize, length: size - cellHeaderSize)
     }
 
     // MARK: Keys

@@ -6,6 +6,19 @@ import Musl
 import Darwin
 #endif
 
+/// The shape of a cell, which the format version decides.
+struct CellLayout {
+    /// Cells start at multiples of this and their sizes are multiples of it.
+    let alignment: Int
+    /// Bytes before a cell's data: the size field (and the "Last" field in version 1.1).
+    let headerSize: Int
+    var alignmentMask: UInt32 { UInt32(alignment - 1) }
+
+    static let standard = CellLayout(alignment: 8, headerSize: 4)
+    /// Version 1.1 (NT 3.1): 16-byte cells with a 4-byte "Last" field after the size.
+    static let version1_1 = CellLayout(alignment: 16, headerSize: 8)
+}
+
 /// Which hive bin covers each 4 KiB page of the hive-bins data, and which offsets start an
 /// allocated cell; both found lazily, one bin at a time, the first time a cell in it is used.
 ///
@@ -19,6 +32,9 @@ import Darwin
 /// Both tables come from `calloc`, so pages of them never touched cost no memory.
 final class BinMap {
     let limit: UInt32
+    /// What a cell is: 8-byte alignment and a 4-byte size field, or, in version 1.1 (NT 3.1),
+    /// 16-byte alignment and an 8-byte header (the size, then a "Last" field we do not use).
+    let layout: CellLayout
     private let bins: UnsafeRawPointer
     private let pageCount: Int
     /// Per page: 0 unknown, `badPage` in no valid bin, else (end << 32) | start.
@@ -30,9 +46,10 @@ final class BinMap {
 
     static let badPage: UInt64 = .max
 
-    init(bins: UnsafeRawPointer, limit: UInt32) {
+    init(bins: UnsafeRawPointer, limit: UInt32, layout: CellLayout) {
         self.bins = bins
         self.limit = limit
+        self.layout = layout
         pageCount = Int(limit) >> 12
         pages = calloc(Swift.max(pageCount, 1), 8)!.assumingMemoryBound(to: UInt64.self)
         cellStarts = calloc(Swift.max((Int(limit) >> 9) + 1, 1), 8)!.assumingMemoryBound(to: UInt64.self)
@@ -55,7 +72,7 @@ final class BinMap {
 
     /// True when `offset` starts an allocated cell of a valid bin.
     @inline(__always) func isAllocatedCell(_ offset: UInt32) -> Bool {
-        guard offset & 7 == 0, bin(covering: offset) != nil else { return false }
+        guard offset & layout.alignmentMask == 0, bin(covering: offset) != nil else { return false }
         let bit = Int(offset >> 3)
         return cellStarts[bit >> 6] & (1 << UInt64(bit & 63)) != 0
     }
@@ -112,10 +129,11 @@ final class BinMap {
     private func indexCells(start: UInt32, end: UInt32) {
         var pos = Int(start) + 32
         let stop = Int(end)
+        let mask = Int(layout.alignmentMask), minimum = layout.alignment
         while pos < stop {
             let raw = Int32(bitPattern: bins.u32(pos))
             let len = raw == .min ? 0 : Int(raw.magnitude)
-            guard len >= 8, len & 7 == 0, pos + len <= stop else {
+            guard len >= minimum, len & mask == 0, pos + len <= stop else {
                 brokenChains[start] = UInt32(pos)
                 return
             }
@@ -127,9 +145,24 @@ final class BinMap {
         }
     }
 
+    /// True when the first bin's cell chain is whole under `layout` (to choose a layout when the
+    /// base block's version cannot be trusted).
+    static func firstBinChainHolds(bins: UnsafeRawPointer, limit: UInt32, layout: CellLayout) -> Bool {
+        let size = Int(bins.u32(8))
+        guard bins.u32(0) == Signature.hbin, size >= 4096, size <= Int(limit) else { return false }
+        var pos = 32
+        while pos < size {
+            let raw = Int32(bitPattern: bins.u32(pos))
+            let len = raw == .min ? 0 : Int(raw.magnitude)
+            guard len >= layout.alignment, len & (layout.alignment - 1) == 0, pos + len <= size else { return false }
+            pos += len
+        }
+        return true
+    }
+
     /// Explains why `offset` is not an allocated cell (slow path, for errors only).
     func whyNotAllocated(_ offset: UInt32) -> String {
-        if offset & 7 != 0 { return "not 8-byte aligned" }
+        if offset & layout.alignmentMask != 0 { return "not \(layout.alignment)-byte aligned" }
         guard let (start, end) = bin(covering: offset) else {
             return "no valid hive bin covers file offset 0x\(hex(UInt64(offset) + 4096))"
         }

@@ -125,7 +125,8 @@ extension Hive {
     /// A key this walk has already read and checked (the hive's bytes do not change).
     @inline(__always) func checkedKey(at offset: UInt32) -> NamedKey {
         let size = -Int(Int32(bitPattern: bins.u32(Int(offset))))
-        return NamedKey(checkedCell: Cell(offset: offset, data: bins + Int(offset) + 4, length: size - 4))
+        return NamedKey(checkedCell: Cell(offset: offset, data: bins + Int(offset) + cellHeaderSize,
+                                          length: size - cellHeaderSize))
     }
 }
 

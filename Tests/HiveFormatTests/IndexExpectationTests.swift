@@ -63,6 +63,9 @@ struct IndexExpectationTests {
         ("nt-hive/testdata/testhive", 528, 12),
         ("yarp/hives_for_tests/EffectiveSizeHive", 5003, 0),
         ("yarp/hives_for_tests/GarbageHive", 1, 0),
+        // Its broken base block says version 1.1; the cells are laid out as in 1.3 (INDEX: 1.3
+        // after recovery from its log), and the primary is read so, with a warning.
+        ("yarp/hives_for_tests/BadBaseBlockHive/BadBaseBlockHive", 5003, 0),
     ])
     func indexCounts(_ file: String, _ keys: Int, _ values: Int) throws {
         let (c, _) = try Self.count(file)
@@ -134,7 +137,6 @@ struct IndexExpectationTests {
         ("libregf/tests/data/file_header.1", "512 bytes"),
         ("regipy/SYSTEM_B.LOG1", "transaction log"),
         ("plaso/test_data/ntuser.dat.LOG", "transaction log"),
-        ("regf-samples/3.1/SOFTWARE", "version 1.1"),
         ("yarp/hives_for_tests/Carving/Margin0_1", "\"hbin\""),
     ])
     func refuses(_ file: String, _ reason: String) {
@@ -213,6 +215,29 @@ struct IndexExpectationTests {
         #expect(def.count == 16345 && def.bytes.allSatisfy { $0 == UInt8(ascii: "1") })
         let v = try hive.data(of: #require(try hive.value(of: key, named: "V")))
         #expect(v.count == 81725 && v.bytes.allSatisfy { $0 == UInt8(ascii: "2") })
+    }
+
+    /// NT 3.1's v1.1 layout: 16-byte cells whose data starts 8 bytes in. The file holds 203 nk
+    /// and 482 vk cells, all allocated (a census of its bins), and every one is reachable.
+    @Test func version1_1FromNT31() throws {
+        let hive = try Hive(path: Corpus.path("regf-samples/3.1/SOFTWARE"))
+        #expect(hive.minorVersion == 1 && hive.warnings.isEmpty)
+        var keys = 0, values = 0
+        try hive.walk(from: hive.rootKey()) { key, _ throws(HiveError) in
+            keys += 1
+            try hive.forEachValue(of: key) { _ throws(HiveError) in values += 1 }
+            return .descend
+        }
+        #expect(keys == 203 && values == 482)
+        let current = try hive.key(path: "microsoft\\WINDOWS NT\\CurrentVersion")
+        func text(_ name: String) throws -> String? {
+            guard let v = try hive.value(of: current, named: RegistryName(name)) else { return nil }
+            let units = try hive.data(of: v).bytes.withUnsafeBytes { Array($0.bindMemory(to: UInt16.self)) }
+            return String(decoding: units.prefix { $0 != 0 }, as: UTF16.self)
+        }
+        #expect(try text("CurrentVersion") == "3.1")
+        #expect(try text("CurrentBuild") == "1.528.1 () (July 1993)")
+        #expect(try hive.rootKey().name.description == "Software")
     }
 
     /// A db whose segment list is a large cell could declare far more data than the file holds

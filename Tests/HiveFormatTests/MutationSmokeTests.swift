@@ -13,7 +13,7 @@ struct MutationSmokeTests {
         "yarp/hives_for_tests/BigDataHive", "yarp/hives_for_tests/ManySubkeysHive",
         "yarp/hives_for_tests/UnicodeHive", "yarp/hives_for_tests/System_Delta",
         "nt-hive/testdata/testhive", "hivex/images/special", "hivex/images/rlenvalue_test_hive",
-        "plaso/test_data/regf/100_sub_keys.hiv", "yarp/hives_for_tests/OffHive",
+        "plaso/test_data/regf/100_sub_keys.hiv", "yarp/hives_for_tests/OffHive", "regf-samples/3.1/SOFTWARE",
     ]
 
     struct Rng {
