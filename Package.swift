@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .library(name: "HiveFormat", targets: ["HiveFormat"]),
         .library(name: "RegText", targets: ["RegText"]),
+        .library(name: "Security", targets: ["Security"]),
         .executable(name: "hivekeeper", targets: ["hivekeeper"]),
     ],
     dependencies: [
@@ -16,6 +17,8 @@ let package = Package(
         .target(name: "HiveFormat"),
         // .reg and JSON text rendering. Independent of HiveFormat: it takes names and raw data.
         .target(name: "RegText"),
+        // SIDs, ACEs/ACLs, security descriptors, SDDL, tokens, the access check. Knows nothing of keys.
+        .target(name: "Security"),
         .executableTarget(
             name: "hivekeeper",
             dependencies: [
@@ -29,6 +32,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HiveFormatTests", dependencies: ["HiveFormat", "TestSupport"]),
         .testTarget(name: "RegTextTests", dependencies: ["RegText"]),
+        .testTarget(name: "SecurityTests", dependencies: ["Security", "HiveFormat", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["hivekeeper", "HiveFormat", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

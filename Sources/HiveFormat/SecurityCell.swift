@@ -34,4 +34,9 @@ extension Hive {
     public func security(of key: NamedKey) throws(HiveError) -> SecurityCell {
         try SecurityCell(cell: cell(at: key.securityOffset, referencedBy: key.offset), referencedBy: key.offset)
     }
+
+    /// The sk record at `offset` (for following the flink/blink list).
+    public func securityCell(at offset: UInt32) throws(HiveError) -> SecurityCell {
+        try SecurityCell(cell: cell(at: offset), referencedBy: nil)
+    }
 }

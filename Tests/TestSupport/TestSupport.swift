@@ -14,6 +14,23 @@ public enum SharedCorpus {
     public static var isPresent: Bool { missingReason == nil }
 
     public static func path(_ relative: String) -> String { hives.appendingPathComponent(relative).path }
+
+    /// Every file of the corpus that starts like a primary hive (signature "regf", file type 0),
+    /// as paths relative to the corpus.
+    public static func primaryHives() -> [String] {
+        guard let e = FileManager.default.enumerator(atPath: hives.path) else { return [] }
+        var out: [String] = []
+        for case let rel as String in e {
+            let full = path(rel)
+            guard let fh = FileHandle(forReadingAtPath: full) else { continue }
+            let head = (try? fh.read(upToCount: 32)) ?? Data()
+            try? fh.close()
+            guard head.count >= 32, head.prefix(4) == Data("regf".utf8) else { continue }
+            let fileType = head[28..<32].withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }
+            if fileType == 0 { out.append(rel) }
+        }
+        return out.sorted()
+    }
 }
 
 /// What a finished program printed and how it exited.
