@@ -127,22 +127,31 @@ final class BinMap {
     }
 
     private func indexCells(start: UInt32, end: UInt32) {
-        var pos = Int(start) + 32
-        let stop = Int(end)
+        let cellStarts = cellStarts
+        if let broken = BinMap.walkChain(bins: bins, from: Int(start) + 32, to: Int(end), layout: layout, allocated: { pos in
+            let bit = pos >> 3
+            cellStarts[bit >> 6] |= 1 << UInt64(bit & 63)
+        }) {
+            brokenChains[start] = UInt32(broken)
+        }
+    }
+
+    /// Follows a bin's cell chain from `from` to `to`, calling `allocated` with each allocated
+    /// cell's offset; returns the offset of the first cell whose size is not a non-zero multiple
+    /// of the alignment ending inside the bin, or nil when the chain is whole.
+    @inline(__always)
+    static func walkChain(bins: UnsafeRawPointer, from: Int, to stop: Int, layout: CellLayout,
+                          allocated: (Int) -> Void) -> Int? {
+        var pos = from
         let mask = Int(layout.alignmentMask), minimum = layout.alignment
         while pos < stop {
             let raw = Int32(bitPattern: bins.u32(pos))
             let len = raw == .min ? 0 : Int(raw.magnitude)
-            guard len >= minimum, len & mask == 0, pos + len <= stop else {
-                brokenChains[start] = UInt32(pos)
-                return
-            }
-            if raw < 0 {
-                let bit = pos >> 3
-                cellStarts[bit >> 6] |= 1 << UInt64(bit & 63)
-            }
+            guard len >= minimum, len & mask == 0, pos + len <= stop else { return pos }
+            if raw < 0 { allocated(pos) }
             pos += len
         }
+        return nil
     }
 
     /// True when the first bin's cell chain is whole under `layout` (to choose a layout when the
@@ -150,14 +159,7 @@ final class BinMap {
     static func firstBinChainHolds(bins: UnsafeRawPointer, limit: UInt32, layout: CellLayout) -> Bool {
         let size = Int(bins.u32(8))
         guard bins.u32(0) == Signature.hbin, size >= 4096, size <= Int(limit) else { return false }
-        var pos = 32
-        while pos < size {
-            let raw = Int32(bitPattern: bins.u32(pos))
-            let len = raw == .min ? 0 : Int(raw.magnitude)
-            guard len >= layout.alignment, len & (layout.alignment - 1) == 0, pos + len <= size else { return false }
-            pos += len
-        }
-        return true
+        return walkChain(bins: bins, from: 32, to: size, layout: layout, allocated: { _ in }) == nil
     }
 
     /// Explains why `offset` is not an allocated cell (slow path, for errors only).

@@ -53,7 +53,8 @@ public final class HiveStorage: @unchecked Sendable {
             throw .io(path: path, operation: "mmap", errno: e)
         }
         // Lookups touch a few scattered pages: no readahead around each fault, so a lookup in a
-        // 200 MB hive keeps a few pages resident, not megabytes (a walk from the root undoes it: adviseWholeFileRead).
+        // 200 MB hive keeps a few pages resident, not megabytes (a walk from the root undoes it
+        // with adviseWholeFileRead).
         _ = madvise(map, length, MADV_RANDOM)
         bytes = UnsafeRawBufferPointer(start: UnsafeRawPointer(map), count: length)
         release = .unmap(fd: fd, length: length)

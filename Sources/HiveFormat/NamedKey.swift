@@ -38,9 +38,6 @@ public struct NamedKey: BitwiseCopyable {
         self.cell = cell
     }
 
-    /// A cell already checked as an nk (see `Hive.listedKey`).
-    @inline(__always) init(checkedCell: Cell) { cell = checkedCell }
-
     public var offset: UInt32 { cell.offset }
     public var flags: KeyFlags { KeyFlags(rawValue: cell.data.u16(2)) }
     public var lastWritten: FileTime { FileTime(rawValue: cell.data.u64(4)) }

@@ -148,16 +148,4 @@ extension Hive {
         }
         return ValueData(view: UnsafeRawBufferPointer(start: c.data, count: c.length), declaredLength: length)
     }
-
-    /// Calls `body` with the value's data, as `data(of:)` would return it, without making a
-    /// `ValueData` (for hot loops: nothing is reference-counted unless big data is assembled).
-    @inline(__always)
-    public func withData<R>(of value: ValueKey, _ body: (UnsafeRawBufferPointer) throws(HiveError) -> R) throws(HiveError) -> R {
-        let length = value.declaredLength
-        if value.isInline { return try body(UnsafeRawBufferPointer(start: value.cell.data + 8, count: Swift.min(length, 4))) }
-        if length == 0 { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
-        let c = try cell(at: value.dataOffset, referencedBy: value.offset)
-        if length <= c.length { return try body(UnsafeRawBufferPointer(start: c.data, count: length)) }
-        return try data(of: value).withUnsafeBytes(body)
-    }
 }

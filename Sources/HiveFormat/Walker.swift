@@ -102,8 +102,7 @@ extension Hive {
                     corrupt(frame.parent, f, e)
                     continue
                 }
-                let previous = frame.previous == Frame.none ? nil : checkedKey(at: frame.previous)
-                try checkListedChild(key, of: frame.parent, list: entry.list, after: previous, entry: position)
+                try checkListedChild(key, of: frame.parent, list: entry.list, after: frame.previous, entry: position)
             } catch {
                 // The list is broken from this entry on: the rest of it is cut too.
                 frame.next = frame.end
@@ -112,7 +111,7 @@ extension Hive {
                 corrupt(frame.parent, f, error)
                 continue
             }
-            frame.previous = entry.offset
+            frame.previous = key
             frames[f] = frame
             switch try visit(key, f + 1) {
             case .stop: return
@@ -122,12 +121,6 @@ extension Hive {
         }
     }
 
-    /// A key this walk has already read and checked (the hive's bytes do not change).
-    @inline(__always) func checkedKey(at offset: UInt32) -> NamedKey {
-        let size = -Int(Int32(bitPattern: bins.u32(Int(offset))))
-        return NamedKey(checkedCell: Cell(offset: offset, data: bins + Int(offset) + cellHeaderSize,
-                                          length: size - cellHeaderSize))
-    }
 }
 
 /// A child as its parent's list names it: its offset and the list cell (for error messages).
@@ -139,11 +132,10 @@ private struct ListEntry {
 /// One key's children being walked: `pending[first..<end]`, the next to visit, the last one
 /// visited (its name must sort before the next one's) and the key that lists them.
 private struct Frame {
-    static let none: UInt32 = .max
     let first: Int
     var next: Int
     let end: Int
-    var previous = Frame.none
+    var previous: NamedKey?
     let parent: NamedKey
 
     init(first: Int, end: Int, parent: NamedKey) {

@@ -123,8 +123,8 @@ extension SecurityDescriptor {
                 throw .badSDDL(position: start, reason: "unknown component \"\(c):\"; expected O:, G:, D: or S:")
             }
         }
+        // `control` already holds the present bits, a NULL ACL's included.
         self.init(owner: owner, group: group, dacl: dacl, sacl: sacl, control: control)
-        self.control = control  // keep a NULL ACL's present bit
     }
 }
 

@@ -91,7 +91,7 @@ do {
                 keys += 1
                 try hive.forEachValue(of: key) { v throws(HiveError) in
                     values += 1
-                    bytes += try hive.withData(of: v) { $0.count }
+                    bytes += try hive.data(of: v).count
                 }
                 return .descend
             }
