@@ -33,6 +33,8 @@ public enum HiveError: Error, Equatable, Sendable {
     case tooDeep(cell: UInt32, depth: Int)
     /// A path component that does not exist.
     case keyNotFound(path: String)
+    /// The hive is dirty and its transaction logs could not bring it up to date.
+    indirect case logRecovery(hive: String, LogRecoveryError)
 }
 
 extension HiveError: CustomStringConvertible {
@@ -70,6 +72,8 @@ extension HiveError: CustomStringConvertible {
             return "\(at(cell)): key tree deeper than \(depth) levels"
         case let .keyNotFound(path):
             return "key not found: \(path)"
+        case let .logRecovery(hive, error):
+            return "\(hive): \(error)"
         }
     }
 }

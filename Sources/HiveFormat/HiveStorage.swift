@@ -69,6 +69,14 @@ public final class HiveStorage: @unchecked Sendable {
         release = .free
     }
 
+    /// Takes ownership of memory from `UnsafeMutableRawPointer.allocate` (a recovered image):
+    /// no copy; it is deallocated with the storage.
+    init(adopting memory: UnsafeMutableRawPointer, count: Int, path: String?) {
+        bytes = UnsafeRawBufferPointer(start: memory, count: count)
+        self.path = path
+        release = .free
+    }
+
     /// Reads the whole file into memory (no mapping, so later truncation cannot hurt us).
     public convenience init(readingFileAt path: String) throws(HiveError) {
         let mapped = try HiveStorage(mappingFileAt: path)

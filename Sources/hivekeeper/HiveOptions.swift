@@ -9,15 +9,39 @@ struct HiveOptions: ParsableArguments {
     @Flag(name: .customLong("no-logs"), help: "Read the primary file as it is, without applying transaction logs.")
     var noLogs = false
 
+    @Option(name: .customLong("log"), help: ArgumentHelp(
+        "A transaction log to apply to a dirty hive (repeat for LOG1 and LOG2); by default NAME.LOG1, NAME.LOG2 and NAME.LOG beside the hive are used.",
+        valueName: "file"))
+    var logs: [String] = []
+
     @Flag(help: "Skip a corrupt subtree (named on stderr) and go on; the exit status is then 2.")
     var salvage = false
 
-    /// Opens the hive and reports on stderr what was odd about it (dirty, truncated, …).
-    func open() throws -> Hive {
+    func validate() throws {
+        if noLogs && !logs.isEmpty {
+            throw ValidationError("--no-logs reads the primary file as it is; it cannot be combined with --log")
+        }
+    }
+
+    var logSource: LogSource { noLogs ? .none : logs.isEmpty ? .besideHive : .files(logs) }
+
+    /// Opens the hive (a dirty one brought up to date from its logs, in memory) and reports on
+    /// stderr what was odd about it: dirty, logs applied, truncated, …
+    func open() throws -> Hive { try openReporting().hive }
+
+    func openReporting() throws -> OpenedHive {
         do {
-            let h = try Hive(path: hive)
-            for w in h.warnings { Diagnostics.say("warning: \(hive): \(w)") }
-            return h
+            let opened = try Hive.open(path: hive, logs: logSource)
+            if let r = opened.recovery {
+                Diagnostics.say("hivekeeper: \(hive) is dirty: \(r.summary)")
+                for n in r.notes { Diagnostics.say("note: \(hive): \(n)") }
+            }
+            for n in opened.notes { Diagnostics.say("warning: \(hive): \(n)") }
+            // A note about missing logs already says the primary is read dirty.
+            for w in opened.hive.warnings where opened.notes.isEmpty || !w.hasPrefix("the hive is dirty") {
+                Diagnostics.say("warning: \(hive): \(w)")
+            }
+            return opened
         } catch {
             throw CLIError(hiveErrorText(error))
         }
@@ -27,6 +51,7 @@ struct HiveOptions: ParsableArguments {
         if case let e as HiveError = error {
             if case .io = e { return e.description }
             if case .locked = e { return e.description }
+            if case .logRecovery = e { return "\(e) (--no-logs reads the primary file as it is)" }
             return "\(hive): \(e)"
         }
         return "\(hive): \(error)"

@@ -18,17 +18,30 @@ struct InfoCommand: ParsableCommand {
 
     func run() throws {
         try reporting(hiveOptions) {
-            let hive = try hiveOptions.open()
+            let opened = try hiveOptions.openReporting()
+            let hive = opened.hive
             let out = Output.standardOutput()
             defer { try? out.close() }
-            let bb = hive.baseBlock
+            // The file's own header facts, then what its logs did; the rest describes what is read.
+            let file = opened.primaryBaseBlock
             out.line("file: \(hiveOptions.hive)")
             out.line("file-size: \(hive.storage.bytes.count)")
-            out.line("format: regf \(bb.majorVersion).\(bb.minorVersion)")
-            out.line("sequence: primary \(bb.primarySequence), secondary \(bb.secondarySequence)")
-            out.line("checksum: stored 0x\(hex(bb.storedChecksum)), computed 0x\(hex(bb.computedChecksum))")
-            out.line("state: " + (bb.isDirty ? "dirty (" + bb.dirtyReasons.joined(separator: "; ") + ")" : "clean"))
-            out.line("logs: not applied (reading the primary file as it is)")
+            out.line("format: regf \(file.majorVersion).\(file.minorVersion)")
+            out.line("sequence: primary \(file.primarySequence), secondary \(file.secondarySequence)")
+            out.line("checksum: stored 0x\(hex(file.storedChecksum)), computed 0x\(hex(file.computedChecksum))")
+            out.line("state: " + (file.isDirty ? "dirty (" + file.dirtyReasons.joined(separator: "; ") + ")" : "clean"))
+            // Logs that were not read to open the hive (clean, or --no-logs) are still shown.
+            let logs = !opened.logs.isEmpty
+                ? opened.logs
+                : (hiveOptions.logs.isEmpty ? LogDiscovery.logs(besideHive: hiveOptions.hive) : hiveOptions.logs)
+                    .compactMap { try? TransactionLog(path: $0) }
+            for log in logs { out.line("log: \(log.name): \(describe(log))") }
+            out.line("logs: " + logsLine(opened))
+            let bb = hive.baseBlock
+            if opened.recovery != nil {
+                out.line("recovered-format: regf \(bb.majorVersion).\(bb.minorVersion)")
+                out.line("recovered-sequence: \(bb.primarySequence)")
+            }
             out.line("last-written: \(bb.lastWritten)")
             if bb.lastReorganized != 0 {
                 out.line("last-reorganized: \(FileTime(rawValue: bb.lastReorganized & ~3))")
@@ -77,6 +90,35 @@ struct InfoCommand: ParsableCommand {
             return partial ? 2 : 0
         }
     }
+}
+
+/// One log as `info` shows it: format, active entries and their sequence numbers, or why unusable.
+private func describe(_ log: TransactionLog) -> String {
+    if log.isEmpty { return "empty" }
+    guard let format = log.format else { return "not a log (\(log.unusable ?? ""))" }
+    let kind = format == .new ? "new format (HvLE)" : "old format (DIRT)"
+    if let why = log.unusable { return "\(kind), unusable: \(why)" }
+    switch format {
+    case .old:
+        let bb = log.baseBlock!
+        return "\(kind), sequence \(bb.primarySequence), \(log.dirtyPageOffsets.count) pages, written \(bb.lastWritten)"
+    case .new:
+        var s = "\(kind)"
+        if let r = log.sequenceRange {
+            s += ", \(log.entries.count) \(log.entries.count == 1 ? "entry" : "entries"), sequence \(r.lowerBound)-\(r.upperBound)"
+        }
+        if let bad = log.corruptEntry { s += ", corrupt entry \(bad.sequence) at file offset 0x\(hex(bad.fileOffset)): \(bad.reason)" }
+        return s
+    }
+}
+
+private func logsLine(_ opened: OpenedHive) -> String {
+    if let r = opened.recovery {
+        return "applied in memory: \(r.entries) \(r.entries == 1 ? "entry" : "entries"), \(r.pages) pages, sequence \(r.applied.first!.sequences.lowerBound)-\(r.sequence)"
+    }
+    if !opened.primaryBaseBlock.isDirty { return "not needed (the primary is clean)" }
+    if let note = opened.notes.first { return "none applied: \(note)" }
+    return "not applied (--no-logs: reading the primary file as it is)"
 }
 
 func hex<T: BinaryInteger>(_ v: T) -> String { String(v, radix: 16, uppercase: true) }

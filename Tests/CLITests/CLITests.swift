@@ -82,7 +82,7 @@ struct CLITests {
                                         "REG_MULTI_SZ: 303", "REG_QWORD: 54"])
         #expect(lines.contains("format: regf 1.3"))
         #expect(lines.contains("state: clean"))
-        let types = try CLI.run(["info", "--hive", CLI.hive("regipy/SYSTEM_B"), "--deep"])
+        let types = try CLI.run(["info", "--hive", CLI.hive("regipy/SYSTEM_B"), "--deep", "--no-logs"])
         #expect(types.out.contains("\n0xFFFF0011: 674\n"))
         #expect(types.err.contains("dirty"))
     }

@@ -90,4 +90,77 @@ struct MutationSmokeTests {
         print("mutation smoke: \(iterations) mutated hives read without a crash")
         #expect(iterations > 0)
     }
+
+    /// Dirty hives with their logs, one file damaged: recovery ends in a hive or an error. Half
+    /// the time the log's hashes and checksum are made right again after the damage, so the
+    /// damage reaches the code that applies pages instead of stopping at the hash check.
+    static let logSets = [
+        ["yarp/hives_for_tests/NewDirtyHive1/NewDirtyHive", "yarp/hives_for_tests/NewDirtyHive1/NewDirtyHive.LOG1",
+         "yarp/hives_for_tests/NewDirtyHive1/NewDirtyHive.LOG2"],
+        ["yarp/hives_for_tests/OldDirtyHive/OldDirtyHive", "yarp/hives_for_tests/OldDirtyHive/OldDirtyHive.LOG1"],
+        ["dfirartifactmuseum/Windows/Amcache/Win10/APTSimulatorVM/Amcache.hve",
+         "dfirartifactmuseum/Windows/Amcache/Win10/APTSimulatorVM/Amcache.hve.LOG1",
+         "dfirartifactmuseum/Windows/Amcache/Win10/APTSimulatorVM/Amcache.hve.LOG2"],
+    ]
+
+    static func resealLog(_ bytes: inout [UInt8]) {
+        bytes.withUnsafeMutableBytes { raw in
+            guard raw.count >= 512, let p = raw.baseAddress else { return }
+            var pos = 512
+            while pos + 40 <= raw.count, p.loadUnaligned(fromByteOffset: pos, as: UInt32.self) == 0x454C_7648 {
+                let size = Int(p.loadUnaligned(fromByteOffset: pos + 4, as: UInt32.self))
+                guard size >= 512, pos + size <= raw.count else { break }
+                let h1 = Marvin32.hash(UnsafeRawBufferPointer(start: p + pos + 40, count: size - 40))
+                p.storeBytes(of: h1, toByteOffset: pos + 24, as: UInt64.self)
+                p.storeBytes(of: Marvin32.hash(UnsafeRawBufferPointer(start: p + pos, count: 32)), toByteOffset: pos + 32, as: UInt64.self)
+                pos += size
+            }
+            p.storeBytes(of: BaseBlock.checksum(UnsafeRawPointer(p)), toByteOffset: 508, as: UInt32.self)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(5)))
+    func mutatedLogsNeverCrash() throws {
+        let env = ProcessInfo.processInfo.environment
+        let seconds = (Double(env["HIVEKEEPER_MUTATION_SECONDS"] ?? "") ?? 15) / 3
+        let seed = UInt64(env["HIVEKEEPER_MUTATION_SEED"] ?? "") ?? UInt64(Date().timeIntervalSince1970)
+        print("log mutation smoke: seed \(seed), \(seconds) s")
+        var rng = Rng(state: seed)
+        let sets = try Self.logSets.map { try $0.map { try [UInt8](Data(contentsOf: URL(fileURLWithPath: Corpus.path($0)))) } }
+        let deadline = Date().addingTimeInterval(seconds)
+        var iterations = 0, recovered = 0
+        while Date() < deadline {
+            var files = sets[rng.below(sets.count)]
+            let victim = rng.below(files.count)
+            var bytes = files[victim]
+            for _ in 0..<(1 + rng.below(6)) where !bytes.isEmpty {
+                // Logs: mostly the entry headers and page references near the start of entries.
+                let span = rng.below(2) == 0 ? min(bytes.count, 4096) : bytes.count
+                let at = rng.below(span)
+                switch rng.below(4) {
+                case 0: bytes[at] ^= UInt8(truncatingIfNeeded: 1 << rng.below(8))
+                case 1: bytes[at] = UInt8(truncatingIfNeeded: rng.next())
+                case 2:
+                    let v = [0, 1, 0x200, 0x1000, 0x7FFF_FFFF, 0xFFFF_FFFF, UInt32(truncatingIfNeeded: rng.next())][rng.below(7)]
+                    let p = at & ~3
+                    if p + 4 <= bytes.count { withUnsafeBytes(of: UInt32(v).littleEndian) { for i in 0..<4 { bytes[p + i] = $0[i] } } }
+                default: bytes.removeLast(bytes.count - rng.below(bytes.count))
+                }
+            }
+            if victim > 0, rng.below(2) == 0 { Self.resealLog(&bytes) }
+            files[victim] = bytes
+            let logs = files.dropFirst().enumerated().map { i, b in TransactionLog(name: "log\(i + 1)", storage: HiveStorage(copying: b)) }
+            let primary = HiveStorage(copying: files[0])
+            do throws(LogRecoveryError) {
+                let r = try LogRecovery.recover(primary: primary.bytes, path: nil, logs: logs)
+                recovered += 1
+                _ = Self.exercise([UInt8](r.storage.bytes))
+            } catch {
+                _ = error.description
+            }
+            iterations += 1
+        }
+        print("log mutation smoke: \(iterations) damaged hive/log sets, \(recovered) recovered, no crash")
+        #expect(iterations > 0)
+    }
 }

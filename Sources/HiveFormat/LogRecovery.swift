@@ -1,0 +1,368 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Why a dirty hive could not be brought up to date from its logs. Each case names the file,
+/// the file offset or sequence number, and the rule; `--no-logs` still reads the primary.
+public enum LogRecoveryError: Error, Equatable, Sendable {
+    /// Logs exist but none can be applied; each is named with its reason.
+    case noUsableLog([LogProblem])
+    /// Valid logs exist, but none fits this primary (timestamps, sequence numbers).
+    case noApplicableLog(reason: String)
+    /// An entry carrying the next sequence number of the chain has a bad size, hash or page.
+    case corruptEntry(log: String, fileOffset: Int, sequence: UInt32, reason: String)
+    /// The next log does not continue the chain: entries between are missing.
+    case sequenceGap(log: String, lastSequence: UInt32, nextLog: String, nextSequence: UInt32)
+    /// An old-format log wrote a bin that is not a valid hive bin.
+    case badRecoveredBin(log: String, fileOffset: Int, reason: String)
+    /// After the last entry the hive does not hold together.
+    indirect case inconsistentResult(HiveError)
+}
+
+public struct LogProblem: Equatable, Sendable {
+    public let log: String
+    public let reason: String
+}
+
+extension LogRecoveryError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case let .noUsableLog(problems):
+            return "no transaction log can be applied: " + problems.map { "\($0.log): \($0.reason)" }.joined(separator: "; ")
+        case let .noApplicableLog(reason):
+            return "no transaction log applies to this hive: \(reason)"
+        case let .corruptEntry(log, fileOffset, sequence, reason):
+            return "\(log): log entry \(sequence) at file offset 0x\(hex(fileOffset)) is corrupt: \(reason)"
+        case let .sequenceGap(log, last, nextLog, next):
+            return "the log entries do not chain: \(log) ends at sequence \(last) but \(nextLog) starts at \(next); entries \(last &+ 1)...\(next &- 1) are missing"
+        case let .badRecoveredBin(log, fileOffset, reason):
+            return "\(log): the recovered hive bin at file offset 0x\(hex(fileOffset)) is invalid: \(reason)"
+        case let .inconsistentResult(error):
+            return "the hive is inconsistent after applying the logs: \(error)"
+        }
+    }
+}
+
+/// What recovery did: which logs, which entries, how many pages.
+public struct LogRecoveryReport: Sendable {
+    public struct AppliedLog: Sendable {
+        public let log: String
+        /// Entries applied (1 for an old-format log).
+        public let entries: Int
+        public let sequences: ClosedRange<UInt32>
+        public let pages: Int
+    }
+    public let format: TransactionLog.Format
+    public let applied: [AppliedLog]
+    /// The sequence number both base-block fields now hold.
+    public let sequence: UInt32
+    public let pages: Int
+    /// Bins that were invalid after the last entry and were replaced by empty ones (hive-bins offsets).
+    public let dummyBins: [UInt32]
+    /// Facts worth telling: stale logs ignored, missing entries of a partial reconcile, …
+    public let notes: [String]
+    public var entries: Int { applied.reduce(0) { $0 + $1.entries } }
+
+    /// One line for stderr.
+    public var summary: String {
+        let logs = applied.map { "\($0.log) (\($0.entries == 1 ? "entry" : "entries") \($0.sequences.lowerBound == $0.sequences.upperBound ? "\($0.sequences.lowerBound)" : "\($0.sequences.lowerBound)-\($0.sequences.upperBound)"))" }
+        return "applied \(entries) log \(entries == 1 ? "entry" : "entries") (\(pages) pages) from \(logs.joined(separator: ", ")) in memory; the files are not modified"
+    }
+}
+
+/// Log recovery as Windows does it, on a private copy of the primary's bytes (regf-format.md §1
+/// "Transaction logs", §6.2; Suhanov, "Multiple transaction log files").
+///
+/// New format: with a valid primary base block, every log whose entries start at or after the
+/// primary's secondary sequence number is applied, the log with the earlier entries first, and
+/// the next log must continue at N + 1. The first entry may be far above the primary's number
+/// after a partial reconcile (the primary already holds the data in between); only the state
+/// after the last entry has to be consistent. With a bad primary base block only the newest log
+/// is used and its base-block copy replaces the primary's.
+///
+/// Old format: the log whose base-block timestamp equals the primary's (the first bin's when the
+/// primary base block is bad) is applied whole; its base-block copy becomes the base block.
+public enum LogRecovery {
+    public static func recover(primary: UnsafeRawBufferPointer, path: String?, logs: [TransactionLog])
+        throws(LogRecoveryError) -> (storage: HiveStorage, report: LogRecoveryReport)
+    {
+        let usable = logs.filter { $0.unusable == nil }
+        guard !usable.isEmpty else {
+            throw .noUsableLog(logs.map { LogProblem(log: $0.name, reason: $0.unusable ?? "") })
+        }
+        let image = Image(copying: primary)
+        do throws(LogRecoveryError) {
+            let report: LogRecoveryReport
+            if usable.contains(where: { $0.format == .new }) {
+                report = try applyNew(usable.filter { $0.format == .new }, to: image)
+            } else {
+                report = try applyOld(usable, to: image)
+            }
+            let storage = image.handOver(path: path)
+            do {
+                let hive = try Hive(storage: storage)
+                _ = try hive.checkConsistency()
+            } catch {
+                throw LogRecoveryError.inconsistentResult(error)
+            }
+            return (storage, report)
+        } catch {
+            image.discard()
+            throw error
+        }
+    }
+
+    // MARK: New format
+
+    private static func applyNew(_ logs: [TransactionLog], to image: Image) throws(LogRecoveryError) -> LogRecoveryReport {
+        let primary = image.baseBlock
+        let primaryValid = primary.map { $0.storedChecksum == $0.computedChecksum } ?? false
+        // Earlier entries first; sequence numbers compare modulo 2^32 (yarp does the same).
+        let ordered = logs.sorted { precedes($0.baseBlock!.primarySequence, $1.baseBlock!.primarySequence) }
+        var notes: [String] = []
+        var chain: [TransactionLog]
+        if primaryValid, let primary {
+            let start = primary.secondarySequence
+            chain = []
+            for log in ordered {
+                if precedes(log.baseBlock!.primarySequence, start) {
+                    notes.append("\(log.name): entries from \(log.baseBlock!.primarySequence) precede the primary's secondary sequence number \(start): already in the primary, ignored")
+                } else {
+                    chain.append(log)
+                }
+            }
+            guard let first = chain.first else {
+                throw .noApplicableLog(reason: "every log's entries precede the primary's secondary sequence number \(start)")
+            }
+            let firstSequence = first.baseBlock!.primarySequence
+            if firstSequence != start {
+                notes.append("entries \(start)...\(firstSequence &- 1) are in no log: a partial reconcile wrote them to the primary already")
+            }
+        } else {
+            chain = [ordered.last!]
+            notes.append("the primary base block is invalid: only the newest log, \(ordered.last!.name), is used, and its base-block copy replaces the primary's")
+        }
+
+        var applied: [LogRecoveryReport.AppliedLog] = []
+        var last: UInt32?
+        var binsSize = primary?.hiveBinsDataSize ?? 0
+        var flags = primary?.flags ?? 0
+        var pages = 0
+        for log in chain {
+            let firstSequence = log.baseBlock!.primarySequence
+            if let l = last, firstSequence != l &+ 1 {
+                if precedes(firstSequence, l &+ 1) {
+                    notes.append("\(log.name): entries from \(firstSequence) overlap those applied (up to \(l)): ignored")
+                    continue
+                }
+                throw .sequenceGap(log: applied.last!.log, lastSequence: l, nextLog: log.name, nextSequence: firstSequence)
+            }
+            var logPages = 0
+            for entry in log.entries {
+                image.grow(toHiveBins: entry.hiveBinsDataSize)
+                for page in entry.pages(in: log) {
+                    image.write(page.offset, from: log.storage.bytes.baseAddress! + page.fileOffset, count: page.size)
+                }
+                binsSize = entry.hiveBinsDataSize
+                flags = (flags & ~1) | (entry.flags & 1)
+                logPages += entry.pageCount
+                last = entry.sequence
+            }
+            if let bad = log.corruptEntry {
+                throw .corruptEntry(log: log.name, fileOffset: bad.fileOffset, sequence: bad.sequence, reason: bad.reason)
+            }
+            if log.chainEnd.hasPrefix("stale") {
+                notes.append("\(log.name): \(log.chainEnd)")
+            }
+            applied.append(.init(log: log.name, entries: log.entries.count,
+                                 sequences: log.entries.first!.sequence...log.entries.last!.sequence, pages: logPages))
+            pages += logPages
+        }
+        if !primaryValid {
+            image.replaceBaseBlock(with: chain[0].storage.bytes)
+        }
+        image.finishBaseBlock(sequence: last!, hiveBinsSize: binsSize, flags: flags)
+        let dummies = image.replaceInvalidBins(upTo: binsSize)
+        if !dummies.isEmpty {
+            notes.append("\(dummies.count) invalid hive \(dummies.count == 1 ? "bin was" : "bins were") replaced by empty ones, as Windows does: " + dummies.map { "0x\(hex($0))" }.joined(separator: ", "))
+        }
+        return LogRecoveryReport(format: .new, applied: applied, sequence: last!, pages: pages,
+                                 dummyBins: dummies, notes: notes)
+    }
+
+    // MARK: Old format
+
+    private static func applyOld(_ logs: [TransactionLog], to image: Image) throws(LogRecoveryError) -> LogRecoveryReport {
+        let primary = image.baseBlock
+        let primaryValid = primary.map { $0.storedChecksum == $0.computedChecksum } ?? false
+        // The log must come from the same write as the primary: its last-written timestamp
+        // equals the primary base block's. With a bad base block the first bin's copy of the
+        // timestamp stands in; that copy is refreshed only when the first bin is next written,
+        // so it may lag (BadBaseBlockHive: bin 2017-03-04, log 2017-03-06) and a log that is
+        // not older qualifies, as in yarp.
+        guard let stamp = primaryValid ? primary?.lastWritten.rawValue : image.firstBinTimestamp else {
+            throw .noApplicableLog(reason: "the primary has neither a valid base block nor a first hive bin to take a timestamp from")
+        }
+        let fits: (TransactionLog) -> Bool = { log in
+            let t = log.baseBlock!.lastWritten.rawValue
+            return primaryValid ? t == stamp : t >= stamp
+        }
+        let matching = logs.filter(fits)
+        guard var log = matching.first else {
+            let seen = logs.map { "\($0.name) has \($0.baseBlock!.lastWritten)" }.joined(separator: ", ")
+            throw .noApplicableLog(reason: "the old-format logs' timestamps do not match the primary's \(FileTime(rawValue: stamp))\(primaryValid ? "" : " (its first bin's copy)") (\(seen))")
+        }
+        for other in matching.dropFirst() where precedes(log.baseBlock!.primarySequence, other.baseBlock!.primarySequence) {
+            log = other
+        }
+        let bb = log.baseBlock!
+        image.grow(toHiveBins: bb.hiveBinsDataSize)
+        let p = log.storage.bytes.baseAddress!
+        for (i, offset) in log.dirtyPageOffsets.enumerated() {
+            image.write(offset, from: p + log.dirtyPagesStart + i * 512, count: 512)
+        }
+        if let bad = image.firstInvalidBin(upTo: bb.hiveBinsDataSize) {
+            throw .badRecoveredBin(log: log.name, fileOffset: Int(bad.offset) + BaseBlock.size, reason: bad.reason)
+        }
+        image.replaceBaseBlock(with: log.storage.bytes)
+        image.finishBaseBlock(sequence: bb.primarySequence, hiveBinsSize: bb.hiveBinsDataSize, flags: bb.flags)
+        var notes: [String] = []
+        for other in logs where other.name != log.name {
+            notes.append("\(other.name): not applied (\(fits(other) ? "an older sequence number" : "its timestamp \(other.baseBlock!.lastWritten) is not the primary's"))")
+        }
+        let pages = log.dirtyPageOffsets.count
+        return LogRecoveryReport(format: .old,
+                                 applied: [.init(log: log.name, entries: 1, sequences: bb.primarySequence...bb.primarySequence, pages: pages)],
+                                 sequence: bb.primarySequence, pages: pages, dummyBins: [], notes: notes)
+    }
+
+    /// `a` comes before `b` in sequence order, modulo 2^32.
+    static func precedes(_ a: UInt32, _ b: UInt32) -> Bool {
+        a != b && Int32(bitPattern: b &- a) > 0
+    }
+}
+
+/// The hive being recovered: a growable private copy of the primary file.
+private final class Image {
+    private(set) var memory: UnsafeMutableRawPointer
+    private(set) var count: Int
+    private var owned = true
+
+    init(copying primary: UnsafeRawBufferPointer) {
+        count = Swift.max(primary.count, BaseBlock.size)
+        memory = UnsafeMutableRawPointer.allocate(byteCount: count, alignment: 16)
+        memory.initializeMemory(as: UInt8.self, repeating: 0, count: count)
+        if let src = primary.baseAddress { memory.copyMemory(from: src, byteCount: primary.count) }
+    }
+
+    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: memory, count: count) }
+    var baseBlock: BaseBlock? {
+        guard count >= 512, UnsafeRawPointer(memory).u32(0) == Signature.regf else { return nil }
+        return try? BaseBlock(bytes: bytes)
+    }
+    /// The first bin's copy of the last-written time (used when the base block is bad).
+    var firstBinTimestamp: UInt64? {
+        let p = UnsafeRawPointer(memory)
+        guard count >= BaseBlock.size + 32, p.u32(BaseBlock.size) == Signature.hbin else { return nil }
+        return p.u64(BaseBlock.size + 20)
+    }
+
+    /// The file grows to hold the hive-bins size an entry declares; it never shrinks (bytes past
+    /// the bins stay, as they do in the file Windows recovers in place).
+    func grow(toHiveBins size: UInt32) {
+        let needed = BaseBlock.size + Int(size)
+        guard needed > count else { return }
+        let bigger = UnsafeMutableRawPointer.allocate(byteCount: needed, alignment: 16)
+        bigger.copyMemory(from: memory, byteCount: count)
+        (bigger + count).initializeMemory(as: UInt8.self, repeating: 0, count: needed - count)
+        memory.deallocate()
+        memory = bigger
+        count = needed
+    }
+
+    /// Copies a page to hive-bins offset `offset` (checked against the image by the caller's
+    /// entry validation and `grow`).
+    func write(_ offset: UInt32, from source: UnsafeRawPointer, count length: Int) {
+        let at = BaseBlock.size + Int(offset)
+        precondition(at + length <= count, "page outside the grown image")
+        (memory + at).copyMemory(from: source, byteCount: length)
+    }
+
+    /// The first 512 bytes of a log's base-block copy become the base block.
+    func replaceBaseBlock(with log: UnsafeRawBufferPointer) {
+        memory.copyMemory(from: log.baseAddress!, byteCount: 512)
+    }
+
+    /// The state after the last entry, clean: both sequence numbers, the bins size, the flags,
+    /// file type 0 (primary), and a fresh checksum.
+    func finishBaseBlock(sequence: UInt32, hiveBinsSize: UInt32, flags: UInt32) {
+        store(sequence, at: 4)
+        store(sequence, at: 8)
+        store(0, at: 28)
+        store(hiveBinsSize, at: 40)
+        store(flags, at: 144)
+        store(BaseBlock.checksum(UnsafeRawPointer(memory)), at: 508)
+    }
+
+    private func store(_ v: UInt32, at offset: Int) {
+        memory.storeBytes(of: v.littleEndian, toByteOffset: offset, as: UInt32.self)
+    }
+
+    func firstInvalidBin(upTo size: UInt32) -> (offset: UInt32, reason: String)? {
+        var pos: UInt32 = 0
+        while pos < size {
+            if let why = binProblem(at: pos, limit: size) { return (pos, why) }
+            pos += UnsafeRawPointer(memory).u32(BaseBlock.size + Int(pos) + 8)
+        }
+        return nil
+    }
+
+    /// Windows replaces a bin that is invalid after recovery with an empty one (one 4 KiB page:
+    /// the header and a single free cell) and goes on at the next page.
+    func replaceInvalidBins(upTo size: UInt32) -> [UInt32] {
+        var replaced: [UInt32] = []
+        var pos: UInt32 = 0
+        while pos < size {
+            if binProblem(at: pos, limit: size) == nil {
+                pos += UnsafeRawPointer(memory).u32(BaseBlock.size + Int(pos) + 8)
+                continue
+            }
+            let bin = memory + BaseBlock.size + Int(pos)
+            bin.initializeMemory(as: UInt8.self, repeating: 0, count: 4096)
+            bin.storeBytes(of: Signature.hbin.littleEndian, toByteOffset: 0, as: UInt32.self)
+            bin.storeBytes(of: pos.littleEndian, toByteOffset: 4, as: UInt32.self)
+            bin.storeBytes(of: UInt32(4096).littleEndian, toByteOffset: 8, as: UInt32.self)
+            bin.storeBytes(of: UInt32(4096 - 32).littleEndian, toByteOffset: 32, as: UInt32.self)
+            replaced.append(pos)
+            pos += 4096
+        }
+        return replaced
+    }
+
+    private func binProblem(at pos: UInt32, limit: UInt32) -> String? {
+        let p = UnsafeRawPointer(memory) + BaseBlock.size + Int(pos)
+        guard UInt64(BaseBlock.size) + UInt64(pos) + 32 <= UInt64(count) else { return "past the end of the file" }
+        guard p.u32(0) == Signature.hbin else { return "no \"hbin\" signature (found \"\(p.signature(0, count: 4))\")" }
+        guard p.u32(4) == pos else { return "its offset field says 0x\(hex(p.u32(4)))" }
+        let size = p.u32(8)
+        guard size >= 4096, size & 0xFFF == 0, UInt64(pos) + UInt64(size) <= UInt64(limit) else {
+            return "its size 0x\(hex(size)) is not a multiple of 4096 inside the hive-bins data"
+        }
+        return nil
+    }
+
+    func handOver(path: String?) -> HiveStorage {
+        owned = false
+        return HiveStorage(adopting: memory, count: count, path: path)
+    }
+
+    func discard() {
+        if owned { memory.deallocate(); owned = false }
+    }
+
+    deinit { discard() }
+}
