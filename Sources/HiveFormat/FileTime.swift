@@ -1,9 +1,24 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A Windows FILETIME: 100-nanosecond intervals since 1601-01-01 UTC.
 public struct FileTime: RawRepresentable, Hashable, Sendable, Comparable, CustomStringConvertible {
     public var rawValue: UInt64
     public init(rawValue: UInt64) { self.rawValue = rawValue }
 
     public static func < (a: FileTime, b: FileTime) -> Bool { a.rawValue < b.rawValue }
+
+    /// The system's wall clock (the default clock of writers; tests inject their own).
+    @Sendable public static func now() -> FileTime {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return FileTime(rawValue: UInt64(ts.tv_sec) &* 10_000_000 &+ UInt64(ts.tv_nsec / 100) &+ 116_444_736_000_000_000)
+    }
 
     /// Seconds since the Unix epoch (may be negative for times before 1970).
     public var unixSeconds: Double { (Double(rawValue) - 116_444_736_000_000_000) / 10_000_000 }

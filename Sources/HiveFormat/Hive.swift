@@ -6,9 +6,11 @@
 /// above it (the Registry layer holds one).
 public final class Hive {
     public let storage: HiveStorage
-    public let baseBlock: BaseBlock
-    /// Bytes of hive-bins data that are read (normally the base block's hive-bins data size).
-    public let binsLimit: UInt32
+    /// The base block as parsed at open (an editor keeps it current as it writes).
+    public internal(set) var baseBlock: BaseBlock
+    /// Bytes of hive-bins data that are read (normally the base block's hive-bins data size; an
+    /// editor raises it as it adds bins).
+    public internal(set) var binsLimit: UInt32
     /// What was odd but not fatal at open: dirty, truncated, size fields repaired.
     public private(set) var warnings: [String] = []
 
@@ -29,7 +31,12 @@ public final class Hive {
         try self.init(storage: HiveStorage(copying: bytes))
     }
 
-    public init(storage: HiveStorage) throws(HiveError) {
+    public convenience init(storage: HiveStorage) throws(HiveError) {
+        try self.init(storage: storage, editingCapacity: nil)
+    }
+
+    /// `editingCapacity`: the hive-bins bytes an editor may grow to (its reserved image).
+    init(storage: HiveStorage, editingCapacity: UInt32?) throws(HiveError) {
         self.storage = storage
         let raw = storage.bytes
         baseBlock = try BaseBlock(bytes: raw)
@@ -87,7 +94,7 @@ public final class Hive {
             }
         }
         cellHeaderSize = layout.headerSize
-        binMap = BinMap(bins: bins, limit: limit, layout: layout)
+        binMap = BinMap(bins: bins, limit: limit, layout: layout, capacity: editingCapacity)
         warnings = notes
     }
 
@@ -104,6 +111,11 @@ public final class Hive {
         }
         let size = -Int(Int32(bitPattern: bins.u32(Int(offset))))
         return Cell(offset: offset, data: bins + Int(offset) + cellHeaderSize, length: size - cellHeaderSize)
+    }
+
+    /// True when `offset` starts an allocated cell.
+    public func cellIsAllocated(_ offset: UInt32) -> Bool {
+        offset < binsLimit && binMap.isAllocatedCell(offset)
     }
 
     // MARK: Keys

@@ -31,12 +31,13 @@ struct CellLayout {
 ///
 /// Both tables come from `calloc`, so pages of them never touched cost no memory.
 final class BinMap {
-    let limit: UInt32
+    /// The hive-bins size in use (an editor raises it as bins are added, up to `capacity`).
+    private(set) var limit: UInt32
     /// What a cell is: 8-byte alignment and a 4-byte size field, or, in version 1.1 (NT 3.1),
     /// 16-byte alignment and an 8-byte header (the size, then a "Last" field we do not use).
     let layout: CellLayout
     private let bins: UnsafeRawPointer
-    private let pageCount: Int
+    private var pageCount: Int
     /// Per page: 0 unknown, `badPage` in no valid bin, else (end << 32) | start.
     private let pages: UnsafeMutablePointer<UInt64>
     /// One bit per 8 bytes: an allocated cell starts here.
@@ -46,13 +47,32 @@ final class BinMap {
 
     static let badPage: UInt64 = .max
 
-    init(bins: UnsafeRawPointer, limit: UInt32, layout: CellLayout) {
+    /// `capacity` (at least `limit`) sizes the tables, for an editor that will add bins; calloc'd
+    /// pages never touched cost nothing.
+    init(bins: UnsafeRawPointer, limit: UInt32, layout: CellLayout, capacity: UInt32? = nil) {
         self.bins = bins
         self.limit = limit
         self.layout = layout
         pageCount = Int(limit) >> 12
-        pages = calloc(Swift.max(pageCount, 1), 8)!.assumingMemoryBound(to: UInt64.self)
-        cellStarts = calloc(Swift.max((Int(limit) >> 9) + 1, 1), 8)!.assumingMemoryBound(to: UInt64.self)
+        let tableLimit = Int(Swift.max(capacity ?? limit, limit))
+        pages = calloc(Swift.max(tableLimit >> 12, 1), 8)!.assumingMemoryBound(to: UInt64.self)
+        cellStarts = calloc(Swift.max((tableLimit >> 9) + 1, 1), 8)!.assumingMemoryBound(to: UInt64.self)
+    }
+
+    // MARK: Editing (HiveEditor keeps the map true as it changes cells and adds bins)
+
+    /// A bin appended at the end of the hive-bins data.
+    func grow(to newLimit: UInt32) {
+        limit = newLimit
+        pageCount = Int(newLimit) >> 12
+    }
+
+    /// An allocated cell now starts (or no longer starts) at `offset`. A bin not yet indexed is
+    /// left alone: indexing it later reads the new chain.
+    @inline(__always) func setAllocated(_ offset: UInt32, _ allocated: Bool) {
+        guard pages[Int(offset >> 12)] != 0 else { return }
+        let bit = Int(offset >> 3), mask: UInt64 = 1 << UInt64(bit & 63)
+        if allocated { cellStarts[bit >> 6] |= mask } else { cellStarts[bit >> 6] &= ~mask }
     }
 
     deinit {

@@ -35,6 +35,15 @@ public enum HiveError: Error, Equatable, Sendable {
     case keyNotFound(path: String)
     /// The hive is dirty and its transaction logs could not bring it up to date.
     indirect case logRecovery(hive: String, LogRecoveryError)
+
+    // Editing
+    /// A request beyond what Windows allows or what the hive can hold (name length, backslash,
+    /// depth, 2 GiB of bins, an unsupported version).
+    case refused(reason: String)
+    /// Another program has the hive open for writing; `holder` names it when the system says.
+    case lockedForWriting(path: String, holder: String)
+    /// A dirty hive with no usable log is read-only unless the caller accepts it as it is.
+    case dirtyWithoutLogs(path: String)
 }
 
 extension HiveError: CustomStringConvertible {
@@ -74,6 +83,12 @@ extension HiveError: CustomStringConvertible {
             return "key not found: \(path)"
         case let .logRecovery(hive, error):
             return "\(hive): \(error)"
+        case let .refused(reason):
+            return reason
+        case let .lockedForWriting(path, holder):
+            return "\(path): the hive is open for writing by \(holder)"
+        case let .dirtyWithoutLogs(path):
+            return "\(path): the hive is dirty and has no usable transaction log; it can only be read (accept the primary as it is to write it)"
         }
     }
 }

@@ -21,7 +21,7 @@ public final class HiveStorage: @unchecked Sendable {
     public let path: String?
     private let release: Release
 
-    private enum Release { case unmap(fd: Int32, length: Int), free, none }
+    private enum Release { case unmap(fd: Int32, length: Int), free, unmapAnonymous(length: Int), none }
 
     /// Maps `path` read-only under a shared lock. Fails with `.locked` when another process holds
     /// an exclusive lock.
@@ -77,6 +77,22 @@ public final class HiveStorage: @unchecked Sendable {
         release = .free
     }
 
+    /// An editable image: `capacity` bytes of address space reserved once (anonymous, without
+    /// swap reservation; untouched pages cost nothing), so the bytes never move while the hive
+    /// grows and every pointer into them stays valid. `initial` is copied to the start.
+    init(reserving capacity: Int, copying initial: UnsafeRawBufferPointer, path: String?) throws(HiveError) {
+        guard let map = mmap(nil, capacity, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
+              map != MAP_FAILED
+        else { throw .io(path: path ?? "(memory)", operation: "reserve \(capacity) bytes", errno: errno) }
+        if let src = initial.baseAddress { map.copyMemory(from: src, byteCount: initial.count) }
+        bytes = UnsafeRawBufferPointer(start: UnsafeRawPointer(map), count: capacity)
+        self.path = path
+        release = .unmapAnonymous(length: capacity)
+    }
+
+    /// The image's bytes for writing (only an editor's reserved image is ever written).
+    var mutableBase: UnsafeMutableRawPointer { UnsafeMutableRawPointer(mutating: bytes.baseAddress!) }
+
     /// Reads the whole file into memory (no mapping, so later truncation cannot hurt us).
     public convenience init(readingFileAt path: String) throws(HiveError) {
         let mapped = try HiveStorage(mappingFileAt: path)
@@ -100,6 +116,8 @@ public final class HiveStorage: @unchecked Sendable {
             close(fd)  // also drops the flock
         case .free:
             UnsafeMutableRawPointer(mutating: bytes.baseAddress)?.deallocate()
+        case let .unmapAnonymous(length):
+            munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress), length)
         case .none:
             break
         }

@@ -1,0 +1,82 @@
+/// Free cells of an editable hive, found by size; allocation reuses and splits them, freeing
+/// coalesces with free neighbours in the same bin, and when nothing fits a bin just big enough is
+/// added at the end (never a fixed 4 KiB: one cell of any size fits its bin). Cells never cross
+/// a bin boundary, and the map of allocated cell starts (`BinMap`) is kept true.
+///
+/// Buckets: exact sizes up to 1 KiB (one per 8 bytes), then one per power of two.
+struct CellAllocator {
+    /// Per bucket, the free cells in the order they were freed; `where` finds one for removal.
+    /// Arrays, not sets: the same edits always allocate the same cells (sets iterate in a
+    /// per-process random order).
+    private var buckets: [[UInt32]] = Array(repeating: [], count: 128 + 22)
+    private var position: [UInt32: Int] = [:]
+
+    @inline(__always) static func bucket(_ size: UInt32) -> Int {
+        if size < 1024 { return Int(size >> 3) }
+        return 128 + (31 - size.leadingZeroBitCount) - 10
+    }
+
+    mutating func add(_ offset: UInt32, size: UInt32) {
+        let b = Self.bucket(size)
+        position[offset] = buckets[b].count
+        buckets[b].append(offset)
+    }
+
+    mutating func remove(_ offset: UInt32, size: UInt32) {
+        let b = Self.bucket(size)
+        guard let i = position.removeValue(forKey: offset) else { return }
+        let last = buckets[b].removeLast()
+        if last != offset {
+            buckets[b][i] = last
+            position[last] = i
+        }
+    }
+
+    /// A free cell of at least `size` bytes: the most recently freed of the smallest bucket
+    /// that has one (recently freed memory is the likeliest to be in cache and dirty already).
+    func find(_ size: UInt32, sizeAt: (UInt32) -> UInt32) -> UInt32? {
+        var b = Self.bucket(size)
+        while b < buckets.count {
+            if b < 128 {
+                if let o = buckets[b].last { return o }
+            } else {
+                for o in buckets[b].reversed() where sizeAt(o) >= size { return o }
+            }
+            b += 1
+        }
+        return nil
+    }
+
+    var freeCellCount: Int { position.count }
+}
+
+/// The 4 KiB pages of hive-bins data changed since the last flush, and whether the base block
+/// changed: what a flush writes to the log and then to the primary.
+struct DirtyPages {
+    private(set) var pages = Set<UInt32>()
+    var baseBlock = false
+
+    mutating func mark(_ offset: UInt32, _ length: Int) {
+        guard length > 0 else { return }
+        var p = offset >> 12
+        let last = (offset + UInt32(length) - 1) >> 12
+        while p <= last { pages.insert(p); p += 1 }
+    }
+
+    var isEmpty: Bool { pages.isEmpty && !baseBlock }
+
+    /// Runs of consecutive dirty pages as (hive-bins offset, byte count), in order.
+    var runs: [(offset: UInt32, length: Int)] {
+        var out: [(UInt32, Int)] = []
+        for p in pages.sorted() {
+            if let last = out.last, last.0 + UInt32(last.1) == p << 12 {
+                out[out.count - 1].1 += 4096
+            } else {
+                out.append((p << 12, 4096))
+            }
+        }
+        return out
+    }
+
+    mutating func clear() { pages.removeAll(keepingCapacity: true); baseBlock = false }
+}

@@ -1,0 +1,305 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Opening hives for writing, creating them, and the crash-safe flush.
+///
+/// A flush, with the primary clean at sequence S/S:
+/// 1. the dirty pages go to NAME.LOG1 as one HvLE entry with sequence S (the log's base-block
+///    copy says S), then fsync — the changes are now durable;
+/// 2. the primary's base block is written with S+1/S (dirty), then fsync — so a crash from here
+///    on leaves a dirty primary whose log holds entry S;
+/// 3. the pages are written to the primary, then the base block with S+1/S+1, then fsync.
+/// Three fsyncs; bytes: the pages twice plus two base blocks and the entry header. Our recovery
+/// (and Windows') applies entry S to a primary left dirty by a crash in 2 or 3; a crash in 1
+/// leaves the primary clean at S and the torn log ignored. The primary is reconciled on every
+/// flush, so a log never holds more than one active entry: LOG1 is rewritten from its start each
+/// time (older bytes after the entry are stale and end the chain), and LOG2 stays empty — we
+/// never need to switch, since the entry before is always already in the primary.
+extension HiveEditor {
+    /// Opens `path` for writing under an exclusive lock. A dirty hive is first recovered from its
+    /// logs and the primary reconciled; without usable logs it is refused (`.dirtyWithoutLogs`)
+    /// unless `acceptDirty`, which takes the primary as it is.
+    public static func open(path: String, acceptDirty: Bool = false,
+                            clock: @escaping () -> FileTime = FileTime.now) throws(HiveError) -> HiveEditor {
+        let fd = Glibc.open(path, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { throw .io(path: path, operation: "open", errno: errno) }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let e = errno
+            close(fd)
+            if e == EWOULDBLOCK { throw .lockedForWriting(path: path, holder: lockHolder(of: path)) }
+            throw .io(path: path, operation: "flock", errno: e)
+        }
+        var files: HiveFiles?
+        do throws(HiveError) {
+            let primary = try readWhole(fd, path: path)
+            let bb = try BaseBlock(bytes: primary.bytes)
+            let found = LogDiscovery.logs(besideHive: path)
+            let log1Path = found.first { $0.lowercased().hasSuffix(".log1") } ?? path + ".LOG1"
+            let log2Path = found.first { $0.lowercased().hasSuffix(".log2") } ?? path + ".LOG2"
+            let f = try HiveFiles(primary: fd, log1: openLog(log1Path), log2: openLog(log2Path),
+                                  primaryPath: path, log1Path: log1Path)
+            files = f
+            var image = primary
+            var reconcile = false
+            if bb.isDirty {
+                var logs: [TransactionLog] = []
+                for p in found {
+                    let log = try TransactionLog(path: p)
+                    if !log.isEmpty { logs.append(log) }
+                }
+                if logs.isEmpty || logs.allSatisfy({ $0.unusable != nil }) && acceptDirty {
+                    guard acceptDirty else { throw .dirtyWithoutLogs(path: path) }
+                    image = try acceptedAsItIs(primary)
+                } else {
+                    do {
+                        image = try LogRecovery.recover(primary: primary.bytes, path: path, logs: logs).storage
+                    } catch {
+                        throw .logRecovery(hive: path, error)
+                    }
+                }
+                reconcile = true
+            }
+            let editor = try HiveEditor(bytes: image.bytes, path: path, files: f, clock: clock)
+            if reconcile { try editor.writeWholePrimary() }
+            return editor
+        } catch {
+            if files == nil { close(fd) }
+            throw error
+        }
+    }
+
+    /// Creates a new hive: version 1.5, a root key named `rootName` with `rootSecurity`, and,
+    /// when `path` is given, the file (refused if it exists) with empty .LOG1 and .LOG2.
+    public static func create(path: String?, rootName: RegistryName = "ROOT",
+                              rootSecurity: [UInt8] = HiveEditor.defaultRootSecurity,
+                              clock: @escaping () -> FileTime = FileTime.now) throws(HiveError) -> HiveEditor {
+        var bytes = [UInt8](repeating: 0, count: BaseBlock.size + 4096)
+        let stamp = clock().rawValue
+        bytes.withUnsafeMutableBytes { raw in
+            let p = raw.baseAddress!
+            for (off, v) in [(0, Signature.regf), (4, 1), (8, 1), (20, 1), (24, 5), (28, 0), (32, 1), (36, 0xFFFF_FFFF),
+                             (40, 4096), (44, 1)] as [(Int, UInt32)] {
+                p.storeBytes(of: v.littleEndian, toByteOffset: off, as: UInt32.self)
+            }
+            p.storeBytes(of: stamp.littleEndian, toByteOffset: 12, as: UInt64.self)
+            let bin = p + BaseBlock.size
+            bin.storeBytes(of: Signature.hbin.littleEndian, toByteOffset: 0, as: UInt32.self)
+            bin.storeBytes(of: UInt32(4096).littleEndian, toByteOffset: 8, as: UInt32.self)
+            bin.storeBytes(of: stamp.littleEndian, toByteOffset: 20, as: UInt64.self)
+            bin.storeBytes(of: UInt32(4096 - 32).littleEndian, toByteOffset: 32, as: UInt32.self)
+            p.storeBytes(of: BaseBlock.checksum(UnsafeRawPointer(p)).littleEndian, toByteOffset: 508, as: UInt32.self)
+        }
+        var files: HiveFiles?
+        if let path {
+            let fd = Glibc.open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw .io(path: path, operation: "create", errno: errno) }
+            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+                close(fd)
+                throw .lockedForWriting(path: path, holder: lockHolder(of: path))
+            }
+            files = try HiveFiles(primary: fd, log1: openLog(path + ".LOG1", truncate: true),
+                                  log2: openLog(path + ".LOG2", truncate: true), primaryPath: path, log1Path: path + ".LOG1")
+        }
+        let storage = HiveStorage(copying: bytes)
+        let editor = try HiveEditor(bytes: storage.bytes, path: path, files: files, clock: clock)
+        // The root: its own sk (the first of the list), no parent.
+        let units = rootName.codeUnits
+        guard !units.isEmpty, units.count <= maxKeyNameLength, units.allSatisfy({ $0 <= 0xFF }) else {
+            throw .refused(reason: "the root name must be 1 to 255 Latin-1 characters")
+        }
+        let nk = try editor.allocate(NamedKey.fixedSize + units.count)
+        let p = editor.data(nk)
+        p.storeBytes(of: Signature.nk.littleEndian, toByteOffset: 0, as: UInt16.self)
+        let flags = KeyFlags.hiveEntry.rawValue | KeyFlags.noDelete.rawValue | KeyFlags.compressedName.rawValue
+        p.storeBytes(of: flags.littleEndian, toByteOffset: 2, as: UInt16.self)
+        p.storeBytes(of: stamp.littleEndian, toByteOffset: 4, as: UInt64.self)
+        for field in [16, 28, 32, 40, 44, 48] { p.storeBytes(of: UInt32(0xFFFF_FFFF), toByteOffset: field, as: UInt32.self) }
+        p.storeBytes(of: UInt16(units.count).littleEndian, toByteOffset: 72, as: UInt16.self)
+        editor.writeName(units, compressed: true, to: p + NamedKey.fixedSize)
+        editor.putBaseBlock(36, nk)
+        editor.refreshBaseBlock()
+        editor.put32(nk, 44, try editor.securityCell(for: rootSecurity))
+        if files != nil { try editor.writeWholePrimary() }
+        return editor
+    }
+
+    /// Writes the changes since the last flush, crash-safely (see the type's comment). Returns
+    /// what was written, for benchmarks and tests.
+    @discardableResult
+    public func flush() throws(HiveError) -> FlushStatistics {
+        var stats = FlushStatistics()
+        guard !dirty.isEmpty else { return stats }
+        guard let files else {
+            dirty.clear()
+            return stats
+        }
+        let runs = dirty.runs
+        let s = hive.baseBlock.secondarySequence
+        // 1. The log: base-block copy (type 6, S/S), one entry, padded to a sector.
+        let pagesBytes = runs.reduce(0) { $0 + $1.length }
+        let entrySize = (40 + 8 * runs.count + pagesBytes + 511) & ~511
+        var log = [UInt8](repeating: 0, count: 512 + entrySize)
+        log.withUnsafeMutableBytes { raw in
+            let p = raw.baseAddress!
+            p.copyMemory(from: image, byteCount: 512)
+            for (off, v) in [(4, s), (8, s), (28, UInt32(6))] { p.storeBytes(of: v.littleEndian, toByteOffset: off, as: UInt32.self) }
+            p.storeBytes(of: BaseBlock.checksum(UnsafeRawPointer(p)).littleEndian, toByteOffset: 508, as: UInt32.self)
+            let e = p + 512
+            let header: [(Int, UInt32)] = [(0, 0x454C_7648), (4, UInt32(entrySize)), (8, hive.baseBlock.flags & 1), (12, s),
+                                           (16, hive.binsLimit), (20, UInt32(runs.count))]
+            for (off, v) in header { e.storeBytes(of: v.littleEndian, toByteOffset: off, as: UInt32.self) }
+            var at = 40 + 8 * runs.count
+            for (i, run) in runs.enumerated() {
+                e.storeBytes(of: run.offset.littleEndian, toByteOffset: 40 + 8 * i, as: UInt32.self)
+                e.storeBytes(of: UInt32(run.length).littleEndian, toByteOffset: 44 + 8 * i, as: UInt32.self)
+                (e + at).copyMemory(from: bins + Int(run.offset), byteCount: run.length)
+                at += run.length
+            }
+            e.storeBytes(of: Marvin32.hash(UnsafeRawBufferPointer(start: e + 40, count: entrySize - 40)).littleEndian,
+                         toByteOffset: 24, as: UInt64.self)
+            e.storeBytes(of: Marvin32.hash(UnsafeRawBufferPointer(start: e, count: 32)).littleEndian, toByteOffset: 32, as: UInt64.self)
+        }
+        let logFailure: HiveError? = log.withUnsafeBytes { raw in
+            do throws(HiveError) { try writeAll(files.log1, raw, at: 0, path: files.log1Path) } catch { return error }
+            return nil
+        }
+        if let logFailure { throw logFailure }
+        try sync(files.log1, files.log1Path)
+        stats.logBytes = log.count
+        // 2. The primary marked dirty.
+        putBaseBlock(4, s &+ 1)
+        refreshBaseBlock()
+        try writeAll(files.primary, UnsafeRawBufferPointer(start: image, count: BaseBlock.size), at: 0, path: files.primaryPath)
+        try sync(files.primary, files.primaryPath)
+        // 3. The pages, then the base block clean.
+        for run in runs {
+            try writeAll(files.primary, UnsafeRawBufferPointer(start: bins + Int(run.offset), count: run.length),
+                         at: BaseBlock.size + Int(run.offset), path: files.primaryPath)
+        }
+        putBaseBlock(8, s &+ 1)
+        refreshBaseBlock()
+        try writeAll(files.primary, UnsafeRawBufferPointer(start: image, count: BaseBlock.size), at: 0, path: files.primaryPath)
+        try sync(files.primary, files.primaryPath)
+        stats.primaryBytes = pagesBytes + 2 * BaseBlock.size
+        stats.fsyncs = 3
+        stats.pages = runs.reduce(0) { $0 + $1.length / 4096 }
+        dirty.clear()
+        return stats
+    }
+
+    /// The whole image to the primary (after recovery, or a new hive): data, then a clean base
+    /// block, then fsync. A crash before the end leaves the primary as dirty as it was (its logs
+    /// still recover it), or, for a new file, a file nobody has used yet.
+    func writeWholePrimary() throws(HiveError) {
+        guard let files else { return }
+        try writeAll(files.primary, UnsafeRawBufferPointer(start: bins, count: Int(hive.binsLimit)),
+                     at: BaseBlock.size, path: files.primaryPath)
+        try sync(files.primary, files.primaryPath)
+        refreshBaseBlock()
+        try writeAll(files.primary, UnsafeRawBufferPointer(start: image, count: BaseBlock.size), at: 0, path: files.primaryPath)
+        try sync(files.primary, files.primaryPath)
+        dirty.clear()
+    }
+
+    /// A dirty primary without logs, accepted: both sequence numbers made equal, checksum fixed.
+    private static func acceptedAsItIs(_ primary: HiveStorage) throws(HiveError) -> HiveStorage {
+        var bytes = [UInt8](primary.bytes)
+        bytes.withUnsafeMutableBytes { raw in
+            let p = raw.baseAddress!
+            p.storeBytes(of: p.load(fromByteOffset: 4, as: UInt32.self), toByteOffset: 8, as: UInt32.self)
+            p.storeBytes(of: BaseBlock.checksum(UnsafeRawPointer(p)).littleEndian, toByteOffset: 508, as: UInt32.self)
+        }
+        return HiveStorage(copying: bytes, path: primary.path)
+    }
+
+    private static func openLog(_ path: String, truncate: Bool = false) throws(HiveError) -> Int32 {
+        let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC | (truncate ? O_TRUNC : 0), 0o644)
+        guard fd >= 0 else { throw .io(path: path, operation: "open", errno: errno) }
+        return fd
+    }
+
+    /// Who holds a lock on `path`, from /proc/locks (Linux): "pid N (name)", or "another program".
+    static func lockHolder(of path: String) -> String {
+        var st = stat()
+        guard stat(path, &st) == 0, let f = fopen("/proc/locks", "r") else { return "another program" }
+        defer { fclose(f) }
+        let inode = "\(st.st_ino)"
+        var line = [CChar](repeating: 0, count: 512)
+        while fgets(&line, Int32(line.count), f) != nil {
+            let text = cText(line)
+            let parts = text.split(separator: " ", omittingEmptySubsequences: true)
+            // "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF"
+            guard parts.count >= 6, parts[1] == "FLOCK", parts[5].split(separator: ":").last.map(String.init) == inode,
+                  let pid = Int32(parts[4])
+            else { continue }
+            var name = ""
+            if let c = fopen("/proc/\(pid)/comm", "r") {
+                var buf = [CChar](repeating: 0, count: 64)
+                if fgets(&buf, 64, c) != nil { name = cText(buf).trimmingSuffixNewline() }
+                fclose(c)
+            }
+            return name.isEmpty ? "pid \(pid)" : "pid \(pid) (\(name))"
+        }
+        return "another program"
+    }
+}
+
+/// What one flush wrote.
+public struct FlushStatistics: Sendable {
+    public var pages = 0
+    public var logBytes = 0
+    public var primaryBytes = 0
+    public var fsyncs = 0
+    public var bytesWritten: Int { logBytes + primaryBytes }
+}
+
+private func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String) throws(HiveError) {
+    var done = 0
+    while done < bytes.count {
+        let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw .io(path: path, operation: "write", errno: errno)
+        }
+        done += n
+    }
+}
+
+/// The file behind `fd` into memory (the lock is ours: mapping it again would take another).
+private func readWhole(_ fd: Int32, path: String) throws(HiveError) -> HiveStorage {
+    var st = stat()
+    guard fstat(fd, &st) == 0 else { throw .io(path: path, operation: "stat", errno: errno) }
+    var bytes = [UInt8](repeating: 0, count: Int(st.st_size))
+    var done = 0
+    while done < bytes.count {
+        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, $0.count - done, off_t(done)) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw .io(path: path, operation: "read", errno: errno)
+        }
+        if n == 0 { break }
+        done += n
+    }
+    return HiveStorage(copying: bytes[..<done], path: path)
+}
+
+private func sync(_ fd: Int32, _ path: String) throws(HiveError) {
+    guard fsync(fd) == 0 else { throw .io(path: path, operation: "fsync", errno: errno) }
+}
+
+private func cText(_ chars: [CChar]) -> String {
+    String(decoding: chars.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+extension String {
+    fileprivate func trimmingSuffixNewline() -> String {
+        var s = self
+        while s.hasSuffix("\n") { s.removeLast() }
+        return s
+    }
+}
