@@ -28,9 +28,11 @@ let package = Package(
         ),
         // scripts/bench-read's measuring side (not a test: benchmarks are numbers for people).
         .executableTarget(name: "hivekeeper-bench", dependencies: ["HiveFormat"]),
+        // The crash test's child: random edits and flushes in a loop, killed at random moments.
+        .executableTarget(name: "hivekeeper-crashtest", dependencies: ["HiveFormat"]),
         // Corpus location and a process runner shared by the test targets.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "HiveFormatTests", dependencies: ["HiveFormat", "TestSupport"]),
+        .testTarget(name: "HiveFormatTests", dependencies: ["HiveFormat", "TestSupport", "hivekeeper-crashtest"]),
         .testTarget(name: "RegTextTests", dependencies: ["RegText"]),
         .testTarget(name: "SecurityTests", dependencies: ["Security", "HiveFormat", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["hivekeeper", "HiveFormat", "TestSupport"]),

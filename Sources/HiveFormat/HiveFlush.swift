@@ -41,9 +41,6 @@ extension HiveEditor {
             let found = LogDiscovery.logs(besideHive: path)
             let log1Path = found.first { $0.lowercased().hasSuffix(".log1") } ?? path + ".LOG1"
             let log2Path = found.first { $0.lowercased().hasSuffix(".log2") } ?? path + ".LOG2"
-            let f = try HiveFiles(primary: fd, log1: openLog(log1Path), log2: openLog(log2Path),
-                                  primaryPath: path, log1Path: log1Path)
-            files = f
             var image = primary
             var reconcile = false
             if bb.isDirty {
@@ -64,6 +61,11 @@ extension HiveEditor {
                 }
                 reconcile = true
             }
+            // The logs are opened (created empty when missing, as Windows does) only now, so a
+            // refused open leaves no file behind.
+            let f = try HiveFiles(primary: fd, log1: openLog(log1Path), log2: openLog(log2Path),
+                                  primaryPath: path, log1Path: log1Path)
+            files = f
             let editor = try HiveEditor(bytes: image.bytes, path: path, files: f, clock: clock)
             if reconcile { try editor.writeWholePrimary() }
             return editor

@@ -17,6 +17,14 @@ struct HiveEditorTests {
         return d
     }
 
+    /// Our checker finds nothing wrong and no leaked cell (every cell we allocated is used).
+    func expectSound(_ hive: Hive, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        _ = try hive.checkConsistency()
+        let r = hive.check()
+        #expect(r.problems == [], sourceLocation: sourceLocation)
+        #expect(r.leakedCells == 0, "\(r.notes)", sourceLocation: sourceLocation)
+    }
+
     func units(_ bytes: [UInt8]) -> [UInt16] {
         stride(from: 0, to: bytes.count - 1, by: 2).map { UInt16(bytes[$0]) | UInt16(bytes[$0 + 1]) << 8 }
     }
@@ -54,7 +62,7 @@ struct HiveEditorTests {
         #expect(try e.deleteValue(of: software, named: "BIG"))
         #expect(try !e.deleteValue(of: software, named: "big"))
         #expect(try e.hive.value(of: e.hive.key(path: "software"), named: "big") == nil)
-        _ = try e.hive.checkConsistency()
+        try expectSound(e.hive)
     }
 
     @Test func windowsLimitsAreClearErrors() throws {
@@ -89,10 +97,10 @@ struct HiveEditorTests {
         let grown = e.hive.binsLimit
         try e.deleteKey(top, recursive: true)
         #expect(throws: HiveError.self) { try e.hive.key(path: "tree") }
-        _ = try e.hive.checkConsistency()
+        try expectSound(e.hive)
         _ = try build()
         #expect(e.hive.binsLimit == grown)
-        _ = try e.hive.checkConsistency()
+        try expectSound(e.hive)
     }
 
     /// Past 507 entries the list is an ri of lh leaves, still sorted across leaves; names that
@@ -109,13 +117,13 @@ struct HiveEditorTests {
         let list = try e.hive.cell(at: many.subkeyListOffset)
         #expect(list.data.load(as: UInt16.self) == 0x6972)  // "ri"
         for n in names { #expect(try e.hive.subkey(of: many, named: RegistryName(n.uppercased())) != nil || n.contains("ß") || n.contains("𐐨")) }
-        _ = try e.hive.checkConsistency()
+        try expectSound(e.hive)
         // Deleting brings it back to one leaf.
         for n in names.dropFirst(100) { try e.deleteKey(try e.hive.key(path: "many\\" + n).offset) }
         let fewer = try e.hive.key(path: "many")
         #expect(fewer.subkeyCount == 100)
         #expect(try e.hive.cell(at: fewer.subkeyListOffset).data.load(as: UInt16.self) == 0x686C)  // "lh"
-        _ = try e.hive.checkConsistency()
+        try expectSound(e.hive)
     }
 
     @Test func securityCellsAreSharedAndCounted() throws {
@@ -137,7 +145,7 @@ struct HiveEditorTests {
         try e.deleteKey(a)
         try e.deleteKey(b)
         #expect(!e.hive.cellIsAllocated(shared))
-        _ = try e.hive.checkConsistency()
+        try expectSound(e.hive)
     }
 
     /// On disk: flushed hives read back identically in libhivex, and a reopened editor goes on.
@@ -168,7 +176,7 @@ struct HiveEditorTests {
         #expect(try Oracle.dump(path) == ourDump(try Self.onDisk(path)))
         let reread = try Self.onDisk(path)
         #expect(!reread.baseBlock.isDirty)
-        _ = try reread.checkConsistency()
+        try expectSound(reread)
     }
 
     @Test func secondWriterIsRefusedByName() throws {
@@ -183,5 +191,58 @@ struct HiveEditorTests {
             #expect(error.description.contains("open for writing by pid \(getpid())"))
         }
         _ = e
+    }
+}
+
+/// Opening dirty hives for writing: recovered from the logs and reconciled first; without logs
+/// only when the caller accepts the primary as it is.
+@Suite(.enabled(if: Corpus.isPresent, "needs ../shared/hives"))
+struct DirtyHiveEditingTests {
+    func copy(_ relative: String, logs: [String] = []) throws -> (URL, String) {
+        let dir = try HiveEditorTests.tempDir()
+        let name = (relative as NSString).lastPathComponent
+        let target = dir.appendingPathComponent(name).path
+        try FileManager.default.copyItem(atPath: Corpus.path(relative), toPath: target)
+        for suffix in logs { try FileManager.default.copyItem(atPath: Corpus.path(relative) + suffix, toPath: target + suffix) }
+        return (dir, target)
+    }
+
+    @Test func dirtyHiveIsRecoveredAndReconciledBeforeWriting() throws {
+        let (dir, path) = try copy("yarp/hives_for_tests/NewDirtyHive1/NewDirtyHive", logs: [".LOG1", ".LOG2"])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let e = try HiveEditor.open(path: path)
+        let onDisk = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let windows = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Corpus.path("yarp/hives_for_tests/NewDirtyHive1/RecoveredHive_Windows10"))))
+        #expect(onDisk[4096...] == windows[4096...])
+        let reread = try Hive(bytes: onDisk)
+        #expect(!reread.baseBlock.isDirty)
+        #expect(reread.baseBlock.primarySequence == 5)
+        _ = try e.createKey(under: e.hive.baseBlock.rootCellOffset, named: "added")
+        try e.flush()
+        let after = try Hive(bytes: [UInt8](Data(contentsOf: URL(fileURLWithPath: path))))
+        #expect(after.baseBlock.primarySequence == 6 && after.baseBlock.secondarySequence == 6)
+        _ = try after.key(path: "Key3\\Key3_1")
+        _ = try after.key(path: "added")
+        #expect(after.check().problems.isEmpty)
+    }
+
+    @Test func dirtyHiveWithoutLogsNeedsConsent() throws {
+        let (dir, path) = try copy("regipy/SECURITY")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(throws: HiveError.dirtyWithoutLogs(path: path)) { try HiveEditor.open(path: path) }
+        let e = try HiveEditor.open(path: path, acceptDirty: true)
+        try e.setValue(of: e.hive.baseBlock.rootCellOffset, named: "touched", type: 4, bytes: [1, 0, 0, 0])
+        try e.flush()
+        let after = try Hive(bytes: [UInt8](Data(contentsOf: URL(fileURLWithPath: path))))
+        #expect(!after.baseBlock.isDirty)
+        #expect(after.check().problems.isEmpty)
+    }
+
+    @Test func corruptLogsRefuseWriting() throws {
+        let (dir, path) = try copy("yarp/hives_for_tests/BadLogHive3/BadLogHive", logs: [".LOG1", ".LOG2"])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(throws: HiveError.self) { try HiveEditor.open(path: path) }
+        let untouched = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(untouched == (try [UInt8](Data(contentsOf: URL(fileURLWithPath: Corpus.path("yarp/hives_for_tests/BadLogHive3/BadLogHive"))))))
     }
 }
