@@ -51,32 +51,42 @@ struct CellAllocator {
 }
 
 /// The 4 KiB pages of hive-bins data changed since the last flush, and whether the base block
-/// changed: what a flush writes to the log and then to the primary.
+/// changed: what a flush writes to the log and then to the primary. A bitmap (64 KiB covers the
+/// 2 GiB a hive can address): marking a page is a shift and an or, on every store.
 struct DirtyPages {
-    private(set) var pages = Set<UInt32>()
+    private var bits = [UInt64](repeating: 0, count: 8192)
+    private var low = Int.max, high = -1
     var baseBlock = false
 
-    mutating func mark(_ offset: UInt32, _ length: Int) {
+    @inline(__always) mutating func mark(_ offset: UInt32, _ length: Int) {
         guard length > 0 else { return }
-        var p = offset >> 12
-        let last = (offset + UInt32(length) - 1) >> 12
-        while p <= last { pages.insert(p); p += 1 }
+        let first = Int(offset >> 12), last = Int((UInt64(offset) + UInt64(length) - 1) >> 12)
+        for p in first...last { bits[p >> 6] |= 1 << UInt64(p & 63) }
+        if first < low { low = first }
+        if last > high { high = last }
     }
 
-    var isEmpty: Bool { pages.isEmpty && !baseBlock }
+    var isEmpty: Bool { high < 0 && !baseBlock }
 
     /// Runs of consecutive dirty pages as (hive-bins offset, byte count), in order.
     var runs: [(offset: UInt32, length: Int)] {
         var out: [(UInt32, Int)] = []
-        for p in pages.sorted() {
-            if let last = out.last, last.0 + UInt32(last.1) == p << 12 {
+        guard high >= 0 else { return out }
+        for p in low...high where bits[p >> 6] & (1 << UInt64(p & 63)) != 0 {
+            let offset = UInt32(p) << 12
+            if let last = out.last, last.0 + UInt32(last.1) == offset {
                 out[out.count - 1].1 += 4096
             } else {
-                out.append((p << 12, 4096))
+                out.append((offset, 4096))
             }
         }
         return out
     }
 
-    mutating func clear() { pages.removeAll(keepingCapacity: true); baseBlock = false }
+    mutating func clear() {
+        if high >= 0 { for w in (low >> 6)...(high >> 6) { bits[w] = 0 } }
+        low = Int.max
+        high = -1
+        baseBlock = false
+    }
 }

@@ -52,8 +52,12 @@ func mappedResidentKiB(of file: String) -> Int {
 
 let args = CommandLine.arguments
 guard args.count >= 2 else {
-    print("usage: hivekeeper-bench HIVE [RUNS]")
+    print("usage: hivekeeper-bench HIVE [RUNS]   |   hivekeeper-bench write OUT")
     exit(2)
+}
+if args[1] == "write", args.count == 3 {
+    benchmarkWrite(args[2])
+    exit(0)
 }
 let path = args[1]
 let runs = args.count > 2 ? Int(args[2]) ?? 5 : 5

@@ -47,15 +47,15 @@ do {
         for _ in 0..<(1 + random(8)) {
             let keys = try hive.subkeys(of: hive.rootKey())
             switch random(10) {
-            case 0..<4:
+            case 0..<3:
                 let parent = keys.isEmpty || random(2) == 0 ? root : keys[random(keys.count)].offset
                 _ = try editor.createKey(under: parent, named: RegistryName("k\(random(500))"))
-            case 4..<8 where !keys.isEmpty:
+            case 3..<7 where !keys.isEmpty:
                 let key = keys[random(keys.count)].offset
                 let size = [0, 3, 4, 100, 5000, 16344, 16345, 40000][random(8)]
                 try editor.setValue(of: key, named: RegistryName("v\(random(20))"), type: 3,
                                     bytes: (0..<size).map { UInt8(truncatingIfNeeded: $0 &+ Int(counter)) })
-            case 8 where !keys.isEmpty:
+            case 7..<10 where !keys.isEmpty:
                 try editor.deleteKey(keys[random(keys.count)].offset, recursive: true)
             default:
                 break

@@ -135,7 +135,7 @@ struct HiveEditorTests {
         #expect(try e.hive.key(at: a).securityOffset == rootKey.securityOffset)
         #expect(try e.hive.security(of: rootKey).referenceCount == 3)
         var other = HiveEditor.defaultRootSecurity
-        other[other.count - 5] = 0x22  // BU → a different RID: S-1-5-32-546 (Guests)
+        other[0x5C] = 0x22  // the third ACE's BU → S-1-5-32-546 (Guests)
         try e.setSecurity(of: a, to: other)
         try e.setSecurity(of: b, to: other)
         let shared = try e.hive.key(at: a).securityOffset

@@ -77,3 +77,10 @@ struct CorpusDescriptorTests {
         #expect(sd.owner != nil && sd.control.contains(.daclPresent))
     }
 }
+
+/// The root security of hives HiveEditor creates is the SDDL its documentation states.
+@Test func defaultRootSecurityIsTheDocumentedSDDL() throws {
+    let sd = try SecurityDescriptor(bytes: HiveEditor.defaultRootSecurity)
+    #expect(try sd.sddl() == "O:BAG:SYD:P(A;CI;KA;;;SY)(A;CI;KA;;;BA)(A;CI;KR;;;BU)")
+    #expect(try SecurityDescriptor(sddl: "O:BAG:SYD:P(A;CI;KA;;;SY)(A;CI;KA;;;BA)(A;CI;KR;;;BU)").bytes == HiveEditor.defaultRootSecurity)
+}
