@@ -10,6 +10,29 @@ struct CellAllocator {
     /// per-process random order).
     private var buckets: [[UInt32]] = Array(repeating: [], count: 128 + 22)
     private var position: [UInt32: Int] = [:]
+    /// Bit b set: bucket b is not empty (so a search skips empty buckets a word at a time).
+    private var nonEmpty: (UInt64, UInt64, UInt64) = (0, 0, 0)
+
+    @inline(__always) private mutating func setBit(_ b: Int, _ on: Bool) {
+        let m: UInt64 = 1 << UInt64(b & 63)
+        switch b >> 6 {
+        case 0: nonEmpty.0 = on ? nonEmpty.0 | m : nonEmpty.0 & ~m
+        case 1: nonEmpty.1 = on ? nonEmpty.1 | m : nonEmpty.1 & ~m
+        default: nonEmpty.2 = on ? nonEmpty.2 | m : nonEmpty.2 & ~m
+        }
+    }
+
+    /// The first non-empty bucket at or after `b`, or nil.
+    @inline(__always) private func nextBucket(from b: Int) -> Int? {
+        var w = b >> 6
+        var word = [nonEmpty.0, nonEmpty.1, nonEmpty.2][w] & (~0 << UInt64(b & 63))
+        while true {
+            if word != 0 { return w * 64 + word.trailingZeroBitCount }
+            w += 1
+            guard w < 3 else { return nil }
+            word = w == 1 ? nonEmpty.1 : nonEmpty.2
+        }
+    }
 
     @inline(__always) static func bucket(_ size: UInt32) -> Int {
         if size < 1024 { return Int(size >> 3) }
@@ -20,6 +43,7 @@ struct CellAllocator {
         let b = Self.bucket(size)
         position[offset] = buckets[b].count
         buckets[b].append(offset)
+        setBit(b, true)
     }
 
     mutating func remove(_ offset: UInt32, size: UInt32) {
@@ -30,19 +54,21 @@ struct CellAllocator {
             buckets[b][i] = last
             position[last] = i
         }
+        if buckets[b].isEmpty { setBit(b, false) }
     }
 
     /// A free cell of at least `size` bytes: the most recently freed of the smallest bucket
     /// that has one (recently freed memory is the likeliest to be in cache and dirty already).
     func find(_ size: UInt32, sizeAt: (UInt32) -> UInt32) -> UInt32? {
-        var b = Self.bucket(size)
-        while b < buckets.count {
+        var from = Self.bucket(size)
+        while let b = nextBucket(from: from) {
             if b < 128 {
                 if let o = buckets[b].last { return o }
             } else {
                 for o in buckets[b].reversed() where sizeAt(o) >= size { return o }
             }
-            b += 1
+            from = b + 1
+            if from >= buckets.count { break }
         }
         return nil
     }

@@ -30,7 +30,7 @@ extension HiveEditor {
         guard fd >= 0 else { throw .io(path: path, operation: "open", errno: errno) }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let e = errno
-            close(fd)
+            closeFile(fd)
             if e == EWOULDBLOCK { throw .lockedForWriting(path: path, holder: lockHolder(of: path)) }
             throw .io(path: path, operation: "flock", errno: e)
         }
@@ -70,7 +70,7 @@ extension HiveEditor {
             if reconcile { try editor.writeWholePrimary() }
             return editor
         } catch {
-            if files == nil { close(fd) }
+            if files == nil { closeFile(fd) }
             throw error
         }
     }
@@ -101,7 +101,7 @@ extension HiveEditor {
             let fd = Glibc.open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
             guard fd >= 0 else { throw .io(path: path, operation: "create", errno: errno) }
             guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-                close(fd)
+                closeFile(fd)
                 throw .lockedForWriting(path: path, holder: lockHolder(of: path))
             }
             files = try HiveFiles(primary: fd, log1: openLog(path + ".LOG1", truncate: true),
@@ -142,6 +142,10 @@ extension HiveEditor {
         }
         let runs = dirty.runs
         let s = hive.baseBlock.secondarySequence
+        let dirtyBytes = runs.reduce(0) { $0 + $1.length }
+        if dirtyBytes * 2 >= Int(hive.binsLimit) {
+            return try replaceWholeFile(files, sequence: s &+ 1)
+        }
         // 1. The log: base-block copy (type 6, S/S), one entry, padded to a sector.
         let pagesBytes = runs.reduce(0) { $0 + $1.length }
         let entrySize = (40 + 8 * runs.count + pagesBytes + 511) & ~511
@@ -190,6 +194,44 @@ extension HiveEditor {
         stats.primaryBytes = pagesBytes + 2 * BaseBlock.size
         stats.fsyncs = 3
         stats.pages = runs.reduce(0) { $0 + $1.length / 4096 }
+        dirty.clear()
+        return stats
+    }
+
+    /// When most of the hive changed (a new hive filled at once, a rebuild), a log entry would
+    /// double the bytes written: the new file is written whole beside the old one instead, under
+    /// the lock, flushed, and renamed over it. A crash leaves the old file or the new one, both
+    /// clean. The lock moves with the new file (it is taken before the rename).
+    private func replaceWholeFile(_ files: HiveFiles, sequence: UInt32) throws(HiveError) -> FlushStatistics {
+        let path = files.primaryPath
+        let temporary = path + ".new-\(getpid())"
+        let fd = Glibc.open(temporary, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .io(path: temporary, operation: "create", errno: errno) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            closeFile(fd); unlink(temporary)
+            throw .io(path: temporary, operation: "flock", errno: errno)
+        }
+        putBaseBlock(4, sequence)
+        putBaseBlock(8, sequence)
+        refreshBaseBlock()
+        do throws(HiveError) {
+            try writeAll(fd, UnsafeRawBufferPointer(start: image, count: BaseBlock.size + Int(hive.binsLimit)), at: 0, path: temporary)
+            try sync(fd, temporary)
+            guard rename(temporary, path) == 0 else { throw .io(path: path, operation: "rename", errno: errno) }
+        } catch {
+            closeFile(fd); unlink(temporary)
+            throw error
+        }
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        let dfd = Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dfd >= 0 { _ = fsync(dfd); closeFile(dfd) }
+        closeFile(files.primary)
+        files.primary = fd
+        var stats = FlushStatistics()
+        stats.primaryBytes = BaseBlock.size + Int(hive.binsLimit)
+        stats.fsyncs = 2
+        stats.pages = Int(hive.binsLimit) / 4096
         dirty.clear()
         return stats
     }

@@ -32,10 +32,8 @@ func benchmarkWrite(_ out: String) {
         let t1 = now()
         print(String(format: "hivekeeper build %.3f s + flush %.3f s = %.3f s, %d leaves, %d bytes of bins, flush wrote %d bytes",
                      built - t0, t1 - built, t1 - t0, leaves, editor.hive.binsLimit, first.bytesWritten))
-        let again = try { () throws -> HiveEditor in
-            _ = consume editor
-            return try HiveEditor.open(path: out)
-        }()
+        editor.close()
+        let again = try HiveEditor.open(path: out)
         let t2 = now()
         let key = try again.hive.key(path: "Generated\\K03\\K07\\K01\\K09\\K00\\K05")
         try again.setValue(of: key.offset, named: "Index", type: 4, bytes: [1, 2, 3, 4])
