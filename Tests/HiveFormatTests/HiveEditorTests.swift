@@ -179,6 +179,46 @@ struct HiveEditorTests {
         try expectSound(reread)
     }
 
+    /// nt-hive's testhive case-folding names (offreg wrote them): BMP letters fold, letters
+    /// outside the BMP do not; libhivex reads the lists we sort the same way.
+    @Test(.enabled(if: Oracle.missingReason == nil, "needs python3-hivex"))
+    func caseFoldingEdgeCases() throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("fold.hive").path
+        let e = try HiveEditor.create(path: path)
+        let top = try e.createKey(under: e.hive.baseBlock.rootCellOffset, named: "character-encoding-test").offset
+        for n in ["äöü", "𐐐", "𐐸", "Ａ", "ǅ", "ß", "Σ"] { #expect(try e.createKey(under: top, named: RegistryName(n)).created, "\(n)") }
+        for n in ["ÄÖÜ", "ａ", "ǆ", "Ǆ", "σ", "ς"] { #expect(try !e.createKey(under: top, named: RegistryName(n)).created, "\(n)") }
+        #expect(try e.createKey(under: top, named: "SS").created)  // ß does not fold to SS
+        try e.flush()
+        let hive = try Self.onDisk(path)
+        try expectSound(hive)
+        #expect(try Oracle.dump(path) == ourDump(hive))
+    }
+
+    /// Editing a version 1.3 hive written by Windows: lists become lf leaves under an ri.
+    @Test(.enabled(if: Corpus.isPresent && Oracle.missingReason == nil, "needs ../shared/hives and python3-hivex"))
+    func editingAVersion13Hive() throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("ManySubkeysHive").path
+        try FileManager.default.copyItem(atPath: Corpus.path("yarp/hives_for_tests/ManySubkeysHive"), toPath: path)
+        let e = try HiveEditor.open(path: path)
+        #expect(e.hive.minorVersion == 3)
+        let many = try e.hive.key(path: "key_with_many_subkeys").offset
+        for i in 0..<10 { _ = try e.createKey(under: many, named: RegistryName("new \(i)")) }
+        for i in 1...5 { try e.deleteKey(try e.hive.key(path: "key_with_many_subkeys\\\(i)").offset) }
+        try e.flush()
+        let hive = try Self.onDisk(path)
+        #expect(try hive.key(path: "key_with_many_subkeys").subkeyCount == 5005)
+        let list = try hive.cell(at: hive.key(path: "key_with_many_subkeys").subkeyListOffset)
+        let leaf = try hive.cell(at: list.data.u32(4))
+        #expect(leaf.data.load(as: UInt16.self) == 0x666C)  // "lf"
+        #expect(hive.check().problems == [])
+        #expect(try Oracle.dump(path) == ourDump(hive))
+    }
+
     @Test func secondWriterIsRefusedByName() throws {
         let dir = try Self.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
