@@ -76,14 +76,9 @@ extension HiveEditor {
             stack += children
         }
         for victim in order.reversed() { try freeKey(victim) }
-        let parentKey = try hive.key(at: parent)
+        // The parent's list still names the freed key: read its entries without the child checks.
         var children: [UInt32] = []
-        if let e = hive.appendSubkeys(of: parentKey, to: &children) {
-            // The list still names the freed key: read it without the child checks.
-            _ = e
-            children = []
-            _ = hive.forEachListEntry(of: parentKey) { o, _, _ in children.append(o) }
-        }
+        if let e = hive.forEachListEntry(of: try hive.key(at: parent), { o, _, _ in children.append(o) }) { throw e }
         children.removeAll { $0 == key }
         try writeSubkeyList(of: parent, children)
         touch(parent)
@@ -144,7 +139,7 @@ extension HiveEditor {
         let list = try hive.valueOffsets(of: k)
         if let base = list.baseAddress { for i in 0..<(list.count / 4) { values.append(base.u32(4 * i)) } }
         for v in values { try freeValue(v) }
-        release(k.valueListOffset == 0xFFFF_FFFF ? 0xFFFF_FFFF : k.valueListOffset)
+        release(k.valueListOffset)
         release(k.classNameOffset)
         try freeSubkeyList(of: k)
         try releaseSecurity(k.securityOffset)
@@ -152,7 +147,7 @@ extension HiveEditor {
     }
 
     private func freeSubkeyList(of key: NamedKey) throws(HiveError) {
-        guard key.subkeyCount > 0 || key.subkeyListOffset != 0xFFFF_FFFF, key.subkeyListOffset != 0xFFFF_FFFF else { return }
+        guard key.subkeyListOffset != 0xFFFF_FFFF, hive.cellIsAllocated(key.subkeyListOffset) else { return }
         let list = try hive.cell(at: key.subkeyListOffset, referencedBy: key.offset)
         if list.signature == Signature.ri {
             for i in 0..<Int(list.data.u16(2)) { release(list.data.u32(4 + 4 * i)) }

@@ -203,7 +203,9 @@ public final class HiveEditor {
 
     /// Frees a cell and merges it with free neighbours in its bin.
     func release(_ offset: UInt32) {
-        guard offset != 0xFFFF_FFFF, let (start, end) = hive.binMap.bin(covering: offset) else { return }
+        // Only an allocated cell is freed: a stale or repeated reference must not enter the
+        // free index twice.
+        guard offset != 0xFFFF_FFFF, hive.cellIsAllocated(offset), let (start, end) = hive.binMap.bin(covering: offset) else { return }
         var at = offset
         var size = cellSize(offset)
         hive.binMap.setAllocated(offset, false)
