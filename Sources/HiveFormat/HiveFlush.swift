@@ -268,9 +268,18 @@ extension HiveEditor {
     }
 
     /// Who holds a lock on `path`, from /proc/locks (Linux): "pid N (name)", or "another program".
+    /// A writer that rewrites its file whole moves the lock to a new inode; a few tries catch it.
     static func lockHolder(of path: String) -> String {
+        for attempt in 0..<5 {
+            if let holder = lockHolderOnce(of: path) { return holder }
+            usleep(UInt32(1000 << attempt))
+        }
+        return "another program"
+    }
+
+    private static func lockHolderOnce(of path: String) -> String? {
         var st = stat()
-        guard stat(path, &st) == 0, let f = fopen("/proc/locks", "r") else { return "another program" }
+        guard stat(path, &st) == 0, let f = fopen("/proc/locks", "r") else { return nil }
         defer { fclose(f) }
         let inode = "\(st.st_ino)"
         var line = [CChar](repeating: 0, count: 512)
@@ -289,7 +298,7 @@ extension HiveEditor {
             }
             return name.isEmpty ? "pid \(pid)" : "pid \(pid) (\(name))"
         }
-        return "another program"
+        return nil
     }
 }
 

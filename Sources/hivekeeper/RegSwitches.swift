@@ -21,9 +21,12 @@ enum RegSwitches {
     static func translate(_ args: [String]) -> [String] {
         var out: [String] = []
         var ended = false
+        // reg add's /s is the REG_MULTI_SZ separator, not "recurse".
+        let isAdd = args.first == "add"
         for a in args {
             if ended { out.append(a); continue }
             if a == "--" { ended = true; out.append(a); continue }
+            if isAdd && a.lowercased() == "/s" { out.append("--separator"); continue }
             out.append(table[a.lowercased()] ?? a)
         }
         return out

@@ -1,0 +1,178 @@
+import ArgumentParser
+import HiveFormat
+import RegText
+
+/// Options of the commands that write a hive file.
+struct EditOptions: ParsableArguments {
+    @Option(name: .customLong("hive"), help: "The hive file to change (locked while open; flushed crash-safely).")
+    var hive: String
+
+    @Flag(name: .customLong("accept-dirty"), help: ArgumentHelp(
+        "Write a dirty hive that has no usable transaction log, taking the primary file as it is."))
+    var acceptDirty = false
+
+    /// Opens the hive for writing (creating it when `create` and missing).
+    func open(create: Bool) throws -> HiveEditor {
+        if create, access(hive, F_OK) != 0 {
+            let e = try HiveEditor.create(path: hive)
+            Diagnostics.say("hivekeeper: created \(hive)")
+            return e
+        }
+        return try HiveEditor.open(path: hive, acceptDirty: acceptDirty)
+    }
+}
+
+/// reg.exe asks before a destructive step; without a terminal it fails and says to pass /f.
+func confirm(_ question: String, force: Bool, otherwise refusal: String) throws {
+    if force { return }
+    guard Diagnostics.stdinIsTerminal else { throw CLIError("\(refusal); pass /f to do it without asking.") }
+    Diagnostics.sayInline(question + " ")
+    let answer = readLine()?.lowercased() ?? ""
+    guard answer == "y" || answer == "yes" else { throw CLIError("The operation was canceled by the user.") }
+}
+
+extension HiveEditor {
+    /// The key at `path` (relative to the root), creating the missing ones when `create`.
+    func key(at path: KeyPath, create: Bool) throws -> UInt32 {
+        var current = hive.baseBlock.rootCellOffset
+        for component in path.components {
+            if create {
+                current = try createKey(under: current, named: component).offset
+            } else {
+                guard let next = try hive.subkey(of: hive.key(at: current), named: component) else {
+                    throw CLIError("The system was unable to find the specified registry key or value.")
+                }
+                current = next.offset
+            }
+        }
+        return current
+    }
+}
+
+struct AddCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add",
+        abstract: "Add a key or set a value, as reg.exe add does (the hive is created when missing).",
+        discussion: "hivekeeper add --hive FILE KEY [/v NAME | /ve] [/t TYPE] [/s SEP] [/d DATA] [/f]"
+    )
+
+    @OptionGroup var editOptions: EditOptions
+
+    @Argument(help: "Key path relative to the hive root; missing keys are created.")
+    var key: String
+
+    @Option(name: .customLong("value"), help: "The value to set (/v NAME).")
+    var value: String?
+
+    @Flag(name: .customLong("default-value"), help: "Set the default value (/ve).")
+    var defaultValue = false
+
+    @Option(name: .customLong("type"), help: "REG_SZ (default), REG_EXPAND_SZ, REG_MULTI_SZ, REG_DWORD, REG_QWORD, REG_BINARY, REG_NONE… (/t).")
+    var type = "REG_SZ"
+
+    @Option(name: .customLong("data"), help: "The data (/d).")
+    var data: String?
+
+    @Option(name: .customLong("separator"), help: "REG_MULTI_SZ separator, \\0 by default (/s).")
+    var separator: String?
+
+    @Flag(name: .customLong("force"), help: "Overwrite an existing value without asking (/f).")
+    var force = false
+
+    func validate() throws {
+        if value != nil && defaultValue { throw ValidationError("/v and /ve cannot be used together") }
+    }
+
+    func run() throws {
+        try reporting(nil) {
+            let t: UInt32
+            let bytes: [UInt8]
+            do {
+                t = try RegAddData.type(named: type)
+                bytes = try RegAddData.bytes(type: t, data: data, separator: separator)
+            } catch let e as RegAddData.Invalid {
+                throw CLIError(e.description)
+            }
+            let editor = try editOptions.open(create: true)
+            let k = try editor.key(at: KeyPath(key), create: true)
+            if let name = defaultValue ? "" : value {
+                if try editor.hive.value(of: editor.hive.key(at: k), named: RegistryName(name)) != nil {
+                    let shown = name.isEmpty ? "(Default)" : name
+                    try confirm("Value \(shown) exists, overwrite(Yes/No)?", force: force,
+                                otherwise: "Value \(shown) exists and would be overwritten")
+                }
+                try editor.setValue(of: k, named: RegistryName(name), type: t, bytes: bytes)
+            }
+            try editor.flush()
+            print("The operation completed successfully.")
+            return 0
+        }
+    }
+}
+
+struct DeleteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "delete",
+        abstract: "Delete a key (with everything below it) or values, as reg.exe delete does.",
+        discussion: "hivekeeper delete --hive FILE KEY [/v NAME | /ve | /va] [/f]"
+    )
+
+    @OptionGroup var editOptions: EditOptions
+
+    @Argument(help: "Key path relative to the hive root.")
+    var key: String
+
+    @Option(name: .customLong("value"), help: "Delete this value (/v NAME).")
+    var value: String?
+
+    @Flag(name: .customLong("default-value"), help: "Delete the default value (/ve).")
+    var defaultValue = false
+
+    @Flag(name: .customLong("all-values"), help: "Delete every value of the key (/va).")
+    var allValues = false
+
+    @Flag(name: .customLong("force"), help: "Delete without asking (/f).")
+    var force = false
+
+    func validate() throws {
+        if [value != nil, defaultValue, allValues].filter({ $0 }).count > 1 {
+            throw ValidationError("/v, /ve and /va cannot be used together")
+        }
+    }
+
+    func run() throws {
+        try reporting(nil) {
+            let editor = try editOptions.open(create: false)
+            let path = KeyPath(key)
+            let k = try editor.key(at: path, create: false)
+            let shown = displayName(path.display)
+            if let name = defaultValue ? "" : value {
+                guard try editor.hive.value(of: editor.hive.key(at: k), named: RegistryName(name)) != nil else {
+                    throw CLIError("The system was unable to find the specified registry key or value.")
+                }
+                let shownValue = name.isEmpty ? "(Default)" : name
+                try confirm("Delete the registry value \(shownValue) (Yes/No)?", force: force,
+                            otherwise: "Deleting the value \(shownValue) needs confirmation")
+                try editor.deleteValue(of: k, named: RegistryName(name))
+            } else if allValues {
+                try confirm("Delete all values under the registry key \(shown) (Yes/No)?", force: force,
+                            otherwise: "Deleting all values of \(shown) needs confirmation")
+                var names: [RegistryName] = []
+                try editor.hive.forEachValue(of: editor.hive.key(at: k)) { v throws(HiveError) in names.append(v.name) }
+                for name in names { try editor.deleteValue(of: k, named: name) }
+            } else {
+                if path.components.isEmpty { throw CLIError("The root key of a hive cannot be deleted.") }
+                try confirm("Permanently delete the registry key \(shown) (Yes/No)?", force: force,
+                            otherwise: "Deleting the key \(shown) needs confirmation")
+                try editor.deleteKey(k, recursive: true)
+            }
+            try editor.flush()
+            print("The operation completed successfully.")
+            return 0
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
