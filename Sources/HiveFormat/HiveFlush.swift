@@ -327,18 +327,21 @@ private func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: I
 private func readWhole(_ fd: Int32, path: String) throws(HiveError) -> HiveStorage {
     var st = stat()
     guard fstat(fd, &st) == 0 else { throw .io(path: path, operation: "stat", errno: errno) }
-    var bytes = [UInt8](repeating: 0, count: Int(st.st_size))
+    let size = Int(st.st_size)
+    let memory = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(size, 1), alignment: 16)
     var done = 0
-    while done < bytes.count {
-        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, $0.count - done, off_t(done)) }
+    while done < size {
+        let n = pread(fd, memory + done, size - done, off_t(done))
         if n < 0 {
             if errno == EINTR { continue }
-            throw .io(path: path, operation: "read", errno: errno)
+            let e = errno
+            memory.deallocate()
+            throw .io(path: path, operation: "read", errno: e)
         }
         if n == 0 { break }
         done += n
     }
-    return HiveStorage(copying: bytes[..<done], path: path)
+    return HiveStorage(adopting: memory, count: done, path: path)
 }
 
 private func sync(_ fd: Int32, _ path: String) throws(HiveError) {
