@@ -167,6 +167,9 @@ struct HiveEditorTests {
                 try e.setValue(of: k, named: RegistryName("v\(j)"), type: UInt32(j), bytes: Array(repeating: UInt8(j), count: j * 3000))
             }
         }
+        // Thousands of keys under one parent: lh leaves under an ri.
+        let many = try e.createKey(under: root, named: "many").offset
+        for i in 0..<2500 { _ = try e.createKey(under: many, named: RegistryName("entry \((i * 7919) % 2500)")) }
         try e.flush()
         #expect(try Oracle.dump(path) == ourDump(try Self.onDisk(path)))
         try e.deleteKey(try e.hive.key(path: "Key 7 ünïcödé Привет").offset)
