@@ -86,11 +86,12 @@ extension HiveEditor {
 
     /// Sets (or with nil removes) the key's class name.
     public func setClass(of key: UInt32, to className: RegistryName?) throws(HiveError) {
+        let units = className?.codeUnits ?? []
+        guard units.count <= 0x7FFF else { throw .refused(reason: "a class name is at most 32767 characters") }
         release(get32(key, 48))
         put32(key, 48, 0xFFFF_FFFF)
         put16(key, 74, 0)
-        guard let units = className?.codeUnits, !units.isEmpty else { return }
-        guard units.count <= 0x7FFF else { throw .refused(reason: "a class name is at most 32767 characters") }
+        guard !units.isEmpty else { return }
         let c = try allocate(units.count * 2)
         writeName(units, compressed: false, to: data(c))
         put32(key, 48, c)
