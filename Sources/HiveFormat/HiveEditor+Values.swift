@@ -1,5 +1,5 @@
 /// Values: set (create or replace) and delete; data inline (≤ 4 bytes), in one cell, or as big
-/// data (db, full 16344-byte segments) when the hive's version has it.
+/// data (db, every segment a full 16344-byte cell) when the hive's version has it.
 extension HiveEditor {
     public static let maxValueNameLength = 16_383
 
@@ -111,8 +111,10 @@ extension HiveEditor {
         put16(db, 2, UInt16(count))
         put32(db, 4, list)
         for i in 0..<count {
+            // Every segment is a full 16,344-byte cell, the last one too: Windows allocates
+            // them so (corpus db cells are all 16,352 bytes) and libhivex reads them so.
             let take = Swift.min(segment, bytes.count - i * segment)
-            let cell = try allocate(take)
+            let cell = try allocate(segment)
             bytes.withUnsafeBytes { putBytes(cell, 0, UnsafeRawBufferPointer(rebasing: $0[(i * segment)..<(i * segment + take)])) }
             put32(list, 4 * i, cell)
         }

@@ -6,6 +6,7 @@ import Testing
 enum CLI {
     static let projectRoot = SharedCorpus.projectRoot
     static var corpusPresent: Bool { SharedCorpus.isPresent }
+    static let hivexPresent: Bool = (try? runProgram("/usr/bin/python3", ["-c", "import hivex"]))?.status == 0
     static func hive(_ rel: String) -> String { SharedCorpus.path(rel) }
 
     /// The binary sits beside the test bundle in the build directory.

@@ -163,8 +163,8 @@ struct HiveEditorTests {
         let root = e.hive.baseBlock.rootCellOffset
         for i in 0..<50 {
             let k = try e.createKey(under: root, named: RegistryName("Key \(i) ünïcödé Привет")).offset
-            for j in 0..<5 {
-                try e.setValue(of: k, named: RegistryName("v\(j)"), type: UInt32(j), bytes: Array(repeating: UInt8(j), count: j * 3000))
+            for (j, size) in [0, 5, 16344, 16345, 40000].enumerated() {
+                try e.setValue(of: k, named: RegistryName("v\(j)"), type: UInt32(j), bytes: Array(repeating: UInt8(j), count: size))
             }
         }
         // Thousands of keys under one parent: lh leaves under an ri.

@@ -1,0 +1,99 @@
+import ArgumentParser
+import HiveFormat
+import RegText
+
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Apply a .reg file to a hive file (created when missing), as regedit /s does.",
+        discussion: """
+            hivekeeper import IN.reg --hive FILE [--prefix ROOT]. Every key must start with ROOT \
+            (default HKEY_LOCAL_MACHINE\\OFFLINE, as export writes), which stands for the hive's root. \
+            The whole file is read first: a line it cannot use is an error naming its line and column, \
+            and then nothing is changed. The changes are flushed once, at the end.
+            """
+    )
+
+    @Argument(help: "The .reg file (regedit's version 5 or REGEDIT4).")
+    var input: String
+
+    @OptionGroup var editOptions: EditOptions
+
+    @Option(help: "The key that stands for the hive's root in the file.")
+    var prefix = "HKEY_LOCAL_MACHINE\\OFFLINE"
+
+    func run() throws {
+        try reporting(nil) {
+            guard let bytes = readFile(input) else { throw CLIError("\(input): cannot be read") }
+            let ops: [RegOperation]
+            do {
+                ops = try RegFileParser.parse(bytes)
+            } catch {
+                throw CLIError("\(input): \(error)")
+            }
+            var root = Array(prefix.utf16)
+            while root.last == 0x5C { root.removeLast() }
+            /// The components below the root, or an error naming the line.
+            func relative(_ path: [UInt16], _ line: Int) throws -> KeyPath {
+                let rootName = RegistryName(codeUnits: root)
+                let head = RegistryName(codeUnits: Array(path.prefix(root.count)))
+                guard head.equalsIgnoringCase(rootName), path.count == root.count || path[root.count] == 0x5C else {
+                    throw CLIError("\(input): line \(line): the key \(String(decoding: path, as: UTF16.self)) is not under \(prefix) (--prefix names the root)")
+                }
+                return KeyPath(String(decoding: path.dropFirst(root.count), as: UTF16.self))
+            }
+            // Check every path before opening the hive: a bad file changes nothing.
+            for op in ops {
+                switch op {
+                case let .createKey(path, line), let .deleteKey(path, line): _ = try relative(path, line)
+                default: break
+                }
+            }
+            let editor = try editOptions.open(create: true)
+            var keys: [[UInt16]: UInt32] = [:]
+            for op in ops {
+                switch op {
+                case let .createKey(path, line):
+                    keys[path] = try editor.key(at: relative(path, line), create: true)
+                case let .deleteKey(path, line):
+                    keys = [:]
+                    let p = try relative(path, line)
+                    guard !p.components.isEmpty else { throw CLIError("\(input): line \(line): the root of a hive cannot be deleted") }
+                    if let k = try? editor.key(at: p, create: false) { try editor.deleteKey(k, recursive: true) }
+                case let .setValue(key, name, type, data, line):
+                    let k = try keys[key] ?? editor.key(at: relative(key, line), create: true)
+                    do {
+                        try editor.setValue(of: k, named: RegistryName(codeUnits: name), type: type, bytes: data)
+                    } catch {
+                        throw CLIError("\(input): line \(line): \(error)")
+                    }
+                case let .deleteValue(key, name, line):
+                    if let k = try? keys[key] ?? editor.key(at: relative(key, line), create: false) {
+                        try editor.deleteValue(of: k, named: RegistryName(codeUnits: name))
+                    }
+                }
+            }
+            try editor.flush()
+            print("The operation completed successfully.")
+            return 0
+        }
+    }
+}
+
+/// A whole file's bytes, or nil.
+func readFile(_ path: String) -> [UInt8]? {
+    guard let f = fopen(path, "rb") else { return nil }
+    defer { fclose(f) }
+    var out: [UInt8] = []
+    var buf = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let n = fread(&buf, 1, buf.count, f)
+        if n > 0 { out.append(contentsOf: buf[0..<n]) }
+        if n < buf.count { break }
+    }
+    return ferror(f) == 0 ? out : nil
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
