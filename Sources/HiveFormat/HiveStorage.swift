@@ -81,6 +81,9 @@ public final class HiveStorage: @unchecked Sendable {
     /// swap reservation; untouched pages cost nothing), so the bytes never move while the hive
     /// grows and every pointer into them stays valid. `initial` is copied to the start.
     init(reserving capacity: Int, copying initial: UnsafeRawBufferPointer, path: String?) throws(HiveError) {
+        guard initial.count <= capacity else {
+            throw .refused(reason: "\(path ?? "the hive"): \(initial.count) bytes is more than a hive can hold (\(capacity))")
+        }
         guard let map = mmap(nil, capacity, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
               map != MAP_FAILED
         else { throw .io(path: path ?? "(memory)", operation: "reserve \(capacity) bytes", errno: errno) }

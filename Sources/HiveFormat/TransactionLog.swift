@@ -76,8 +76,8 @@ public struct TransactionLog {
             unusable = "the base-block copy's sequence numbers differ (\(bb.primarySequence), \(bb.secondarySequence)): the log was being written"
             return
         }
-        if bb.hiveBinsDataSize == 0 || bb.hiveBinsDataSize & 0xFFF != 0 {
-            unusable = "the base-block copy's hive-bins data size 0x\(hex(bb.hiveBinsDataSize)) is not a non-zero multiple of 4096"
+        if bb.hiveBinsDataSize == 0 || bb.hiveBinsDataSize & 0xFFF != 0 || bb.hiveBinsDataSize > 0x8000_0000 {
+            unusable = "the base-block copy's hive-bins data size 0x\(hex(bb.hiveBinsDataSize)) is not a non-zero multiple of 4096 up to 2 GiB"
             return
         }
         if format == .old {
@@ -172,8 +172,9 @@ public struct LogEntry: Sendable {
             return .failure(EntryDefect("size \(size) is not a multiple of 512 inside the file (\(fileSize - pos) bytes remain)"))
         }
         let binsSize = p.u32(pos + 16)
-        guard binsSize != 0, binsSize & 0xFFF == 0 else {
-            return .failure(EntryDefect("hive-bins data size 0x\(hex(binsSize)) is not a non-zero multiple of 4096"))
+        // At most 2 GiB: cell offsets have 31 bits (and recovery allocates this much).
+        guard binsSize != 0, binsSize & 0xFFF == 0, binsSize <= 0x8000_0000 else {
+            return .failure(EntryDefect("hive-bins data size 0x\(hex(binsSize)) is not a non-zero multiple of 4096 up to 2 GiB"))
         }
         let hash2 = Marvin32.hash(UnsafeRawBufferPointer(start: p + pos, count: 32))
         guard hash2 == p.u64(pos + 32) else {
