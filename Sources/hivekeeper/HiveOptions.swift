@@ -68,6 +68,8 @@ struct KeyPath {
         components = text.split(separator: "\\", omittingEmptySubsequences: true).map { RegistryName($0) }
     }
 
+    init(components: [RegistryName]) { self.components = components }
+
     /// The key's path as shown by query: `\` then the components.
     var display: [UInt16] {
         components.isEmpty ? [0x5C] : components.flatMap { [0x5C] + $0.codeUnits }

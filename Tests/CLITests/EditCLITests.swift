@@ -84,3 +84,30 @@ struct EditCLITests {
         #expect(info.out.contains("state: clean"))
     }
 }
+
+/// reg copy (documented: "REG COPY KeyName1 KeyName2 [/s] [/f]": /s copies all subkeys and
+/// values, /f copies without prompting).
+struct CopyCLITests {
+    @Test func copiesValuesThenSubtrees() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let hive = dir.appendingPathComponent("h").path
+        for args in [["A", "/v", "x", "/d", "1"], ["A\\Sub", "/v", "y", "/t", "REG_DWORD", "/d", "7"], ["B", "/v", "x", "/d", "old"]] {
+            #expect(try CLI.run(["add", "--hive", hive] + args).status == 0)
+        }
+        // Without /s only A's own values; an existing value needs /f when nobody can be asked.
+        let refused = try CLI.run(["copy", "--hive", hive, "A", "B"])
+        #expect(refused.status == 1 && refused.err.contains("pass /f"))
+        #expect(try CLI.run(["copy", "--hive", hive, "A", "B", "/f"]).status == 0)
+        var q = try CLI.run(["query", "--hive", hive, "B", "/s"])
+        #expect(q.out.contains("    x    REG_SZ    1\n"))
+        #expect(!q.out.contains("Sub"))
+        #expect(try CLI.run(["copy", "--hive", hive, "A", "C", "/s"]).status == 0)
+        q = try CLI.run(["query", "--hive", hive, "C", "/s"])
+        #expect(q.out.contains("\\C\\Sub\n    y    REG_DWORD    0x7\n"))
+        // Into its own subtree: the source is read first, so it ends.
+        #expect(try CLI.run(["copy", "--hive", hive, "A", "A\\Sub\\Again", "/s", "/f"]).status == 0)
+        #expect(try CLI.run(["query", "--hive", hive, "A\\Sub\\Again\\Sub"]).out.contains("    y    REG_DWORD    0x7"))
+        #expect(try CLI.run(["check", "--hive", hive]).status == 0)
+    }
+}
