@@ -13,21 +13,12 @@ public enum AtomicWrite {
         let temporary = path + ".tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .io(path: temporary, operation: "create", errno: errno) }
-        var done = 0
-        while done < bytes.count {
-            let n = writeSome(fd, bytes.baseAddress! + done, bytes.count - done)
-            if n < 0 {
-                if errno == EINTR { continue }
-                let e = errno
-                close(fd); unlink(temporary)
-                throw .io(path: temporary, operation: "write", errno: e)
-            }
-            done += n
-        }
-        if fsync(fd) != 0 {
-            let e = errno
+        do throws(HiveError) {
+            try writeAll(fd, bytes, at: 0, path: temporary)
+            try syncFile(fd, temporary)
+        } catch {
             close(fd); unlink(temporary)
-            throw .io(path: temporary, operation: "fsync", errno: e)
+            throw error
         }
         close(fd)
         if rename(temporary, path) != 0 {
@@ -35,10 +26,7 @@ public enum AtomicWrite {
             unlink(temporary)
             throw .io(path: path, operation: "rename", errno: e)
         }
-        let slash = path.lastIndex(of: "/")
-        let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
-        let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dfd >= 0 { _ = fsync(dfd); close(dfd) }
+        syncDirectory(of: path)
     }
 
     /// Whether two paths name the same file (same device and inode); false if either is missing.
@@ -47,7 +35,29 @@ public enum AtomicWrite {
         guard stat(a, &sa) == 0, stat(b, &sb) == 0 else { return false }
         return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
     }
+
+    /// Makes a rename in `path`'s directory durable (best effort: some file systems refuse).
+    static func syncDirectory(of path: String) {
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dfd >= 0 { _ = fsync(dfd); close(dfd) }
+    }
 }
 
-/// The C `write` (inside `AtomicWrite` the name means our own method).
-private func writeSome(_ fd: Int32, _ p: UnsafeRawPointer, _ count: Int) -> Int { write(fd, p, count) }
+/// All of `bytes` at `offset` of `fd`, retrying short writes and EINTR.
+func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String) throws(HiveError) {
+    var done = 0
+    while done < bytes.count {
+        let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw .io(path: path, operation: "write", errno: errno)
+        }
+        done += n
+    }
+}
+
+func syncFile(_ fd: Int32, _ path: String) throws(HiveError) {
+    guard fsync(fd) == 0 else { throw .io(path: path, operation: "fsync", errno: errno) }
+}

@@ -122,8 +122,7 @@ extension Hive {
             for i in 0..<leaf.count {
                 let child = try self.key(at: leaf.offset(i))
                 let name = child.storedName
-                var h: UInt32 = 0
-                for j in 0..<name.count { h = h &* 37 &+ UInt32(WindowsCase.upcase(name[j])) }
+                let h = name.lhHash
                 if h != leaf.hash(i) {
                     problem("lh list 0x\(hex(leaf.cell.offset)) entry \(i) (\(name.name)): hash 0x\(hex(leaf.hash(i))), computed 0x\(hex(h))")
                 }

@@ -211,9 +211,7 @@ extension HiveEditor {
             let name = try hive.key(at: child).storedName
             let extra: UInt32
             if kind == Signature.lh {
-                var h: UInt32 = 0
-                for i in 0..<name.count { h = h &* 37 &+ UInt32(WindowsCase.upcase(name[i])) }
-                extra = h
+                extra = name.lhHash
             } else {
                 // lf: the first four characters as Latin-1, NUL-padded (0 for a wider one).
                 var hint: UInt32 = 0

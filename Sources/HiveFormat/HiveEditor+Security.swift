@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Security cells (sk): one per distinct descriptor, shared by every key that has it, counted
 /// by reference, all linked in one circular list (flink/blink) starting at the root's.
 extension HiveEditor {
@@ -43,7 +51,7 @@ extension HiveEditor {
             repeat {
                 let size = Int(get32(sk, 16))
                 if size == descriptor.count,
-                   descriptor.withUnsafeBytes({ memcmpEqual(UnsafeRawPointer(data(sk) + 20), $0.baseAddress!, size) }) {
+                   descriptor.withUnsafeBytes({ memcmp(data(sk) + 20, $0.baseAddress!, size) == 0 }) {
                     put32(sk, 12, get32(sk, 12) + 1)
                     return sk
                 }
@@ -94,11 +102,4 @@ extension HiveEditor {
         }
         release(offset)
     }
-}
-
-func memcmpEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Bool {
-    for i in 0..<n where a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) {
-        return false
-    }
-    return true
 }

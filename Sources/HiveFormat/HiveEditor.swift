@@ -39,11 +39,11 @@ public final class HiveEditor {
 
     static let binsCapacity: UInt32 = 0x8000_0000
 
-    /// An editor over `bytes` (a primary image; recovered already when it was dirty).
-    init(bytes: UnsafeRawBufferPointer, path: String?, files: HiveFiles?, clock: @escaping () -> FileTime) throws(HiveError) {
+    /// An editor over a copy of `source` (a primary image; recovered already when it was dirty).
+    init(source: HiveStorage, path: String?, files: HiveFiles?, clock: @escaping () -> FileTime) throws(HiveError) {
         state = .allocate(capacity: 1)
         state.initialize(to: EditState())
-        storage = try HiveStorage(reserving: BaseBlock.size + Int(Self.binsCapacity), copying: bytes, path: path)
+        storage = try HiveStorage(reserving: BaseBlock.size + Int(Self.binsCapacity), copying: source.bytes, path: path)
         image = storage.mutableBase
         hive = try Hive(storage: storage, editingCapacity: Self.binsCapacity)
         self.path = path

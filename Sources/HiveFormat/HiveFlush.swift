@@ -54,7 +54,7 @@ extension HiveEditor {
                     image = try acceptedAsItIs(primary)
                 } else {
                     do {
-                        image = try LogRecovery.recover(primary: primary.bytes, path: path, logs: logs).storage
+                        image = try LogRecovery.recover(primary: primary, path: path, logs: logs).storage
                     } catch {
                         throw .logRecovery(hive: path, error)
                     }
@@ -66,7 +66,7 @@ extension HiveEditor {
             let f = try HiveFiles(primary: fd, log1: openLog(log1Path), log2: openLog(log2Path),
                                   primaryPath: path, log1Path: log1Path)
             files = f
-            let editor = try HiveEditor(bytes: image.bytes, path: path, files: f, clock: clock)
+            let editor = try HiveEditor(source: image, path: path, files: f, clock: clock)
             if reconcile { try editor.writeWholePrimary() }
             return editor
         } catch {
@@ -108,7 +108,7 @@ extension HiveEditor {
                                   log2: openLog(path + ".LOG2", truncate: true), primaryPath: path, log1Path: path + ".LOG1")
         }
         let storage = HiveStorage(copying: bytes)
-        let editor = try HiveEditor(bytes: storage.bytes, path: path, files: files, clock: clock)
+        let editor = try HiveEditor(source: storage, path: path, files: files, clock: clock)
         // The root: its own sk (the first of the list), no parent.
         let units = rootName.codeUnits
         guard !units.isEmpty, units.count <= maxKeyNameLength, units.allSatisfy({ $0 <= 0xFF }) else {
@@ -142,12 +142,11 @@ extension HiveEditor {
         }
         let runs = dirty.runs
         let s = hive.baseBlock.secondarySequence
-        let dirtyBytes = runs.reduce(0) { $0 + $1.length }
-        if dirtyBytes * 2 >= Int(hive.binsLimit) {
+        let pagesBytes = runs.reduce(0) { $0 + $1.length }
+        if pagesBytes * 2 >= Int(hive.binsLimit) {
             return try replaceWholeFile(files, sequence: s &+ 1)
         }
         // 1. The log: base-block copy (type 6, S/S), one entry, padded to a sector.
-        let pagesBytes = runs.reduce(0) { $0 + $1.length }
         let entrySize = (40 + 8 * runs.count + pagesBytes + 511) & ~511
         var log = [UInt8](repeating: 0, count: 512 + entrySize)
         log.withUnsafeMutableBytes { raw in
@@ -175,13 +174,13 @@ extension HiveEditor {
             return nil
         }
         if let logFailure { throw logFailure }
-        try sync(files.log1, files.log1Path)
+        try syncFile(files.log1, files.log1Path)
         stats.logBytes = log.count
         // 2. The primary marked dirty.
         putBaseBlock(4, s &+ 1)
         refreshBaseBlock()
         try writeAll(files.primary, UnsafeRawBufferPointer(start: image, count: BaseBlock.size), at: 0, path: files.primaryPath)
-        try sync(files.primary, files.primaryPath)
+        try syncFile(files.primary, files.primaryPath)
         // 3. The pages, then the base block clean.
         for run in runs {
             try writeAll(files.primary, UnsafeRawBufferPointer(start: bins + Int(run.offset), count: run.length),
@@ -190,10 +189,10 @@ extension HiveEditor {
         putBaseBlock(8, s &+ 1)
         refreshBaseBlock()
         try writeAll(files.primary, UnsafeRawBufferPointer(start: image, count: BaseBlock.size), at: 0, path: files.primaryPath)
-        try sync(files.primary, files.primaryPath)
+        try syncFile(files.primary, files.primaryPath)
         stats.primaryBytes = pagesBytes + 2 * BaseBlock.size
         stats.fsyncs = 3
-        stats.pages = runs.reduce(0) { $0 + $1.length / 4096 }
+        stats.pages = pagesBytes / 4096
         dirty.clear()
         return stats
     }
@@ -216,16 +215,13 @@ extension HiveEditor {
         refreshBaseBlock()
         do throws(HiveError) {
             try writeAll(fd, UnsafeRawBufferPointer(start: image, count: BaseBlock.size + Int(hive.binsLimit)), at: 0, path: temporary)
-            try sync(fd, temporary)
+            try syncFile(fd, temporary)
             guard rename(temporary, path) == 0 else { throw .io(path: path, operation: "rename", errno: errno) }
         } catch {
             closeFile(fd); unlink(temporary)
             throw error
         }
-        let slash = path.lastIndex(of: "/")
-        let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
-        let dfd = Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dfd >= 0 { _ = fsync(dfd); closeFile(dfd) }
+        AtomicWrite.syncDirectory(of: path)
         closeFile(files.primary)
         files.primary = fd
         var stats = FlushStatistics()
@@ -243,10 +239,10 @@ extension HiveEditor {
         guard let files else { return }
         try writeAll(files.primary, UnsafeRawBufferPointer(start: bins, count: Int(hive.binsLimit)),
                      at: BaseBlock.size, path: files.primaryPath)
-        try sync(files.primary, files.primaryPath)
+        try syncFile(files.primary, files.primaryPath)
         refreshBaseBlock()
         try writeAll(files.primary, UnsafeRawBufferPointer(start: image, count: BaseBlock.size), at: 0, path: files.primaryPath)
-        try sync(files.primary, files.primaryPath)
+        try syncFile(files.primary, files.primaryPath)
         dirty.clear()
     }
 
@@ -311,18 +307,6 @@ public struct FlushStatistics: Sendable {
     public var bytesWritten: Int { logBytes + primaryBytes }
 }
 
-private func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String) throws(HiveError) {
-    var done = 0
-    while done < bytes.count {
-        let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
-        if n < 0 {
-            if errno == EINTR { continue }
-            throw .io(path: path, operation: "write", errno: errno)
-        }
-        done += n
-    }
-}
-
 /// The file behind `fd` into memory (the lock is ours: mapping it again would take another).
 private func readWhole(_ fd: Int32, path: String) throws(HiveError) -> HiveStorage {
     var st = stat()
@@ -342,10 +326,6 @@ private func readWhole(_ fd: Int32, path: String) throws(HiveError) -> HiveStora
         done += n
     }
     return HiveStorage(adopting: memory, count: done, path: path)
-}
-
-private func sync(_ fd: Int32, _ path: String) throws(HiveError) {
-    guard fsync(fd) == 0 else { throw .io(path: path, operation: "fsync", errno: errno) }
 }
 
 private func cText(_ chars: [CChar]) -> String {

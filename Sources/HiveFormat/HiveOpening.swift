@@ -50,7 +50,7 @@ extension Hive {
         }
         let recovered: (storage: HiveStorage, report: LogRecoveryReport)
         do {
-            recovered = try LogRecovery.recover(primary: storage.bytes, path: path, logs: logs.filter { !$0.isEmpty })
+            recovered = try LogRecovery.recover(primary: storage, path: path, logs: logs.filter { !$0.isEmpty })
         } catch {
             throw .logRecovery(hive: path, error)
         }

@@ -65,6 +65,8 @@ public struct LogRecoveryReport: Sendable {
     public let dummyBins: [UInt32]
     /// Facts worth telling: stale logs ignored, missing entries of a partial reconcile, …
     public let notes: [String]
+    /// What the consistency check of the result read.
+    public internal(set) var checked = ConsistencySummary()
     public var entries: Int { applied.reduce(0) { $0 + $1.entries } }
 
     /// One line for stderr.
@@ -87,16 +89,17 @@ public struct LogRecoveryReport: Sendable {
 /// Old format: the log whose base-block timestamp equals the primary's (the first bin's when the
 /// primary base block is bad) is applied whole; its base-block copy becomes the base block.
 public enum LogRecovery {
-    public static func recover(primary: UnsafeRawBufferPointer, path: String?, logs: [TransactionLog])
+    /// `primary` is taken as its owner, not as bytes, so it stays mapped while it is read.
+    public static func recover(primary: HiveStorage, path: String?, logs: [TransactionLog])
         throws(LogRecoveryError) -> (storage: HiveStorage, report: LogRecoveryReport)
     {
         let usable = logs.filter { $0.unusable == nil }
         guard !usable.isEmpty else {
             throw .noUsableLog(logs.map { LogProblem(log: $0.name, reason: $0.unusable ?? "") })
         }
-        let image = Image(copying: primary)
+        let image = Image(copying: primary.bytes)
         do throws(LogRecoveryError) {
-            let report: LogRecoveryReport
+            var report: LogRecoveryReport
             if usable.contains(where: { $0.format == .new }) {
                 report = try applyNew(usable.filter { $0.format == .new }, to: image)
             } else {
@@ -105,7 +108,7 @@ public enum LogRecovery {
             let storage = image.handOver(path: path)
             do {
                 let hive = try Hive(storage: storage)
-                _ = try hive.checkConsistency()
+                report.checked = try hive.checkConsistency()
             } catch {
                 throw LogRecoveryError.inconsistentResult(error)
             }

@@ -81,7 +81,7 @@ public enum WindowsCase {
     }
 
     /// hash = 37 * hash + upcase(unit), over the UTF-16 code units, wrapping at 32 bits.
-    public static func lhHash(_ units: [UInt16]) -> UInt32 {
+    public static func lhHash(_ units: some Sequence<UInt16>) -> UInt32 {
         var h: UInt32 = 0
         for u in units { h = h &* 37 &+ UInt32(upcase(u)) }
         return h
@@ -101,6 +101,12 @@ public struct StoredName {
     @inline(__always) public subscript(i: Int) -> UInt16 {
         isCompressed ? UInt16(pointer.u8(i)) : pointer.u16(2 * i)
     }
+
+    /// The stored name's code units, read in place.
+    var units: LazyMapSequence<Range<Int>, UInt16> { (0..<count).lazy.map { self[$0] } }
+
+    /// The lh-list hash, computed in place.
+    var lhHash: UInt32 { WindowsCase.lhHash(units) }
 
     public var name: RegistryName {
         var units = [UInt16]()

@@ -61,11 +61,8 @@ struct AddCommand: ParsableCommand {
     @Argument(help: "Key path relative to the hive root; missing keys are created.")
     var key: String
 
-    @Option(name: .customLong("value"), help: "The value to set (/v NAME).")
-    var value: String?
-
-    @Flag(name: .customLong("default-value"), help: "Set the default value (/ve).")
-    var defaultValue = false
+    /// The value to set.
+    @OptionGroup var valueName: ValueNameOptions
 
     @Option(name: .customLong("type"), help: "REG_SZ (default), REG_EXPAND_SZ, REG_MULTI_SZ, REG_DWORD, REG_QWORD, REG_BINARY, REG_NONE… (/t).")
     var type = "REG_SZ"
@@ -79,10 +76,6 @@ struct AddCommand: ParsableCommand {
     @Flag(name: .customLong("force"), help: "Overwrite an existing value without asking (/f).")
     var force = false
 
-    func validate() throws {
-        if value != nil && defaultValue { throw ValidationError("/v and /ve cannot be used together") }
-    }
-
     func run() throws {
         try reporting(nil) {
             let t: UInt32
@@ -95,7 +88,7 @@ struct AddCommand: ParsableCommand {
             }
             let editor = try editOptions.open(create: true)
             let k = try editor.key(at: KeyPath(key), create: true)
-            if let name = defaultValue ? "" : value {
+            if let name = valueName.name {
                 if try editor.hive.value(of: editor.hive.key(at: k), named: RegistryName(name)) != nil {
                     let shown = name.isEmpty ? "(Default)" : name
                     try confirm("Value \(shown) exists, overwrite(Yes/No)?", force: force,
@@ -122,11 +115,8 @@ struct DeleteCommand: ParsableCommand {
     @Argument(help: "Key path relative to the hive root.")
     var key: String
 
-    @Option(name: .customLong("value"), help: "Delete this value (/v NAME).")
-    var value: String?
-
-    @Flag(name: .customLong("default-value"), help: "Delete the default value (/ve).")
-    var defaultValue = false
+    /// The value to delete.
+    @OptionGroup var valueName: ValueNameOptions
 
     @Flag(name: .customLong("all-values"), help: "Delete every value of the key (/va).")
     var allValues = false
@@ -135,7 +125,7 @@ struct DeleteCommand: ParsableCommand {
     var force = false
 
     func validate() throws {
-        if [value != nil, defaultValue, allValues].filter({ $0 }).count > 1 {
+        if valueName.name != nil && allValues {
             throw ValidationError("/v, /ve and /va cannot be used together")
         }
     }
@@ -146,7 +136,7 @@ struct DeleteCommand: ParsableCommand {
             let path = KeyPath(key)
             let k = try editor.key(at: path, create: false)
             let shown = displayName(path.display)
-            if let name = defaultValue ? "" : value {
+            if let name = valueName.name {
                 guard try editor.hive.value(of: editor.hive.key(at: k), named: RegistryName(name)) != nil else {
                     throw CLIError("The system was unable to find the specified registry key or value.")
                 }

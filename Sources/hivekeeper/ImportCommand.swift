@@ -24,10 +24,13 @@ struct ImportCommand: ParsableCommand {
 
     func run() throws {
         try reporting(nil) {
-            guard let bytes = readFile(input) else { throw CLIError("\(input): cannot be read") }
             let ops: [RegOperation]
             do {
-                ops = try RegFileParser.parse(bytes)
+                // The mapping must outlive the copy out of it.
+                let file = try HiveStorage(mappingFileAt: input)
+                ops = try withExtendedLifetime(file) { try RegFileParser.parse([UInt8](file.bytes)) }
+            } catch let e as HiveError {
+                throw CLIError(e.description)  // it names the file
             } catch {
                 throw CLIError("\(input): \(error)")
             }
@@ -79,21 +82,3 @@ struct ImportCommand: ParsableCommand {
         }
     }
 }
-
-/// A whole file's bytes, or nil.
-func readFile(_ path: String) -> [UInt8]? {
-    guard let f = fopen(path, "rb") else { return nil }
-    defer { fclose(f) }
-    var out: [UInt8] = []
-    var buf = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-        let n = fread(&buf, 1, buf.count, f)
-        if n > 0 { out.append(contentsOf: buf[0..<n]) }
-        if n < buf.count { break }
-    }
-    return ferror(f) == 0 ? out : nil
-}
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -17,15 +17,8 @@ struct QueryCommand: ParsableCommand {
     @Flag(name: .customLong("recurse"), help: "All subkeys and values (/s).")
     var recurse = false
 
-    @Option(name: .customLong("value"), help: "Only this value (/v NAME).")
-    var value: String?
-
-    @Flag(name: .customLong("default-value"), help: "Only the default value (/ve).")
-    var defaultValue = false
-
-    func validate() throws {
-        if value != nil && defaultValue { throw ValidationError("/v and /ve cannot be used together") }
-    }
+    /// Only this value.
+    @OptionGroup var valueName: ValueNameOptions
 
     func run() throws {
         try reporting(hiveOptions) {
@@ -34,7 +27,7 @@ struct QueryCommand: ParsableCommand {
             let start = try hive.key(at: path)
             let out = Output.standardOutput()
             defer { try? out.close() }
-            let only: RegistryName? = defaultValue ? RegistryName("") : value.map { RegistryName($0) }
+            let only = valueName.name.map { RegistryName($0) }
             var partial = false
 
             if !recurse {

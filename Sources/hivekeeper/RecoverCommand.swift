@@ -40,7 +40,8 @@ struct RecoverCommand: ParsableCommand {
             } else {
                 out.line("clean: \(hive) needs no recovery; copied as it is")
             }
-            let summary = try opened.hive.checkConsistency()
+            // Recovery checked the result already; a clean hive is checked here.
+            let summary = try opened.recovery?.checked ?? opened.hive.checkConsistency()
             try AtomicWrite.write(opened.hive.storage.bytes, to: output)
             out.line("wrote: \(output) (\(opened.hive.storage.bytes.count) bytes; \(summary.keys) keys, \(summary.values) values)")
             return 0

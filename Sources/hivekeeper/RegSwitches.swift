@@ -1,3 +1,21 @@
+import ArgumentParser
+
+/// reg.exe's `/v NAME | /ve`: one named value, or the default one.
+struct ValueNameOptions: ParsableArguments {
+    @Option(name: .customLong("value"), help: "The value named NAME (/v NAME).")
+    var value: String?
+
+    @Flag(name: .customLong("default-value"), help: "The default value (/ve).")
+    var defaultValue = false
+
+    func validate() throws {
+        if value != nil && defaultValue { throw ValidationError("/v and /ve cannot be used together") }
+    }
+
+    /// The value chosen ("" for the default one), or nil when neither switch was given.
+    var name: String? { defaultValue ? "" : value }
+}
+
 /// reg.exe's switches, recognised only as exact, case-insensitive tokens from reg.exe's list and
 /// translated to long options before parsing; `--` ends the translation (so a key or file
 /// literally named "/s" can still be passed after it).

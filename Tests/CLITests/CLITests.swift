@@ -10,16 +10,7 @@ enum CLI {
     static func hive(_ rel: String) -> String { SharedCorpus.path(rel) }
 
     /// The binary sits beside the test bundle in the build directory.
-    static let binary: String = {
-        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        var dir = exe.deletingLastPathComponent()
-        for _ in 0..<3 {
-            let candidate = dir.appendingPathComponent("hivekeeper").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        return projectRoot.appendingPathComponent(".build/debug/hivekeeper").path
-    }()
+    static let binary = builtProduct("hivekeeper")
 
     struct Result { var out: String; var outBytes: Data; var err: String; var status: Int32 }
 

@@ -53,7 +53,7 @@ struct EditCLITests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let hive = dir.appendingPathComponent("held.hive").path
         let child = Process()
-        child.executableURL = URL(fileURLWithPath: CLI.binary).deletingLastPathComponent().appendingPathComponent("hivekeeper-crashtest")
+        child.executableURL = URL(fileURLWithPath: builtProduct("hivekeeper-crashtest"))
         child.arguments = [hive, "1"]
         let out = Pipe()
         child.standardOutput = out

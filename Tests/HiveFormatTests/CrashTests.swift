@@ -9,16 +9,7 @@ import Testing
 /// last one the child reported. The next child goes on with the same files.
 /// HIVEKEEPER_CRASH_KILLS sets the number of kills (default 100; scripts/crash-test runs more).
 struct CrashTests {
-    static let child: String = {
-        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        var dir = exe.deletingLastPathComponent()
-        for _ in 0..<3 {
-            let candidate = dir.appendingPathComponent("hivekeeper-crashtest").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        return SharedCorpus.projectRoot.appendingPathComponent(".build/debug/hivekeeper-crashtest").path
-    }()
+    static let child = builtProduct("hivekeeper-crashtest")
 
     @Test(.timeLimit(.minutes(10)))
     func killedWritersLoseNothingFlushed() throws {
@@ -30,7 +21,7 @@ struct CrashTests {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let hive = dir.appendingPathComponent("NTUSER.DAT").path
-        var rng = SplitMix(state: seed)
+        var rng = MutationSmokeTests.Rng(state: seed)
         var dirtyAfterKill = 0, lastFlushed: UInt64 = 0
         for kill in 0..<kills {
             let p = Process()
@@ -74,16 +65,5 @@ struct CrashTests {
             if !report.problems.isEmpty { return }
         }
         print("crash test: \(kills) kills, \(dirtyAfterKill) left the primary dirty and were recovered from the log, last counter \(lastFlushed)")
-    }
-}
-
-struct SplitMix {
-    var state: UInt64
-    mutating func below(_ n: Int) -> Int {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Int((z ^ (z >> 31)) % UInt64(max(n, 1)))
     }
 }

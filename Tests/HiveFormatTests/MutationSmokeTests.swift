@@ -54,6 +54,26 @@ struct MutationSmokeTests {
         return keys
     }
 
+    static let interesting: [UInt32] = [0, 1, 0x20, 0x200, 0x1000, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF, 0xFFFF_FFF8, 16344, 16345]
+
+    /// One random damage: a flipped bit, a random byte, an interesting or random 32-bit field,
+    /// or a truncation. Half the hits land in the first `hot` bytes (headers, roots, lists).
+    static func damage(_ bytes: inout [UInt8], hot: Int, _ rng: inout Rng) {
+        guard !bytes.isEmpty else { return }
+        let span = rng.below(2) == 0 ? min(bytes.count, hot) : bytes.count
+        let at = rng.below(span)
+        switch rng.below(4) {
+        case 0: bytes[at] ^= UInt8(truncatingIfNeeded: 1 << rng.below(8))
+        case 1: bytes[at] = UInt8(truncatingIfNeeded: rng.next())
+        case 2:
+            let v = rng.below(2) == 0 ? interesting[rng.below(interesting.count)] : UInt32(truncatingIfNeeded: rng.next())
+            let p = at & ~3
+            if p + 4 <= bytes.count { withUnsafeBytes(of: v.littleEndian) { for i in 0..<4 { bytes[p + i] = $0[i] } } }
+        default:
+            bytes.removeLast(bytes.count - rng.below(bytes.count))
+        }
+    }
+
     @Test(.timeLimit(.minutes(5)))
     func mutatedHivesNeverCrash() throws {
         let env = ProcessInfo.processInfo.environment
@@ -64,26 +84,9 @@ struct MutationSmokeTests {
         let originals = try Self.seeds.map { try [UInt8](Data(contentsOf: URL(fileURLWithPath: Corpus.path($0)))) }
         let deadline = Date().addingTimeInterval(seconds)
         var iterations = 0
-        let interesting: [UInt32] = [0, 1, 0x20, 0x1000, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF, 0xFFFF_FFF8, 16344, 16345]
         while Date() < deadline {
             var bytes = originals[rng.below(originals.count)]
-            let mutations = 1 + rng.below(8)
-            for _ in 0..<mutations {
-                // Half the hits land in the first 16 KiB, where base block, root and lists live.
-                let span = rng.below(2) == 0 ? min(bytes.count, 16384) : bytes.count
-                let at = rng.below(span)
-                switch rng.below(4) {
-                case 0: bytes[at] ^= UInt8(truncatingIfNeeded: 1 << rng.below(8))
-                case 1: bytes[at] = UInt8(truncatingIfNeeded: rng.next())
-                case 2:
-                    let v = rng.below(2) == 0 ? interesting[rng.below(interesting.count)] : UInt32(truncatingIfNeeded: rng.next())
-                    let p = at & ~3
-                    if p + 4 <= bytes.count { withUnsafeBytes(of: v.littleEndian) { for i in 0..<4 { bytes[p + i] = $0[i] } } }
-                default:
-                    bytes.removeLast(bytes.count - rng.below(bytes.count))
-                }
-                if bytes.isEmpty { break }
-            }
+            for _ in 0..<(1 + rng.below(8)) { Self.damage(&bytes, hot: 16384, &rng) }
             _ = Self.exercise(bytes)
             iterations += 1
         }
@@ -133,26 +136,14 @@ struct MutationSmokeTests {
             var files = sets[rng.below(sets.count)]
             let victim = rng.below(files.count)
             var bytes = files[victim]
-            for _ in 0..<(1 + rng.below(6)) where !bytes.isEmpty {
-                // Logs: mostly the entry headers and page references near the start of entries.
-                let span = rng.below(2) == 0 ? min(bytes.count, 4096) : bytes.count
-                let at = rng.below(span)
-                switch rng.below(4) {
-                case 0: bytes[at] ^= UInt8(truncatingIfNeeded: 1 << rng.below(8))
-                case 1: bytes[at] = UInt8(truncatingIfNeeded: rng.next())
-                case 2:
-                    let v = [0, 1, 0x200, 0x1000, 0x7FFF_FFFF, 0xFFFF_FFFF, UInt32(truncatingIfNeeded: rng.next())][rng.below(7)]
-                    let p = at & ~3
-                    if p + 4 <= bytes.count { withUnsafeBytes(of: UInt32(v).littleEndian) { for i in 0..<4 { bytes[p + i] = $0[i] } } }
-                default: bytes.removeLast(bytes.count - rng.below(bytes.count))
-                }
-            }
+            // Logs: mostly the entry headers and page references near the start of entries.
+            for _ in 0..<(1 + rng.below(6)) { Self.damage(&bytes, hot: 4096, &rng) }
             if victim > 0, rng.below(2) == 0 { Self.resealLog(&bytes) }
             files[victim] = bytes
             let logs = files.dropFirst().enumerated().map { i, b in TransactionLog(name: "log\(i + 1)", storage: HiveStorage(copying: b)) }
             let primary = HiveStorage(copying: files[0])
             do throws(LogRecoveryError) {
-                let r = try LogRecovery.recover(primary: primary.bytes, path: nil, logs: logs)
+                let r = try LogRecovery.recover(primary: primary, path: nil, logs: logs)
                 recovered += 1
                 _ = Self.exercise([UInt8](r.storage.bytes))
             } catch {

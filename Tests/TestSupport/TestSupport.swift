@@ -33,6 +33,18 @@ public enum SharedCorpus {
     }
 }
 
+/// An executable of this package, found beside the test bundle in the build directory.
+public func builtProduct(_ name: String) -> String {
+    let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    var dir = exe.deletingLastPathComponent()
+    for _ in 0..<3 {
+        let candidate = dir.appendingPathComponent(name).path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        dir = dir.deletingLastPathComponent()
+    }
+    return SharedCorpus.projectRoot.appendingPathComponent(".build/debug/\(name)").path
+}
+
 /// What a finished program printed and how it exited.
 public struct ProcessResult {
     public var out: Data
