@@ -46,13 +46,19 @@ struct CopyCommand: ParsableCommand {
                 }
             }
             let target = KeyPath(destination)
+            // reg.exe refuses to copy a key onto itself, with or without /s and /f (Wine's
+            // conformance test programs/reg/tests/copy.c, test_command_syntax).
+            if let existing = try? editor.key(at: target, create: false), existing == start {
+                throw CLIError("The source and the destination are the same key.")
+            }
+            var overwriteAll = force
             for (path, values) in snapshot {
                 let k = try editor.key(at: KeyPath(components: target.components + path), create: true)
                 for (name, type, data) in values {
-                    if !force, try hive.value(of: hive.key(at: k), named: name) != nil {
+                    if !overwriteAll, try hive.value(of: hive.key(at: k), named: name) != nil {
                         let shown = name.isEmpty ? "(Default)" : name.description
-                        try confirm("Value \(shown) exists, overwrite(Yes/No)?", force: false,
-                                    otherwise: "Value \(shown) exists in the destination and would be overwritten")
+                        overwriteAll = try ask("Value \(shown) exists, overwrite(Yes/No/All)?", allowingAll: true,
+                                               otherwise: "Value \(shown) exists in the destination and would be overwritten")
                     }
                     try editor.setValue(of: k, named: name, type: type, bytes: data)
                 }

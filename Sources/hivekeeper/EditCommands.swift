@@ -25,10 +25,18 @@ struct EditOptions: ParsableArguments {
 /// reg.exe asks before a destructive step; without a terminal it fails and says to pass /f.
 func confirm(_ question: String, force: Bool, otherwise refusal: String) throws {
     if force { return }
+    _ = try ask(question, allowingAll: false, otherwise: refusal)
+}
+
+/// Asks on the terminal; true when the answer was "all" (only offered when `allowingAll`).
+/// No answers "no", which cancels the whole command, as reg.exe does.
+func ask(_ question: String, allowingAll: Bool, otherwise refusal: String) throws -> Bool {
     guard Diagnostics.stdinIsTerminal else { throw CLIError("\(refusal); pass /f to do it without asking.") }
     Diagnostics.sayInline(question + " ")
     let answer = readLine()?.lowercased() ?? ""
-    guard answer == "y" || answer == "yes" else { throw CLIError("The operation was canceled by the user.") }
+    if answer == "y" || answer == "yes" { return false }
+    if allowingAll && (answer == "a" || answer == "all") { return true }
+    throw CLIError("The operation was canceled by the user.")
 }
 
 extension HiveEditor {

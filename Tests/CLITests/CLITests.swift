@@ -19,6 +19,12 @@ enum CLI {
         return Result(out: r.outText, outBytes: r.out, err: r.errText, status: r.status)
     }
 
+    /// Runs with standard input a terminal into which `typed` is typed (answers to prompts).
+    static func run(_ args: [String], typing typed: String) throws -> Result {
+        let r = try runProgram(binary, args, typing: typed)
+        return Result(out: r.outText, outBytes: r.out, err: r.errText, status: r.status)
+    }
+
     static func tempDir() throws -> URL {
         let d = FileManager.default.temporaryDirectory.appendingPathComponent("hk-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)

@@ -105,9 +105,123 @@ struct CopyCLITests {
         #expect(try CLI.run(["copy", "--hive", hive, "A", "C", "/s"]).status == 0)
         q = try CLI.run(["query", "--hive", hive, "C", "/s"])
         #expect(q.out.contains("\\C\\Sub\n    y    REG_DWORD    0x7\n"))
+        // Onto itself fails, with /s and /f too (Wine's reg copy conformance test).
+        #expect(try CLI.run(["copy", "--hive", hive, "A", "A\\", "/s", "/f"]).status == 1)
         // Into its own subtree: the source is read first, so it ends.
         #expect(try CLI.run(["copy", "--hive", hive, "A", "A\\Sub\\Again", "/s", "/f"]).status == 0)
         #expect(try CLI.run(["query", "--hive", hive, "A\\Sub\\Again\\Sub"]).out.contains("    y    REG_DWORD    0x7"))
         #expect(try CLI.run(["check", "--hive", hive]).status == 0)
+    }
+}
+
+/// Prompts on a terminal: reg.exe asks before overwriting or deleting; "no" cancels the command.
+struct PromptCLITests {
+    @Test func answersOnATerminalDecide() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let hive = dir.appendingPathComponent("h").path
+        #expect(try CLI.run(["add", "--hive", hive, "K", "/v", "x", "/d", "1"]).status == 0)
+        let no = try CLI.run(["add", "--hive", hive, "K", "/v", "x", "/d", "2"], typing: "n\n")
+        #expect(no.status == 1)
+        #expect(no.err.contains("Value x exists, overwrite(Yes/No)?"))
+        #expect(no.err.contains("canceled"))
+        #expect(try CLI.run(["query", "--hive", hive, "K", "/v", "x"]).out.contains("REG_SZ    1\n"))
+        let yes = try CLI.run(["add", "--hive", hive, "K", "/v", "x", "/d", "2"], typing: "yes\n")
+        #expect(yes.status == 0)
+        #expect(try CLI.run(["query", "--hive", hive, "K", "/v", "x"]).out.contains("REG_SZ    2\n"))
+        let delete = try CLI.run(["delete", "--hive", hive, "K"], typing: "y\n")
+        #expect(delete.status == 0 && delete.err.contains("Permanently delete the registry key"))
+        #expect(try CLI.run(["query", "--hive", hive, "K"]).status == 1)
+    }
+
+    /// copy asks per existing value; "All" overwrites the rest without asking again.
+    @Test func copyAllAnswersOnce() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let hive = dir.appendingPathComponent("h").path
+        for args in [["A", "/v", "a", "/d", "new"], ["A", "/v", "b", "/d", "new"], ["B", "/v", "a", "/d", "old"], ["B", "/v", "b", "/d", "old"]] {
+            #expect(try CLI.run(["add", "--hive", hive] + args).status == 0)
+        }
+        let r = try CLI.run(["copy", "--hive", hive, "A", "B"], typing: "all\n")
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.err.components(separatedBy: "overwrite(Yes/No/All)?").count == 2)  // asked once
+        let q = try CLI.run(["query", "--hive", hive, "B"]).out
+        #expect(q.contains("    a    REG_SZ    new\n") && q.contains("    b    REG_SZ    new\n"))
+    }
+}
+
+/// reg compare, as Microsoft documents it ("reg compare", Windows Commands reference):
+/// /od (default) shows differences, /os matches, /oa both, /on neither; "=" equal, "<" KeyName1's
+/// side, ">" KeyName2's; return codes 0 identical, 1 failed, 2 different. /s compares subkeys too,
+/// and a subkey only one side has is a difference, not descended into.
+struct CompareCLITests {
+    func makeHive(_ dir: URL) throws -> String {
+        let hive = dir.appendingPathComponent("h").path
+        for args in [["A", "/v", "same", "/d", "1"], ["A", "/v", "changed", "/t", "REG_DWORD", "/d", "1"],
+                     ["A", "/ve", "/d", "d"], ["A\\Both", "/v", "v", "/d", "x"], ["A\\OnlyA\\Deep", "/v", "v", "/d", "x"],
+                     ["B", "/v", "SAME", "/d", "1"], ["B", "/v", "changed", "/t", "REG_DWORD", "/d", "2"],
+                     ["B", "/ve", "/d", "d"], ["B", "/v", "extra", "/t", "REG_BINARY", "/d", "ff"],
+                     ["B\\both", "/v", "v", "/d", "y"], ["C", "/v", "same", "/d", "1"]] {
+            #expect(try CLI.run(["add", "--hive", hive] + args).status == 0)
+        }
+        return hive
+    }
+
+    @Test func differencesByDefault() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let hive = try makeHive(dir)
+        let r = try CLI.run(["compare", "--hive", hive, "A", "B"])
+        #expect(r.status == 2)
+        #expect(r.out == """
+            < Value: \\A  changed  REG_DWORD  0x1
+            > Value: \\B  changed  REG_DWORD  0x2
+            > Value: \\B  extra  REG_BINARY  FF
+
+            Result Compared: Different
+            The operation completed successfully.
+
+            """)
+    }
+
+    @Test func recursiveAllShowsMatchesAndKeys() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let hive = try makeHive(dir)
+        let r = try CLI.run(["compare", "--hive", hive, "A", "B", "/s", "/oa"])
+        #expect(r.status == 2)
+        // Value names and key names match with Windows' case folding.
+        #expect(r.out.contains("= Value: \\A  same  REG_SZ  1\n"))
+        #expect(r.out.contains("= Value: \\A  (Default)  REG_SZ  d\n"))
+        #expect(r.out.contains("= Key: \\A\\Both\n"))
+        #expect(r.out.contains("< Value: \\A\\Both  v  REG_SZ  x\n> Value: \\B\\both  v  REG_SZ  y\n"))
+        #expect(r.out.contains("< Key: \\A\\OnlyA\n"))
+        #expect(!r.out.contains("Deep"))  // a one-sided subkey is not descended into
+        let same = try CLI.run(["compare", "--hive", hive, "A", "B", "/s", "/os"])
+        #expect(!same.out.contains("< ") && !same.out.contains("> ") && same.out.contains("= Key: \\A\\Both\n"))
+        let none = try CLI.run(["compare", "--hive", hive, "A", "B", "/s", "/on"])
+        #expect(none.status == 2)
+        #expect(none.out == "\nResult Compared: Different\nThe operation completed successfully.\n")
+    }
+
+    @Test func identicalAndSingleValues() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let hive = try makeHive(dir)
+        let ident = try CLI.run(["compare", "--hive", hive, "A", "B", "/v", "same"])
+        #expect(ident.status == 0)
+        #expect(ident.out.hasSuffix("Result Compared: Identical\nThe operation completed successfully.\n"))
+        #expect(try CLI.run(["compare", "--hive", hive, "A", "B", "/ve"]).status == 0)
+        #expect(try CLI.run(["compare", "--hive", hive, "A", "B", "/v", "changed"]).status == 2)
+        #expect(try CLI.run(["compare", "--hive", hive, "A", "B", "/v", "extra"]).status == 2)
+        let missing = try CLI.run(["compare", "--hive", hive, "A", "B", "/v", "nowhere"])
+        #expect(missing.status == 1 && missing.err.contains("unable to find"))
+        #expect(try CLI.run(["compare", "--hive", hive, "A", "Nope"]).status == 1)
+        #expect(try CLI.run(["compare", "--hive", hive, "A", "B", "/s", "/v", "x"]).status != 0)
+        // Another hive: C in a second file that has the same value.
+        let other = dir.appendingPathComponent("h2").path
+        #expect(try CLI.run(["add", "--hive", other, "X", "/v", "same", "/d", "1"]).status == 0)
+        #expect(try CLI.run(["compare", "--hive", hive, "C", "--hive2", other, "X"]).status == 0)
+        #expect(try CLI.run(["compare", "--hive", hive, "A", "--hive2", other, "X"]).status == 2)
     }
 }

@@ -78,3 +78,50 @@ public func runProgram(_ executable: String, _ arguments: [String], stdin: Data?
     p.waitUntilExit()
     return ProcessResult(out: outData, err: errData, status: p.terminationStatus)
 }
+
+/// Runs a program whose standard input is a terminal (a pseudo-terminal we type `typed` into),
+/// for the prompts a command shows only to a person.
+public func runProgram(_ executable: String, _ arguments: [String], typing typed: String) throws -> ProcessResult {
+    // posix_openpt and friends are not imported from Glibc; /dev/ptmx with its two ioctls is
+    // what they do (TIOCSPTLCK and TIOCGPTN of asm-generic/ioctls.h, whose _IOW/_IOR macros do
+    // not import).
+    let TIOCSPTLCK: UInt = 0x4004_5431, TIOCGPTN: UInt = 0x8004_5430
+    let master = open("/dev/ptmx", O_RDWR | O_NOCTTY)
+    guard master >= 0 else { throw CocoaError(.fileReadUnknown) }
+    defer { close(master) }
+    var unlock: Int32 = 0, number: UInt32 = 0
+    guard ioctl(master, TIOCSPTLCK, &unlock) == 0, ioctl(master, TIOCGPTN, &number) == 0 else {
+        throw CocoaError(.fileReadUnknown)
+    }
+    let slave = open("/dev/pts/\(number)", O_RDWR | O_NOCTTY)
+    guard slave >= 0 else { throw CocoaError(.fileReadUnknown) }
+    let terminal = FileHandle(fileDescriptor: slave, closeOnDealloc: false)
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: executable)
+    p.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    p.standardInput = terminal
+    try p.run()
+    _ = typed.utf8CString.withUnsafeBufferPointer { write(master, $0.baseAddress!, $0.count - 1) }
+    // The terminal echoes what was typed back to the master: drain it until the slave closes.
+    let group = DispatchGroup()
+    group.enter()
+    DispatchQueue.global().async {
+        var buffer = [UInt8](repeating: 0, count: 512)
+        while read(master, &buffer, buffer.count) > 0 {}
+        group.leave()
+    }
+    nonisolated(unsafe) var errData = Data()
+    group.enter()
+    DispatchQueue.global().async {
+        errData = err.fileHandleForReading.readDataToEndOfFile()
+        group.leave()
+    }
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    close(slave)  // the master's reads now end (EIO)
+    group.wait()
+    return ProcessResult(out: outData, err: errData, status: p.terminationStatus)
+}
