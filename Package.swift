@@ -7,6 +7,7 @@ let package = Package(
         .library(name: "HiveFormat", targets: ["HiveFormat"]),
         .library(name: "RegText", targets: ["RegText"]),
         .library(name: "Security", targets: ["Security"]),
+        .library(name: "Registry", targets: ["Registry"]),
         .executable(name: "hivekeeper", targets: ["hivekeeper"]),
     ],
     dependencies: [
@@ -19,6 +20,8 @@ let package = Package(
         .target(name: "RegText"),
         // SIDs, ACEs/ACLs, security descriptors, SDDL, tokens, the access check. Knows nothing of keys.
         .target(name: "Security"),
+        // The configuration manager: namespace, key objects, handles, Win32 errors, load/unload.
+        .target(name: "Registry", dependencies: ["HiveFormat", "Security"]),
         .executableTarget(
             name: "hivekeeper",
             dependencies: [
@@ -35,6 +38,7 @@ let package = Package(
         .testTarget(name: "HiveFormatTests", dependencies: ["HiveFormat", "TestSupport", "hivekeeper-crashtest"]),
         .testTarget(name: "RegTextTests", dependencies: ["RegText"]),
         .testTarget(name: "SecurityTests", dependencies: ["Security", "HiveFormat", "TestSupport"]),
+        .testTarget(name: "RegistryTests", dependencies: ["Registry", "HiveFormat", "Security", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["hivekeeper", "HiveFormat", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

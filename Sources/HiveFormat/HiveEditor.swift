@@ -94,6 +94,12 @@ public final class HiveEditor {
     /// still be read, not flushed.
     public func close() { files = nil }
 
+    /// Whether anything changed since the last flush (or since the editor opened).
+    public var hasUnflushedChanges: Bool { !dirty.isEmpty }
+
+    /// Whether the editor writes a file (false for a hive kept only in memory).
+    public var isFileBacked: Bool { files != nil }
+
     // MARK: Raw access (every store marks its page dirty)
 
     @inline(__always) func cellSize(_ offset: UInt32) -> UInt32 {

@@ -142,9 +142,16 @@ extension Hive {
     /// their keys.
     public func subkey(of key: NamedKey, named name: RegistryName) throws(HiveError) -> NamedKey? {
         if key.subkeyCount == 0 { return nil }
+        return try name.codeUnits.withUnsafeBufferPointer { q throws(HiveError) in try subkey(of: key, named: q) }
+    }
+
+    /// `subkey(of:named:)` for a name the caller holds as code units (a path being parsed), so a
+    /// lookup allocates nothing.
+    public func subkey(of key: NamedKey, named q: UnsafeBufferPointer<UInt16>) throws(HiveError) -> NamedKey? {
+        if key.subkeyCount == 0 { return nil }
         let index = try SubkeyIndex(hive: self, key: key)
-        let hash = name.lhHash
-        return try name.codeUnits.withUnsafeBufferPointer { q throws(HiveError) -> NamedKey? in
+        let hash = WindowsCase.lhHash(q)
+        do {
             // Choose the leaf: the first whose last entry is not below the name.
             var lo = 0, hi = index.leafCount - 1
             while lo < hi {
@@ -175,5 +182,22 @@ extension Hive {
             }
             return nil
         }
+    }
+
+    /// The subkey at `position` in list order (Windows' enumeration order), or nil past the end.
+    /// An ri is indexed leaf by leaf, so enumerating costs one step per leaf, not per entry.
+    public func subkey(of key: NamedKey, at position: Int) throws(HiveError) -> NamedKey? {
+        guard position >= 0, position < Int(key.subkeyCount) else { return nil }
+        let index = try SubkeyIndex(hive: self, key: key)
+        var skipped = 0
+        for l in 0..<index.leafCount {
+            let leaf = try index.leaf(l, in: self)
+            if position < skipped + leaf.count {
+                return try self.key(at: leaf.offset(position - skipped), referencedBy: leaf.cell.offset)
+            }
+            skipped += leaf.count
+        }
+        throw .badSubkeyList(cell: index.root.offset,
+                             reason: "key 0x\(hex(key.offset)) declares \(key.subkeyCount) subkeys, its list holds \(skipped)")
     }
 }

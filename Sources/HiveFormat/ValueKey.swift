@@ -117,14 +117,26 @@ extension Hive {
 
     /// The value named `name` (case-insensitive; empty = the default value), or nil.
     public func value(of key: NamedKey, named name: RegistryName) throws(HiveError) -> ValueKey? {
-        var found: ValueKey?
-        let units = name.codeUnits
-        try units.withUnsafeBufferPointer { q throws(HiveError) in
-            try forEachValue(of: key) { v throws(HiveError) in
-                if found == nil, v.storedName.compare(to: q) == 0 { found = v }
-            }
+        try name.codeUnits.withUnsafeBufferPointer { q throws(HiveError) in try value(of: key, named: q) }
+    }
+
+    /// `value(of:named:)` for a name held as code units: nothing is allocated.
+    public func value(of key: NamedKey, named q: UnsafeBufferPointer<UInt16>) throws(HiveError) -> ValueKey? {
+        let list = try valueOffsets(of: key)
+        guard let base = list.baseAddress else { return nil }
+        let listOffset = key.valueListOffset
+        for i in 0..<(list.count / 4) {
+            let v = try value(at: base.u32(4 * i), referencedBy: listOffset)
+            if v.storedName.compare(to: q) == 0 { return v }
         }
-        return found
+        return nil
+    }
+
+    /// The value at `position` in list order (enumeration order), or nil past the end.
+    public func value(of key: NamedKey, at position: Int) throws(HiveError) -> ValueKey? {
+        let list = try valueOffsets(of: key)
+        guard position >= 0, position < list.count / 4, let base = list.baseAddress else { return nil }
+        return try value(at: base.u32(4 * position), referencedBy: key.valueListOffset)
     }
 
     /// The value's data. Inline data (≤ 4 bytes) comes from the record itself; one cell is read

@@ -1,0 +1,78 @@
+import Security
+
+/// One process's handles: slots addressed by handle value (multiples of 4, as Windows hands
+/// them out), reused lowest-first after a close.
+struct HandleTable {
+    struct Entry {
+        var object: KeyObject
+        var access: AccessMask
+    }
+
+    private var slots: [Entry?] = []
+    private var free: [Int] = []
+    private(set) var count = 0
+
+    mutating func insert(_ entry: Entry) -> KeyHandle {
+        count += 1
+        if let i = free.popLast() {
+            slots[i] = entry
+            return KeyHandle(rawValue: UInt32(i + 1) * 4)
+        }
+        slots.append(entry)
+        return KeyHandle(rawValue: UInt32(slots.count) * 4)
+    }
+
+    @inline(__always) private func index(_ h: KeyHandle) -> Int? {
+        let v = h.rawValue
+        guard v & 3 == 0, v != 0, !h.isPredefined else { return nil }
+        let i = Int(v / 4) - 1
+        return i < slots.count ? i : nil
+    }
+
+    @inline(__always) subscript(_ h: KeyHandle) -> Entry? {
+        guard let i = index(h) else { return nil }
+        return slots[i]
+    }
+
+    mutating func repoint(_ h: KeyHandle, to object: KeyObject) {
+        guard let i = index(h), slots[i] != nil else { return }
+        slots[i]!.object = object
+    }
+
+    mutating func remove(_ h: KeyHandle) -> Entry? {
+        guard let i = index(h), let e = slots[i] else { return nil }
+        slots[i] = nil
+        free.append(i)
+        // Lowest first: keep the free list sorted descending so popLast gives the smallest.
+        if free.count > 1, free[free.count - 2] < i { free.sort(by: >) }
+        count -= 1
+        return e
+    }
+
+    /// Every open handle, in handle order.
+    var all: [(KeyHandle, Entry)] {
+        slots.enumerated().compactMap { i, e in e.map { (KeyHandle(rawValue: UInt32(i + 1) * 4), $0) } }
+    }
+
+    mutating func removeAll() -> [Entry] {
+        let entries = slots.compactMap { $0 }
+        slots = []
+        free = []
+        count = 0
+        return entries
+    }
+}
+
+/// A process's registry state: its handles, and what its predefined keys are bound to.
+final class ProcessEntry {
+    let id: ProcessID
+    var handles = HandleTable()
+    /// HKEY_CURRENT_USER's per-process cache, bound at first use ([PK]).
+    var currentUser: KeyObject?
+    /// RegOverridePredefKey: a predefined key mapped to another key (the override's own reference).
+    var overrides: [KeyHandle: KeyObject] = [:]
+    /// RegDisablePredefinedCache(Ex): HKCU is resolved afresh on each use, holding nothing.
+    var predefinedCacheDisabled = false
+
+    init(id: ProcessID) { self.id = id }
+}

@@ -1,0 +1,260 @@
+import HiveFormat
+import Security
+import Synchronization
+
+/// The live registry (Windows' configuration manager): a namespace rooted at \REGISTRY with
+/// MACHINE and USER, hives mounted in it, per-process handle tables, Win32 error codes, deleted
+/// keys and forced unloads as windows-semantics.md §2–3 describe them.
+///
+/// Thread-safe: one lock around everything (ARCHITECTURE.md "Concurrency"); callbacks run after
+/// it is released. Every operation names its caller — the process whose handles are used, and
+/// the calling thread's token, against which access is checked.
+public final class Registry: Sendable {
+    private let core: Mutex<RegistryCore>
+
+    /// - Parameters:
+    ///   - keyClock: time for keys' last-write stamps.
+    ///   - clock: a monotonic clock (time since any fixed start), for the lazy flush.
+    ///   - lazyFlushDelay: how long a changed hive waits before `flushDueHives` writes it
+    ///     (Windows' lazy flush runs about 5 s after a change).
+    public init(keyClock: @escaping @Sendable () -> FileTime = { FileTime.now() },
+                clock: @escaping @Sendable () -> Duration = Registry.monotonicClock(),
+                lazyFlushDelay: Duration = .seconds(5)) {
+        core = Mutex(RegistryCore(keyClock: keyClock, now: clock, lazyFlushDelay: lazyFlushDelay))
+    }
+
+    /// Time since this call, on the continuous clock.
+    public static func monotonicClock() -> @Sendable () -> Duration {
+        let start = ContinuousClock.now
+        return { ContinuousClock.now - start }
+    }
+
+    /// Runs `body` under the lock, then the callbacks it queued.
+    @inline(__always)
+    private func locked<R: Sendable>(_ body: (RegistryCore) throws(Win32Error) -> R) throws(Win32Error) -> R {
+        let (result, callbacks) = core.withLock { c -> (Result<R, Win32Error>, [@Sendable () -> Void]) in
+            let r: Result<R, Win32Error>
+            do throws(Win32Error) {
+                r = .success(try body(c))
+            } catch {
+                r = .failure(error)
+            }
+            if c.pendingCallbacks.isEmpty { return (r, []) }
+            let pending = c.pendingCallbacks
+            c.pendingCallbacks = []
+            return (r, pending)
+        }
+        for callback in callbacks { callback() }
+        return try result.get()
+    }
+
+    // MARK: Keys
+
+    /// RegOpenKeyEx.
+    public func openKey(_ base: KeyHandle, _ path: String, access: AccessMask, options: KeyOptions = [],
+                        as caller: RegistryCaller) throws(Win32Error) -> KeyHandle {
+        try locked { c throws(Win32Error) in try c.openKey(base, path, options: options, access: access, caller) }
+    }
+
+    /// RegCreateKeyEx.
+    public func createKey(_ base: KeyHandle, _ path: String, className: RegistryName? = nil, options: KeyOptions = [],
+                          access: AccessMask, security: SecurityDescriptor? = nil,
+                          as caller: RegistryCaller) throws(Win32Error) -> (handle: KeyHandle, disposition: Disposition) {
+        try locked { c throws(Win32Error) in
+            try c.createKey(base, path, className: className, options: options, access: access, security: security, caller)
+        }
+    }
+
+    /// RegCloseKey.
+    public func closeKey(_ key: KeyHandle, as caller: RegistryCaller) throws(Win32Error) {
+        try locked { c throws(Win32Error) in try c.closeKey(key, caller) }
+    }
+
+    /// RegDeleteKey (`subkey` empty: the key itself).
+    public func deleteKey(_ base: KeyHandle, _ subkey: String, as caller: RegistryCaller) throws(Win32Error) {
+        try locked { c throws(Win32Error) in try c.deleteKey(base, subkey, caller) }
+    }
+
+    /// RegDeleteTree (`subkey` nil: the key's values and subkeys, not the key).
+    public func deleteTree(_ base: KeyHandle, _ subkey: String?, as caller: RegistryCaller) throws(Win32Error) {
+        try locked { c throws(Win32Error) in try c.deleteTree(base, subkey, caller) }
+    }
+
+    /// RegQueryInfoKey.
+    public func queryInfoKey(_ key: KeyHandle, as caller: RegistryCaller) throws(Win32Error) -> KeyInfo {
+        try locked { c throws(Win32Error) in try c.queryInfo(key, caller) }
+    }
+
+    /// RegEnumKeyEx.
+    public func enumerateKey(_ key: KeyHandle, index: Int, as caller: RegistryCaller) throws(Win32Error) -> EnumeratedKey {
+        try locked { c throws(Win32Error) in try c.enumerateKey(key, index: index, caller) }
+    }
+
+    /// RegFlushKey.
+    public func flushKey(_ key: KeyHandle, as caller: RegistryCaller) throws(Win32Error) {
+        try locked { c throws(Win32Error) in try c.flushKey(key, caller) }
+    }
+
+    // MARK: Values
+
+    /// RegQueryValueEx, as Windows shapes it: `size` comes back as the data's size; with a
+    /// `data` buffer too small the call fails with ERROR_MORE_DATA and `size` says what is
+    /// needed; without a buffer it only measures. Nothing is allocated.
+    public func queryValue(_ key: KeyHandle, _ name: String, type: inout RegistryValueType,
+                           data: UnsafeMutableRawBufferPointer?, size: inout Int,
+                           as caller: RegistryCaller) throws(Win32Error) {
+        let r = try locked { c throws(Win32Error) in
+            try withUTF16(name) { u throws(Win32Error) in try c.queryValue(key, u, into: data, caller) }
+        }
+        type = r.type
+        size = r.size
+        if data != nil, !r.fits { throw .moreData }
+    }
+
+    /// RegQueryValueEx, returning a copy of the value.
+    public func queryValue(_ key: KeyHandle, _ name: String, as caller: RegistryCaller) throws(Win32Error) -> RegistryValue {
+        var type = RegistryValueType(0), size = 0
+        try queryValue(key, name, type: &type, data: nil, size: &size, as: caller)
+        while true {
+            var bytes = [UInt8](repeating: 0, count: size)
+            var got = size
+            let outcome: Win32Error? = bytes.withUnsafeMutableBytes { b in
+                do throws(Win32Error) {
+                    try queryValue(key, name, type: &type, data: b, size: &got, as: caller)
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            switch outcome {
+            case nil:
+                bytes.removeSubrange(got...)
+                return RegistryValue(name: RegistryName(name), type: type, data: bytes)
+            case .moreData?:
+                size = got  // it grew in between: ask again
+            case let e?:
+                throw e
+            }
+        }
+    }
+
+    /// RegEnumValue.
+    public func enumerateValue(_ key: KeyHandle, index: Int, as caller: RegistryCaller) throws(Win32Error) -> RegistryValue {
+        try locked { c throws(Win32Error) in try c.enumerateValue(key, index: index, caller) }
+    }
+
+    /// RegSetValueEx.
+    public func setValue(_ key: KeyHandle, _ name: String, type: RegistryValueType, data: [UInt8],
+                         as caller: RegistryCaller) throws(Win32Error) {
+        try locked { c throws(Win32Error) in try c.setValue(key, RegistryName(name), type: type, data: data, caller) }
+    }
+
+    /// RegDeleteValue.
+    public func deleteValue(_ key: KeyHandle, _ name: String, as caller: RegistryCaller) throws(Win32Error) {
+        try locked { c throws(Win32Error) in try c.deleteValue(key, RegistryName(name), caller) }
+    }
+
+    // MARK: Predefined keys
+
+    /// RegOverridePredefKey (nil restores the default mapping).
+    public func overridePredefinedKey(_ predefined: KeyHandle, with key: KeyHandle?, as caller: RegistryCaller) throws(Win32Error) {
+        try locked { c throws(Win32Error) in try c.overridePredefinedKey(predefined, with: key, caller) }
+    }
+
+    /// RegDisablePredefinedCache for the caller's process.
+    public func disablePredefinedCache(as caller: RegistryCaller) {
+        try? locked { c throws(Win32Error) in c.disablePredefinedCache(caller) }
+    }
+
+    /// How HKEY_CURRENT_USER binds at a process's first use: `resolver` gets the caller (its
+    /// thread's token) and returns the full path of the key to bind (the Profiles layer decides:
+    /// HKU\<SID>, or HKU\.DEFAULT when that hive is not loaded).
+    public func setCurrentUserResolver(_ resolver: (@Sendable (RegistryCaller) -> String?)?) {
+        try? locked { c throws(Win32Error) in c.currentUserResolver = resolver }
+    }
+
+    /// Binds HKEY_CURRENT_USER for `process` to the key at `path` now.
+    public func bindCurrentUser(of process: ProcessID, to path: String) throws(Win32Error) {
+        try locked { c throws(Win32Error) in try c.bindCurrentUser(process, to: path) }
+    }
+
+    // MARK: Hives
+
+    /// Mounts a hive file (created when missing), or with `file` nil a hive kept in memory, at
+    /// `path` (\REGISTRY\MACHINE\NAME or \REGISTRY\USER\NAME). The machine's own set-up: no
+    /// privilege check. `system` hives refuse to unload.
+    public func mountHive(file: String?, at path: String, system: Bool = false) throws(Win32Error) {
+        try locked { c throws(Win32Error) in _ = try c.mount(file: file, at: path, system: system) }
+    }
+
+    /// Unloads the hive at `path` (flushed first); `force` as NtUnloadKey2(REG_FORCE_UNLOAD).
+    public func unloadHive(at path: String, force: Bool = false) throws(Win32Error) {
+        try locked { c throws(Win32Error) in
+            guard let m = c.mount(at: path) else { throw .invalidParameter }
+            try c.unload(m, force: force)
+        }
+    }
+
+    /// RegLoadKey.
+    public func loadKey(_ base: KeyHandle, _ subkey: String, file: String, as caller: RegistryCaller) throws(Win32Error) {
+        try locked { c throws(Win32Error) in try c.loadKey(base, subkey, file: file, caller) }
+    }
+
+    /// RegUnLoadKey; with `force`, NtUnloadKey2(REG_FORCE_UNLOAD).
+    public func unloadKey(_ base: KeyHandle, _ subkey: String, force: Bool = false, as caller: RegistryCaller) throws(Win32Error) {
+        try locked { c throws(Win32Error) in try c.unloadKey(base, subkey, force: force, caller) }
+    }
+
+    /// The full paths of the mounted hives.
+    public var loadedHives: [String] {
+        (try? locked { c throws(Win32Error) in c.mounts.values.map(\.path).sorted() }) ?? []
+    }
+
+    /// Who holds references into the hive mounted at `path` (empty when none, or not loaded).
+    public func references(toHiveAt path: String) -> [HiveReference] {
+        (try? locked { c throws(Win32Error) in c.mount(at: path).map { c.references(to: $0) } ?? [] }) ?? []
+    }
+
+    /// Calls `body` once, when the hive at `path` has no references left (at once if it has
+    /// none now). Dropped if the hive is unloaded first.
+    public func whenUnreferenced(hiveAt path: String, _ body: @escaping @Sendable () -> Void) throws(Win32Error) {
+        try locked { c throws(Win32Error) in
+            guard let m = c.mount(at: path) else { throw .invalidParameter }
+            m.whenUnreferenced.append(body)
+            if m.references == 0 { c.lastReferenceGone(m) }
+        }
+    }
+
+    /// Moves every reference into the hive at `source` onto the same keys of the hive at `target`.
+    public func moveReferences(fromHiveAt source: String, toHiveAt target: String) throws(Win32Error) {
+        try locked { c throws(Win32Error) in
+            guard let s = c.mount(at: source), let t = c.mount(at: target) else { throw .invalidParameter }
+            try c.moveReferences(from: s, to: t)
+        }
+    }
+
+    /// Writes the hives whose changes are older than the lazy-flush delay; returns how many.
+    @discardableResult
+    public func flushDueHives() -> Int {
+        (try? locked { c throws(Win32Error) in c.flushDue().flushed }) ?? 0
+    }
+
+    /// Writes every changed hive now.
+    public func flushAll() throws(Win32Error) {
+        try locked { c throws(Win32Error) in
+            for m in c.mounts.values { try c.flush(m) }
+        }
+    }
+
+    // MARK: Processes
+
+    /// A process ended: its handles close and its predefined-key bindings are dropped.
+    public func processExited(_ process: ProcessID) {
+        try? locked { c throws(Win32Error) in c.processExited(process) }
+    }
+
+    /// How many handles `process` has open.
+    public func handleCount(of process: ProcessID) -> Int {
+        (try? locked { c throws(Win32Error) in c.processes[process]?.handles.count ?? 0 }) ?? 0
+    }
+}

@@ -1,0 +1,230 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import HiveFormat
+import Security
+
+/// Mounting and unloading hives, forced unloads, reference accounting, moving references,
+/// flushing (explicit and lazy), and a process's end.
+extension RegistryCore {
+    /// Mounts a hive at `path` (\REGISTRY\MACHINE\X or \REGISTRY\USER\X): the file, created
+    /// when missing, or with no file a hive kept in memory only. No privilege check: this is
+    /// the machine's own set-up (the profile service, the daemon); `loadKey` is the API's door.
+    func mount(file: String?, at path: String, system: Bool) throws(Win32Error) -> HiveMount {
+        let (parent, nameUnits) = try mountPoint(path)
+        let taken = nameUnits.codeUnits.withUnsafeBufferPointer { parent.children.find($0) != nil }
+        guard !taken else { throw .alreadyExists }
+        let editor: HiveEditor
+        do {
+            if let file {
+                editor = access(file, F_OK) == 0
+                    ? try HiveEditor.open(path: file, clock: keyClock)
+                    : try HiveEditor.create(path: file, clock: keyClock)
+            } else {
+                editor = try HiveEditor.create(path: nil, clock: keyClock)
+            }
+        } catch {
+            throw win32(error)
+        }
+        let m = HiveMount(path: self.path(of: .volatile(master, parent)) + "\\" + nameUnits.description, name: nameUnits,
+                          editor: editor, file: file, isSystem: system)
+        m.attachedTo = parent
+        parent.children.insert(nameUnits, .mount(m))
+        mounts[m.path.uppercased()] = m
+        return m
+    }
+
+    /// The master key a hive mounts under (MACHINE or USER) and the hive's name.
+    private func mountPoint(_ path: String) throws(Win32Error) -> (VolatileKey, RegistryName) {
+        let parts = path.split(separator: "\\", omittingEmptySubsequences: true)
+        guard parts.count == 3, parts[0].uppercased() == "REGISTRY" else { throw .invalidParameter }
+        let parent: VolatileKey
+        switch parts[1].uppercased() {
+        case "MACHINE": parent = machine
+        case "USER": parent = users
+        default: throw .invalidParameter
+        }
+        let name = RegistryName(parts[2])
+        guard name.codeUnits.count <= HiveEditor.maxKeyNameLength else { throw .invalidParameter }
+        return (parent, name)
+    }
+
+    /// RegLoadKey(HKLM | HKU, subkey, file): needs SeBackupPrivilege and SeRestorePrivilege
+    /// ([D-RegLoadKeyW]); an empty or nested subkey is ERROR_INVALID_PARAMETER ([WA]).
+    func loadKey(_ base: KeyHandle, _ subkey: String, file: String, _ caller: RegistryCaller) throws(Win32Error) {
+        let rootName = try loadRoot(base)
+        try requireBackupRestore(caller)
+        guard !subkey.isEmpty, !subkey.contains("\\") else { throw .invalidParameter }
+        _ = try mount(file: file, at: "\\REGISTRY\\\(rootName)\\\(subkey)", system: false)
+    }
+
+    /// RegUnLoadKey / NtUnloadKey2: needs both privileges; refused with ERROR_ACCESS_DENIED while
+    /// anything refers into the hive unless `force`, which turns every reference into a deleted
+    /// one (windows-semantics.md §3.2). The hive is flushed first; a hive that is not loaded is
+    /// ERROR_INVALID_PARAMETER ([RL]); a system hive cannot be unloaded.
+    func unloadKey(_ base: KeyHandle, _ subkey: String, force: Bool, _ caller: RegistryCaller) throws(Win32Error) {
+        let rootName = try loadRoot(base)
+        try requireBackupRestore(caller)
+        guard let m = mounts["\\REGISTRY\\\(rootName)\\\(subkey)".uppercased()] else { throw .invalidParameter }
+        try unload(m, force: force)
+    }
+
+    func unload(_ m: HiveMount, force: Bool) throws(Win32Error) {
+        guard !m.isSystem else { throw .accessDenied }
+        guard m.references == 0 || force else { throw .accessDenied }
+        try flush(m)
+        for o in Array(m.objects.values) + Array(m.volatileObjects.values) { kill(o, .hiveUnloaded) }
+        detach(m)
+    }
+
+    /// Takes the hive out of the namespace, closes its file and frees its image.
+    private func detach(_ m: HiveMount) {
+        m.attachedTo?.children.remove(m.name)
+        mounts[m.path.uppercased()] = nil
+        m.state = .unloaded
+        m.whenUnreferenced = []
+        m.volatileChildren = [:]
+        m.descriptors = [:]
+        m.editor?.close()
+        m.editor = nil
+    }
+
+    private func loadRoot(_ base: KeyHandle) throws(Win32Error) -> String {
+        switch base {
+        case .localMachine: "MACHINE"
+        case .users: "USER"
+        default: throw .invalidParameter
+        }
+    }
+
+    private func requireBackupRestore(_ caller: RegistryCaller) throws(Win32Error) {
+        guard caller.token.isEnabled(.backup), caller.token.isEnabled(.restore) else { throw .privilegeNotHeld }
+    }
+
+    // MARK: References
+
+    func mount(at path: String) -> HiveMount? { mounts[path.uppercased()] }
+
+    /// Everyone's references into the hive mounted at `path`.
+    func references(to m: HiveMount) -> [HiveReference] {
+        var out: [HiveReference] = []
+        for p in processes.values.sorted(by: { $0.id.rawValue < $1.id.rawValue }) {
+            for (h, e) in p.handles.all where e.object.isLive && e.object.mount === m {
+                out.append(HiveReference(process: p.id, handle: h, keyPath: path(of: e.object), access: e.access, kind: .handle))
+            }
+            if let o = p.currentUser, o.isLive, o.mount === m {
+                out.append(HiveReference(process: p.id, handle: nil, keyPath: path(of: o), access: .keyAllAccess, kind: .predefinedCache))
+            }
+            for (_, o) in p.overrides where o.isLive && o.mount === m {
+                out.append(HiveReference(process: p.id, handle: nil, keyPath: path(of: o), access: .keyAllAccess, kind: .override))
+            }
+        }
+        return out
+    }
+
+    /// Moves every live reference into `source` onto the key at the same path in `target`
+    /// (the `snapshot` policy: leaked handles go on reading a copy). A key the target lacks
+    /// turns deleted; volatile keys cannot move and turn unloaded.
+    func moveReferences(from source: HiveMount, to target: HiveMount) throws(Win32Error) {
+        guard source !== target, source.editor != nil, target.editor != nil else { throw .invalidParameter }
+        var replaced: [ObjectIdentifier: KeyObject] = [:]
+        for o in Array(source.objects.values) {
+            let names = relativeNames(o.cell, in: source)
+            var position: KeyPosition? = .stored(target, target.rootCell)
+            for n in names {
+                guard let p = position else { break }
+                position = try n.codeUnits.withUnsafeBufferPointer { u throws(Win32Error) in try child(of: p, named: u) }
+            }
+            guard case let .stored(_, cell)? = position else {
+                kill(o, .deleted)
+                continue
+            }
+            source.references -= o.references
+            source.objects[o.cell] = nil
+            if let existing = target.objects[cell] {
+                replaced[ObjectIdentifier(o)] = existing  // one object per key: handles move to it
+                existing.references += o.references
+            } else {
+                o.mount = target
+                o.cell = cell
+                target.objects[cell] = o
+            }
+            target.references += o.references
+        }
+        for o in Array(source.volatileObjects.values) { kill(o, .hiveUnloaded) }
+        if !replaced.isEmpty {
+            for p in processes.values {
+                p.handles.replaceObjects(replaced)
+                if let o = p.currentUser, let r = replaced[ObjectIdentifier(o)] { p.currentUser = r }
+                for (k, o) in p.overrides { if let r = replaced[ObjectIdentifier(o)] { p.overrides[k] = r } }
+            }
+        }
+        if source.references == 0 { lastReferenceGone(source) }
+    }
+
+    /// A stored key's names from its hive's root down.
+    private func relativeNames(_ cell: UInt32, in m: HiveMount) -> [RegistryName] {
+        var names: [RegistryName] = []
+        var c = cell
+        var steps = 0
+        while c != m.rootCell, steps < HiveEditor.maxDepth, let k = try? m.hive.key(at: c) {
+            names.append(k.name)
+            c = k.parentOffset
+            steps += 1
+        }
+        return names.reversed()
+    }
+
+    // MARK: Flushing
+
+    func markDirty(_ m: HiveMount) {
+        if m.dirtySince == nil, m.editor?.isFileBacked == true { m.dirtySince = now() }
+    }
+
+    func flush(_ m: HiveMount) throws(Win32Error) {
+        guard let editor = m.editor else { return }
+        do {
+            try editor.flush()
+        } catch {
+            throw .registryIOFailed
+        }
+        m.dirtySince = nil
+    }
+
+    /// Flushes the hives that changed at least `lazyFlushDelay` ago (Windows' lazy flush);
+    /// returns how many were written, and the first error.
+    func flushDue() -> (flushed: Int, failed: [(String, Win32Error)]) {
+        let t = now()
+        var flushed = 0
+        var failed: [(String, Win32Error)] = []
+        for m in mounts.values {
+            guard let since = m.dirtySince, t - since >= lazyFlushDelay else { continue }
+            do throws(Win32Error) {
+                try flush(m)
+                flushed += 1
+            } catch {
+                failed.append((m.path, error))
+            }
+        }
+        return (flushed, failed)
+    }
+
+    // MARK: Processes
+
+    /// A process ended: its handles close and its predefined-key bindings go.
+    func processExited(_ id: ProcessID) {
+        guard let p = processes.removeValue(forKey: id) else { return }
+        for e in p.handles.removeAll() { release(e.object) }
+        if let o = p.currentUser { release(o) }
+        for o in p.overrides.values { release(o) }
+    }
+}
+
+extension HandleTable {
+    /// Points handles at replacement objects (after references moved between hives).
+    mutating func replaceObjects(_ replaced: [ObjectIdentifier: KeyObject]) {
+        for (h, e) in all {
+            if let r = replaced[ObjectIdentifier(e.object)] { repoint(h, to: r) }
+        }
+    }
+}

@@ -1,0 +1,292 @@
+import HiveFormat
+import Security
+
+/// Open, create, close, delete, delete tree, query info, enumerate subkeys, flush.
+extension RegistryCore {
+    func newHandle(_ o: KeyObject, access: AccessMask, _ caller: RegistryCaller) -> KeyHandle {
+        retain(o)
+        return process(caller.process).handles.insert(.init(object: o, access: access))
+    }
+
+    /// RegOpenKeyEx. Opening relative to a deleted key is ERROR_KEY_DELETED ([WA], [C2]); a name
+    /// that is not there, ERROR_FILE_NOT_FOUND.
+    func openKey(_ base: KeyHandle, _ path: String, options: KeyOptions, access: AccessMask,
+                 _ caller: RegistryCaller) throws(Win32Error) -> KeyHandle {
+        let start = try target(base, requiring: [], caller)
+        guard let position = try withUTF16(path, { units throws(Win32Error) in try walk(from: start.position, units) }) else {
+            throw .fileNotFound
+        }
+        let granted = try accessCheck(position, access, caller, options: options)
+        return newHandle(object(for: position), access: granted, caller)
+    }
+
+    /// RegCreateKeyEx: opens the key, creating it and any missing keys above it. A new key's
+    /// descriptor is `security` over what it inherits; creating needs KEY_CREATE_SUB_KEY on the
+    /// parent's descriptor; below a volatile key only volatile keys (ERROR_CHILD_MUST_BE_VOLATILE).
+    func createKey(_ base: KeyHandle, _ path: String, className: RegistryName?, options: KeyOptions,
+                   access: AccessMask, security: SecurityDescriptor?,
+                   _ caller: RegistryCaller) throws(Win32Error) -> (KeyHandle, Disposition) {
+        let start = try target(base, requiring: [], caller)
+        return try withUTF16(path) { units throws(Win32Error) -> (KeyHandle, Disposition) in
+            guard units.first != 0x5C else { throw .badPathname }
+            var position = start.position
+            var created = false
+            var i = 0
+            while i < units.count {
+                if units[i] == 0x5C { i += 1; continue }
+                var j = i
+                while j < units.count, units[j] != 0x5C { j += 1 }
+                let name = UnsafeBufferPointer(rebasing: units[i..<j])
+                var isLast = true
+                for k in j..<units.count where units[k] != 0x5C { isLast = false; break }
+                if let next = try child(of: position, named: name) {
+                    position = next
+                } else {
+                    position = try makeKey(under: position, named: RegistryName(codeUnits: Array(name)),
+                                           className: isLast ? className : nil, options: options,
+                                           security: isLast ? security : nil, caller)
+                    created = true
+                }
+                i = j
+            }
+            let granted = try accessCheck(position, access, caller, options: options)
+            return (newHandle(object(for: position), access: granted, caller), created ? .createdNewKey : .openedExistingKey)
+        }
+    }
+
+    private func makeKey(under parent: KeyPosition, named name: RegistryName, className: RegistryName?,
+                         options: KeyOptions, security: SecurityDescriptor?, _ caller: RegistryCaller) throws(Win32Error) -> KeyPosition {
+        guard name.codeUnits.count <= HiveEditor.maxKeyNameLength else { throw .invalidParameter }
+        _ = try accessCheck(parent, .createSubKey, caller, options: options)
+        let volatile = options.contains(.volatile)
+        let parentSD = try parent.mount.descriptor(of: parent)
+        let sd = SecurityDescriptor.forNewObject(under: parentSD, explicit: security, creator: caller.token)
+        switch parent {
+        case let .volatile(m, node):
+            guard volatile else { throw .childMustBeVolatile }
+            let child = VolatileKey(name: name, parent: node, storedParent: nil, className: className,
+                                    security: sd, now: keyClock())
+            node.children.insert(name, .key(child))
+            node.lastWritten = keyClock()
+            return .volatile(m, child)
+        case let .stored(m, cell):
+            if volatile {
+                let child = VolatileKey(name: name, parent: nil, storedParent: cell, className: className,
+                                        security: sd, now: keyClock())
+                m.volatileChildren[cell, default: VolatileChildren()].insert(name, .key(child))
+                return .volatile(m, child)
+            }
+            let bytes = sd.bytes
+            let shared = sd == parentSD
+            do {
+                let made = try m.editor!.createKey(under: cell, named: name, className: className,
+                                                   security: shared ? nil : bytes)
+                if !shared { m.descriptors.removeAll() }
+                markDirty(m)
+                return .stored(m, made.offset)
+            } catch {
+                throw win32(error)
+            }
+        }
+    }
+
+    /// RegCloseKey: always succeeds on a handle the process has, deleted key or not.
+    func closeKey(_ handle: KeyHandle, _ caller: RegistryCaller) throws(Win32Error) {
+        if handle.isPredefined { return }
+        guard let entry = processes[caller.process]?.handles.remove(handle) else { throw .invalidHandle }
+        release(entry.object)
+    }
+
+    /// RegDeleteKey(base, subkey): the key must have no subkeys (ERROR_ACCESS_DENIED, [RRP]
+    /// §3.1.5.8; STATUS_CANNOT_DELETE maps to 5). Handles open on it stay valid and turn deleted.
+    func deleteKey(_ base: KeyHandle, _ subkey: String, _ caller: RegistryCaller) throws(Win32Error) {
+        let start = try target(base, requiring: subkey.isEmpty ? .delete : [], caller)
+        let position: KeyPosition
+        if subkey.isEmpty {
+            position = start.position
+        } else {
+            guard let p = try withUTF16(subkey, { u throws(Win32Error) in try walk(from: start.position, u) }) else {
+                throw .fileNotFound
+            }
+            _ = try accessCheck(p, .delete, caller, options: [])
+            position = p
+        }
+        guard try !hasChildren(position) else { throw .accessDenied }
+        try remove(position)
+    }
+
+    /// Removes one childless key and kills its object.
+    private func remove(_ position: KeyPosition) throws(Win32Error) {
+        switch position {
+        case let .stored(m, cell):
+            guard cell != m.rootCell else { throw .accessDenied }
+            if let o = m.objects[cell] { kill(o, .deleted) }
+            m.volatileChildren[cell] = nil
+            do {
+                try m.editor!.deleteKey(cell)
+            } catch {
+                throw win32(error)
+            }
+            m.descriptors.removeAll()
+            markDirty(m)
+        case let .volatile(m, node):
+            guard m !== master || (node !== root && node !== machine && node !== users) else { throw .accessDenied }
+            if let o = node.object { kill(o, .deleted) }
+            node.isDeleted = true
+            if let parent = node.parent {
+                parent.children.remove(node.name)
+            } else if let stored = node.storedParent {
+                m.volatileChildren[stored]?.remove(node.name)
+                if m.volatileChildren[stored]?.isEmpty == true { m.volatileChildren[stored] = nil }
+            }
+        }
+    }
+
+    /// RegDeleteTree(base, subkey): with a subkey, it and everything below it; without, the
+    /// key's values and subkeys but not the key. The key needs DELETE, KEY_ENUMERATE_SUB_KEYS
+    /// and KEY_QUERY_VALUE (RegDeleteTree's documentation); each key below needs DELETE.
+    func deleteTree(_ base: KeyHandle, _ subkey: String?, _ caller: RegistryCaller) throws(Win32Error) {
+        let needed: AccessMask = [.delete, .enumerateSubKeys, .queryValue]
+        let start = try target(base, requiring: subkey == nil ? needed : [], caller)
+        var top = start.position
+        if let subkey, !subkey.isEmpty {
+            guard let p = try withUTF16(subkey, { u throws(Win32Error) in try walk(from: start.position, u) }) else {
+                throw .fileNotFound
+            }
+            _ = try accessCheck(p, needed, caller, options: [])
+            top = p
+        }
+        // Post-order, explicit stack: check every key's DELETE first, then remove leaves upward.
+        var order: [KeyPosition] = []
+        var stack = try children(of: top)
+        while let next = stack.popLast() {
+            _ = try accessCheck(next, .delete, caller, options: [])
+            order.append(next)
+            stack += try children(of: next)
+        }
+        for p in order.reversed() { try remove(p) }
+        if subkey == nil || subkey!.isEmpty {
+            try deleteAllValues(top)
+        } else {
+            try remove(top)
+        }
+    }
+
+    /// The direct subkeys of a key (stored, then volatile); hives mounted below are not subkeys
+    /// a delete may enter.
+    func children(of position: KeyPosition) throws(Win32Error) -> [KeyPosition] {
+        switch position {
+        case let .stored(m, cell):
+            var out: [KeyPosition] = []
+            do {
+                for k in try m.hive.subkeys(of: m.hive.key(at: cell)) { out.append(.stored(m, k.offset)) }
+            } catch {
+                throw win32(error)
+            }
+            for e in m.volatileChildren[cell]?.entries ?? [] {
+                if case let .key(n) = e.child { out.append(.volatile(m, n)) }
+            }
+            return out
+        case let .volatile(m, node):
+            var out: [KeyPosition] = []
+            for e in node.children.entries {
+                switch e.child {
+                case let .key(n): out.append(.volatile(m, n))
+                case .mount: throw .accessDenied
+                }
+            }
+            return out
+        }
+    }
+
+    /// RegQueryInfoKey (needs KEY_QUERY_VALUE).
+    func queryInfo(_ handle: KeyHandle, _ caller: RegistryCaller) throws(Win32Error) -> KeyInfo {
+        let t = try target(handle, requiring: .queryValue, caller)
+        switch t.position {
+        case let .stored(m, cell):
+            do {
+                let hive = m.hive
+                let k = try hive.key(at: cell)
+                var info = KeyInfo(className: try hive.className(of: k), subkeyCount: Int(k.subkeyCount),
+                                   maxSubkeyNameLength: Int(k.maxSubkeyNameField & 0xFFFF) / 2,
+                                   maxClassNameLength: Int(k.maxClassNameLength) / 2, valueCount: Int(k.valueCount),
+                                   maxValueNameLength: Int(k.maxValueNameLength) / 2,
+                                   maxValueDataSize: Int(k.maxValueDataSize),
+                                   securityDescriptorSize: try hive.security(of: k).descriptor.count,
+                                   lastWritten: k.lastWritten)
+                for e in m.volatileChildren[cell]?.entries ?? [] {
+                    info.subkeyCount += 1
+                    info.maxSubkeyNameLength = max(info.maxSubkeyNameLength, e.name.codeUnits.count)
+                    if case let .key(n) = e.child {
+                        info.maxClassNameLength = max(info.maxClassNameLength, n.className?.codeUnits.count ?? 0)
+                    }
+                }
+                return info
+            } catch {
+                throw win32(error)
+            }
+        case let .volatile(_, node):
+            var info = KeyInfo(className: node.className, subkeyCount: node.children.count, maxSubkeyNameLength: 0,
+                               maxClassNameLength: 0, valueCount: node.values.count, maxValueNameLength: 0,
+                               maxValueDataSize: 0, securityDescriptorSize: node.security.bytes.count,
+                               lastWritten: node.lastWritten)
+            for e in node.children.entries {
+                info.maxSubkeyNameLength = max(info.maxSubkeyNameLength, e.name.codeUnits.count)
+                if case let .key(n) = e.child {
+                    info.maxClassNameLength = max(info.maxClassNameLength, n.className?.codeUnits.count ?? 0)
+                }
+            }
+            for v in node.values {
+                info.maxValueNameLength = max(info.maxValueNameLength, v.name.codeUnits.count)
+                info.maxValueDataSize = max(info.maxValueDataSize, v.data.count)
+            }
+            return info
+        }
+    }
+
+    /// RegEnumKeyEx (needs KEY_ENUMERATE_SUB_KEYS): stored subkeys in list order, then volatile
+    /// ones (Windows keeps the two in separate lists, stable first); ERROR_NO_MORE_ITEMS past the end.
+    func enumerateKey(_ handle: KeyHandle, index: Int, _ caller: RegistryCaller) throws(Win32Error) -> EnumeratedKey {
+        let t = try target(handle, requiring: .enumerateSubKeys, caller)
+        guard index >= 0 else { throw .noMoreItems }
+        switch t.position {
+        case let .stored(m, cell):
+            do {
+                let hive = m.hive
+                let k = try hive.key(at: cell)
+                if index < Int(k.subkeyCount) {
+                    guard let c = try hive.subkey(of: k, at: index) else { throw Win32Error.noMoreItems }
+                    return EnumeratedKey(name: c.name, className: try hive.className(of: c), lastWritten: c.lastWritten)
+                }
+                let rest = index - Int(k.subkeyCount)
+                guard let entries = m.volatileChildren[cell]?.entries, rest < entries.count else { throw Win32Error.noMoreItems }
+                return enumerated(entries[rest])
+            } catch let e as Win32Error {
+                throw e
+            } catch let e as HiveError {
+                throw win32(e)
+            } catch {
+                throw .registryCorrupt
+            }
+        case let .volatile(_, node):
+            guard index < node.children.count else { throw .noMoreItems }
+            return enumerated(node.children.entries[index])
+        }
+    }
+
+    private func enumerated(_ e: (name: RegistryName, child: VolatileChildren.Child)) -> EnumeratedKey {
+        switch e.child {
+        case let .key(n): EnumeratedKey(name: n.name, className: n.className, lastWritten: n.lastWritten)
+        case let .mount(h):
+            EnumeratedKey(name: e.name, className: nil,
+                          lastWritten: (try? h.hive.key(at: h.rootCell).lastWritten) ?? FileTime(rawValue: 0))
+        }
+    }
+
+    /// RegFlushKey: writes the key's hive now. No access is needed; a deleted key is
+    /// ERROR_KEY_DELETED ([WA]).
+    func flushKey(_ handle: KeyHandle, _ caller: RegistryCaller) throws(Win32Error) {
+        let t = try target(handle, requiring: [], caller)
+        try flush(t.position.mount)
+    }
+}

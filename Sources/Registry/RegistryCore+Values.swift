@@ -1,0 +1,127 @@
+import HiveFormat
+import Security
+
+/// Values: query (into the caller's buffer, or a copy), enumerate, set, delete.
+extension RegistryCore {
+    /// RegQueryValueEx into a buffer: `size` comes back as the data's size; a buffer too small
+    /// is ERROR_MORE_DATA with `size` saying how much is needed; no buffer just measures.
+    func queryValue(_ handle: KeyHandle, _ name: UnsafeBufferPointer<UInt16>, into buffer: UnsafeMutableRawBufferPointer?,
+                    _ caller: RegistryCaller) throws(Win32Error) -> (type: RegistryValueType, size: Int, fits: Bool) {
+        let t = try target(handle, requiring: .queryValue, caller)
+        switch t.position {
+        case let .stored(m, cell):
+            do {
+                let hive = m.hive
+                guard let v = try hive.value(of: hive.key(at: cell), named: name) else { throw Win32Error.fileNotFound }
+                let data = try hive.data(of: v)
+                let fits = data.withUnsafeBytes { bytes -> Bool in
+                    guard let buffer, bytes.count <= buffer.count else { return false }
+                    if let src = bytes.baseAddress { buffer.baseAddress!.copyMemory(from: src, byteCount: bytes.count) }
+                    return true
+                }
+                return (v.type, data.count, fits)
+            } catch let e as Win32Error {
+                throw e
+            } catch let e as HiveError {
+                throw win32(e)
+            } catch {
+                throw .registryCorrupt
+            }
+        case let .volatile(_, node):
+            guard let i = node.valueIndex(name) else { throw .fileNotFound }
+            let v = node.values[i]
+            var fits = false
+            if let buffer, v.data.count <= buffer.count {
+                v.data.withUnsafeBytes { if let src = $0.baseAddress { buffer.baseAddress!.copyMemory(from: src, byteCount: $0.count) } }
+                fits = true
+            }
+            return (RegistryValueType(v.type), v.data.count, fits)
+        }
+    }
+
+    /// RegEnumValue (needs KEY_QUERY_VALUE): values in list order; ERROR_NO_MORE_ITEMS past the end.
+    func enumerateValue(_ handle: KeyHandle, index: Int, _ caller: RegistryCaller) throws(Win32Error) -> RegistryValue {
+        let t = try target(handle, requiring: .queryValue, caller)
+        guard index >= 0 else { throw .noMoreItems }
+        switch t.position {
+        case let .stored(m, cell):
+            do {
+                let hive = m.hive
+                guard let v = try hive.value(of: hive.key(at: cell), at: index) else { throw Win32Error.noMoreItems }
+                return RegistryValue(name: v.name, type: v.type, data: try hive.data(of: v).bytes)
+            } catch let e as Win32Error {
+                throw e
+            } catch let e as HiveError {
+                throw win32(e)
+            } catch {
+                throw .registryCorrupt
+            }
+        case let .volatile(_, node):
+            guard index < node.values.count else { throw .noMoreItems }
+            let v = node.values[index]
+            return RegistryValue(name: v.name, type: RegistryValueType(v.type), data: v.data)
+        }
+    }
+
+    /// RegSetValueEx (needs KEY_SET_VALUE).
+    func setValue(_ handle: KeyHandle, _ name: RegistryName, type: RegistryValueType, data: [UInt8],
+                  _ caller: RegistryCaller) throws(Win32Error) {
+        let t = try target(handle, requiring: .setValue, caller)
+        guard name.codeUnits.count <= HiveEditor.maxValueNameLength else { throw .invalidParameter }
+        switch t.position {
+        case let .stored(m, cell):
+            do {
+                try m.editor!.setValue(of: cell, named: name, type: type.rawValue, bytes: data)
+            } catch {
+                throw win32(error)
+            }
+            markDirty(m)
+        case let .volatile(_, node):
+            let v = VolatileValue(name: name, type: type.rawValue, data: data)
+            if let i = name.codeUnits.withUnsafeBufferPointer({ node.valueIndex($0) }) {
+                node.values[i] = v
+            } else {
+                node.values.append(v)
+            }
+            node.lastWritten = keyClock()
+        }
+    }
+
+    /// RegDeleteValue (needs KEY_SET_VALUE); a missing value is ERROR_FILE_NOT_FOUND.
+    func deleteValue(_ handle: KeyHandle, _ name: RegistryName, _ caller: RegistryCaller) throws(Win32Error) {
+        let t = try target(handle, requiring: .setValue, caller)
+        switch t.position {
+        case let .stored(m, cell):
+            let removed: Bool
+            do {
+                removed = try m.editor!.deleteValue(of: cell, named: name)
+            } catch {
+                throw win32(error)
+            }
+            guard removed else { throw .fileNotFound }
+            markDirty(m)
+        case let .volatile(_, node):
+            guard let i = name.codeUnits.withUnsafeBufferPointer({ node.valueIndex($0) }) else { throw .fileNotFound }
+            node.values.remove(at: i)
+            node.lastWritten = keyClock()
+        }
+    }
+
+    /// Every value of a key (RegDeleteTree without a subkey).
+    func deleteAllValues(_ position: KeyPosition) throws(Win32Error) {
+        switch position {
+        case let .stored(m, cell):
+            do {
+                var names: [RegistryName] = []
+                try m.hive.forEachValue(of: m.hive.key(at: cell)) { v throws(HiveError) in names.append(v.name) }
+                for n in names { _ = try m.editor!.deleteValue(of: cell, named: n) }
+            } catch {
+                throw win32(error)
+            }
+            markDirty(m)
+        case let .volatile(_, node):
+            node.values.removeAll()
+            node.lastWritten = keyClock()
+        }
+    }
+}
