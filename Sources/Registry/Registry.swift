@@ -182,9 +182,11 @@ public final class Registry: Sendable {
 
     /// Mounts a hive file (created when missing), or with `file` nil a hive kept in memory, at
     /// `path` (\REGISTRY\MACHINE\NAME or \REGISTRY\USER\NAME). The machine's own set-up: no
-    /// privilege check. `system` hives refuse to unload.
-    public func mountHive(file: String?, at path: String, system: Bool = false) throws(Win32Error) {
-        try locked { c throws(Win32Error) in _ = try c.mount(file: file, at: path, system: system) }
+    /// privilege check. `system` hives refuse to unload. A hive created here gets `rootSecurity`
+    /// on its root (by default SYSTEM and Administrators full control, Users read).
+    public func mountHive(file: String?, at path: String, system: Bool = false,
+                          rootSecurity: SecurityDescriptor? = nil) throws(Win32Error) {
+        try locked { c throws(Win32Error) in _ = try c.mount(file: file, at: path, system: system, rootSecurity: rootSecurity) }
     }
 
     /// Unloads the hive at `path` (flushed first); `force` as NtUnloadKey2(REG_FORCE_UNLOAD).

@@ -10,18 +10,17 @@ extension RegistryCore {
     /// Mounts a hive at `path` (\REGISTRY\MACHINE\X or \REGISTRY\USER\X): the file, created
     /// when missing, or with no file a hive kept in memory only. No privilege check: this is
     /// the machine's own set-up (the profile service, the daemon); `loadKey` is the API's door.
-    func mount(file: String?, at path: String, system: Bool) throws(Win32Error) -> HiveMount {
+    func mount(file: String?, at path: String, system: Bool, rootSecurity: SecurityDescriptor? = nil) throws(Win32Error) -> HiveMount {
         let (parent, nameUnits) = try mountPoint(path)
         let taken = nameUnits.codeUnits.withUnsafeBufferPointer { parent.children.find($0) != nil }
         guard !taken else { throw .alreadyExists }
         let editor: HiveEditor
+        let security = rootSecurity?.bytes ?? HiveEditor.defaultRootSecurity
         do {
-            if let file {
-                editor = access(file, F_OK) == 0
-                    ? try HiveEditor.open(path: file, clock: keyClock)
-                    : try HiveEditor.create(path: file, clock: keyClock)
+            if let file, access(file, F_OK) == 0 {
+                editor = try HiveEditor.open(path: file, clock: keyClock)
             } else {
-                editor = try HiveEditor.create(path: nil, clock: keyClock)
+                editor = try HiveEditor.create(path: file, rootSecurity: security, clock: keyClock)
             }
         } catch {
             throw win32(error)

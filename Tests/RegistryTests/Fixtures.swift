@@ -31,10 +31,14 @@ enum Fixture {
         return d
     }
 
+    /// A user hive's root, as Windows gives NTUSER.DAT: the user, SYSTEM and Administrators.
+    static let userHiveSecurity = try! SecurityDescriptor(
+        sddl: "O:\(userSID)G:\(userSID)D:P(A;CI;KA;;;\(userSID))(A;CI;KA;;;SY)(A;CI;KA;;;BA)")
+
     /// A registry with a file-backed user hive at `userPath` and an in-memory SOFTWARE hive.
     static func registry(in dir: URL, clock: @escaping @Sendable () -> Duration = Registry.monotonicClock()) throws -> Registry {
         let r = Registry(clock: clock)
-        try r.mountHive(file: dir.appendingPathComponent("NTUSER.DAT").path, at: userPath)
+        try r.mountHive(file: dir.appendingPathComponent("NTUSER.DAT").path, at: userPath, rootSecurity: userHiveSecurity)
         try r.mountHive(file: nil, at: "\\REGISTRY\\MACHINE\\SOFTWARE", system: true)
         return r
     }
