@@ -1,6 +1,5 @@
 import HiveFormat
 import Security
-import Synchronization
 
 /// The live registry (Windows' configuration manager): a namespace rooted at \REGISTRY with
 /// MACHINE and USER, hives mounted in it, per-process handle tables, Win32 error codes, deleted
@@ -10,7 +9,7 @@ import Synchronization
 /// it is released. Every operation names its caller — the process whose handles are used, and
 /// the calling thread's token, against which access is checked.
 public final class Registry: Sendable {
-    private let core: Mutex<RegistryCore>
+    private let core: Locked<RegistryCore>
 
     /// - Parameters:
     ///   - keyClock: time for keys' last-write stamps.
@@ -20,7 +19,7 @@ public final class Registry: Sendable {
     public init(keyClock: @escaping @Sendable () -> FileTime = { FileTime.now() },
                 clock: @escaping @Sendable () -> Duration = Registry.monotonicClock(),
                 lazyFlushDelay: Duration = .seconds(5)) {
-        core = Mutex(RegistryCore(keyClock: keyClock, now: clock, lazyFlushDelay: lazyFlushDelay))
+        core = Locked(RegistryCore(keyClock: keyClock, now: clock, lazyFlushDelay: lazyFlushDelay))
     }
 
     /// Time since this call, on the continuous clock.
