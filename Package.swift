@@ -30,7 +30,7 @@ let package = Package(
             ]
         ),
         // scripts/bench-read's measuring side (not a test: benchmarks are numbers for people).
-        .executableTarget(name: "hivekeeper-bench", dependencies: ["HiveFormat"]),
+        .executableTarget(name: "hivekeeper-bench", dependencies: ["HiveFormat", "Registry", "Security"]),
         // The crash test's child: random edits and flushes in a loop, killed at random moments.
         .executableTarget(name: "hivekeeper-crashtest", dependencies: ["HiveFormat"]),
         // Corpus location and a process runner shared by the test targets.

@@ -44,11 +44,13 @@ extension HiveEditor {
         put32(nk, 44, sk)
         if let className, !className.isEmpty { try setClass(of: nk, to: className) }
 
-        var children: [UInt32] = []
-        if let e = hive.appendSubkeys(of: parentKey, to: &children) { throw e }
-        let at = try insertionPoint(of: units, in: children)
-        children.insert(nk, at: at)
-        try writeSubkeyList(of: parent, children)
+        if try !insertInPlace(nk, named: units, under: parent) {
+            var children: [UInt32] = []
+            if let e = hive.appendSubkeys(of: parentKey, to: &children) { throw e }
+            let at = try insertionPoint(of: units, in: children)
+            children.insert(nk, at: at)
+            try writeSubkeyList(of: parent, children)
+        }
         let field = get32(parent, 52)
         if UInt32(units.count * 2) > field & 0xFFFF {
             put32(parent, 52, (field & 0xFFFF_0000) | UInt32(units.count * 2))
@@ -74,6 +76,12 @@ extension HiveEditor {
             var children: [UInt32] = []
             if let e = hive.appendSubkeys(of: try hive.key(at: next), to: &children) { throw e }
             stack += children
+        }
+        let units = k.name.codeUnits
+        if try removeInPlace(key, named: units, under: parent) {
+            for victim in order.reversed() { try freeKey(victim) }
+            touch(parent)
+            return
         }
         for victim in order.reversed() { try freeKey(victim) }
         // The parent's list still names the freed key: read its entries without the child checks.
@@ -134,7 +142,7 @@ extension HiveEditor {
     }
 
     /// Frees one key's own cells (values, class, list cells, its share of the sk, the nk).
-    private func freeKey(_ key: UInt32) throws(HiveError) {
+    func freeKey(_ key: UInt32) throws(HiveError) {
         let k = try hive.key(at: key)
         var values: [UInt32] = []
         let list = try hive.valueOffsets(of: k)
@@ -147,7 +155,7 @@ extension HiveEditor {
         release(key)
     }
 
-    private func freeSubkeyList(of key: NamedKey) throws(HiveError) {
+    func freeSubkeyList(of key: NamedKey) throws(HiveError) {
         guard key.subkeyListOffset != 0xFFFF_FFFF, hive.cellIsAllocated(key.subkeyListOffset) else { return }
         let list = try hive.cell(at: key.subkeyListOffset, referencedBy: key.offset)
         if list.signature == Signature.ri {

@@ -156,19 +156,67 @@ extension RegistryCore {
             _ = try accessCheck(p, needed, caller, options: [])
             top = p
         }
-        // Post-order, explicit stack: check every key's DELETE first, then remove leaves upward.
-        var order: [KeyPosition] = []
+        // Every key below: each needs DELETE, and each one's object turns deleted.
+        var below: [KeyPosition] = []
         var stack = try children(of: top)
         while let next = stack.popLast() {
             _ = try accessCheck(next, .delete, caller, options: [])
-            order.append(next)
+            below.append(next)
             stack += try children(of: next)
         }
-        for p in order.reversed() { try remove(p) }
-        if subkey == nil || subkey!.isEmpty {
-            try deleteAllValues(top)
-        } else {
-            try remove(top)
+        let keepTop = subkey == nil || subkey!.isEmpty
+        if !keepTop {
+            guard case let .stored(m, cell) = top, cell == m.rootCell else {
+                try removeTree(top, below: below)
+                return
+            }
+            throw .accessDenied
+        }
+        try removeTree(top, below: below, keepingTop: true)
+        try deleteAllValues(top)
+    }
+
+    /// Removes `top`'s subtree (`below` lists every key in it) in one pass over the hive: the
+    /// objects turn deleted, the volatile keys go, the stored keys are freed once.
+    private func removeTree(_ top: KeyPosition, below: [KeyPosition], keepingTop: Bool = false) throws(Win32Error) {
+        for p in below { markDeleted(p) }
+        switch top {
+        case let .stored(m, cell):
+            do {
+                if keepingTop {
+                    try m.editor!.deleteAllSubkeys(of: cell)
+                    m.volatileChildren[cell] = nil
+                } else {
+                    markDeleted(top)
+                    try m.editor!.deleteKey(cell, recursive: true)
+                }
+            } catch {
+                throw win32(error)
+            }
+            m.descriptors.removeAll()
+            markDirty(m)
+        case let .volatile(_, node):
+            if keepingTop {
+                node.children = VolatileChildren()
+            } else {
+                try remove(top)
+            }
+        }
+    }
+
+    /// A key of a subtree being removed: its object dies, a volatile one leaves its parent's list.
+    private func markDeleted(_ p: KeyPosition) {
+        switch p {
+        case let .stored(m, cell):
+            if let o = m.objects[cell] { kill(o, .deleted) }
+            m.volatileChildren[cell] = nil
+        case let .volatile(m, node):
+            if let o = node.object { kill(o, .deleted) }
+            node.isDeleted = true
+            if let stored = node.storedParent {
+                m.volatileChildren[stored]?.remove(node.name)
+                if m.volatileChildren[stored]?.isEmpty == true { m.volatileChildren[stored] = nil }
+            }
         }
     }
 

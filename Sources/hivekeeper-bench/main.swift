@@ -52,8 +52,12 @@ func mappedResidentKiB(of file: String) -> Int {
 
 let args = CommandLine.arguments
 guard args.count >= 2 else {
-    print("usage: hivekeeper-bench HIVE [RUNS]   |   hivekeeper-bench write OUT")
+    print("usage: hivekeeper-bench HIVE [RUNS]   |   hivekeeper-bench write OUT   |   hivekeeper-bench registry [RUNS]")
     exit(2)
+}
+if args[1] == "registry" {
+    benchmarkRegistry(runs: args.count > 2 ? Int(args[2]) ?? 3 : 3)
+    exit(0)
 }
 if args[1] == "write", args.count == 3 {
     benchmarkWrite(args[2])
