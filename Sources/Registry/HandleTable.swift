@@ -1,7 +1,7 @@
 import Security
 
 /// One process's handles: slots addressed by handle value (multiples of 4, as Windows hands
-/// them out), reused lowest-first after a close.
+/// them out); a closed handle's value is the next one given out.
 struct HandleTable {
     struct Entry {
         var object: KeyObject
@@ -43,8 +43,6 @@ struct HandleTable {
         guard let i = index(h), let e = slots[i] else { return nil }
         slots[i] = nil
         free.append(i)
-        // Lowest first: keep the free list sorted descending so popLast gives the smallest.
-        if free.count > 1, free[free.count - 2] < i { free.sort(by: >) }
         count -= 1
         return e
     }

@@ -16,13 +16,13 @@ extension RegistryCore {
     /// the handle's granted access when it references the handle, before the key's state).
     func target(_ handle: KeyHandle, requiring required: AccessMask, _ caller: RegistryCaller) throws(Win32Error) -> Target {
         if !handle.isPredefined {
-            guard let entry = processes[caller.process]?.handles[handle] else { throw .invalidHandle }
+            guard let entry = existingProcess(caller.process)?.handles[handle] else { throw .invalidHandle }
             guard entry.access.isSuperset(of: required) else { throw .accessDenied }
             guard entry.object.isLive else { throw .keyDeleted }
             return Target(object: entry.object, position: entry.object.position, access: entry.access)
         }
         let p = process(caller.process)
-        if let o = p.overrides[handle] {
+        if !p.overrides.isEmpty, let o = p.overrides[handle] {
             guard o.isLive else { throw .keyDeleted }
             return try predefinedTarget(o.position, object: o, required, caller)
         }

@@ -212,7 +212,7 @@ extension RegistryCore {
 
     /// A process ended: its handles close and its predefined-key bindings go.
     func processExited(_ id: ProcessID) {
-        guard let p = processes.removeValue(forKey: id) else { return }
+        guard let p = removeProcess(id) else { return }
         for e in p.handles.removeAll() { release(e.object) }
         if let o = p.currentUser { release(o) }
         for o in p.overrides.values { release(o) }

@@ -93,7 +93,7 @@ extension RegistryCore {
     /// RegCloseKey: always succeeds on a handle the process has, deleted key or not.
     func closeKey(_ handle: KeyHandle, _ caller: RegistryCaller) throws(Win32Error) {
         if handle.isPredefined { return }
-        guard let entry = processes[caller.process]?.handles.remove(handle) else { throw .invalidHandle }
+        guard let entry = existingProcess(caller.process)?.handles.remove(handle) else { throw .invalidHandle }
         release(entry.object)
     }
 

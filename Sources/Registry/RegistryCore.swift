@@ -40,11 +40,30 @@ final class RegistryCore {
         master = HiveMount(path: "\\REGISTRY", name: "REGISTRY", editor: nil, file: nil, isSystem: true, masterRoot: root)
     }
 
+    /// The last process served: a run of calls from one process skips the table lookup.
+    private var lastProcess: ProcessEntry?
+
     func process(_ id: ProcessID) -> ProcessEntry {
-        if let p = processes[id] { return p }
+        if let p = lastProcess, p.id == id { return p }
+        if let p = processes[id] {
+            lastProcess = p
+            return p
+        }
         let p = ProcessEntry(id: id)
         processes[id] = p
+        lastProcess = p
         return p
+    }
+
+    /// The process's entry, if it has one (no entry is made).
+    func existingProcess(_ id: ProcessID) -> ProcessEntry? {
+        if let p = lastProcess, p.id == id { return p }
+        return processes[id]
+    }
+
+    func removeProcess(_ id: ProcessID) -> ProcessEntry? {
+        if lastProcess?.id == id { lastProcess = nil }
+        return processes.removeValue(forKey: id)
     }
 
     // MARK: Key objects and references
