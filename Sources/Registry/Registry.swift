@@ -84,9 +84,13 @@ public final class Registry: Sendable {
         try locked { c throws(Win32Error) in try c.queryInfo(key, caller) }
     }
 
-    /// RegEnumKeyEx.
-    public func enumerateKey(_ key: KeyHandle, index: Int, as caller: RegistryCaller) throws(Win32Error) -> EnumeratedKey {
-        try locked { c throws(Win32Error) in try c.enumerateKey(key, index: index, caller) }
+    /// RegEnumKeyEx. With `nameCapacity` (in UTF-16 units, the terminating NUL included, as
+    /// Windows counts it), a name that does not fit is ERROR_MORE_DATA.
+    public func enumerateKey(_ key: KeyHandle, index: Int, nameCapacity: Int = .max,
+                             as caller: RegistryCaller) throws(Win32Error) -> EnumeratedKey {
+        let k = try locked { c throws(Win32Error) in try c.enumerateKey(key, index: index, caller) }
+        guard k.name.codeUnits.count < nameCapacity else { throw .moreData }
+        return k
     }
 
     /// RegFlushKey.
@@ -137,9 +141,24 @@ public final class Registry: Sendable {
         }
     }
 
-    /// RegEnumValue.
+    /// RegEnumValue, returning a copy of the value.
     public func enumerateValue(_ key: KeyHandle, index: Int, as caller: RegistryCaller) throws(Win32Error) -> RegistryValue {
         try locked { c throws(Win32Error) in try c.enumerateValue(key, index: index, caller) }
+    }
+
+    /// RegEnumValue, as Windows shapes it: the name must fit `nameCapacity` (UTF-16 units with
+    /// the NUL) and the data `data`, else ERROR_MORE_DATA; `size` comes back as the data's size
+    /// either way, so a caller can retry with a buffer that fits.
+    public func enumerateValue(_ key: KeyHandle, index: Int, nameCapacity: Int, data: UnsafeMutableRawBufferPointer?,
+                               size: inout Int, as caller: RegistryCaller) throws(Win32Error) -> (name: RegistryName, type: RegistryValueType) {
+        let v = try locked { c throws(Win32Error) in try c.enumerateValue(key, index: index, caller) }
+        size = v.data.count
+        guard v.name.codeUnits.count < nameCapacity else { throw .moreData }
+        if let data {
+            guard v.data.count <= data.count else { throw .moreData }
+            v.data.withUnsafeBytes { if let src = $0.baseAddress { data.baseAddress!.copyMemory(from: src, byteCount: $0.count) } }
+        }
+        return (v.name, v.type)
     }
 
     /// RegSetValueEx.

@@ -45,6 +45,10 @@ final class DeletedKeyTests {
         expectDeleted { _ = try registry.queryInfoKey(h, as: me) }
         expectDeleted { try registry.flushKey(h, as: me) }
         expectDeleted { try registry.deleteTree(h, nil, as: me) }
+        // §2.2 RegDeleteKey(hDeleted, "" | "child") is [UNCONFIRMED]: advapi32 opens the subkey
+        // first, so ERROR_KEY_DELETED (docs/live-registry.md).
+        expectDeleted { try registry.deleteKey(h, "", as: me) }
+        expectDeleted { try registry.deleteKey(h, "child", as: me) }
         // §2.2 RegCloseKey → ERROR_SUCCESS ([C1], [WN], [RL]).
         try registry.closeKey(h, as: me)
         #expect(throws: Win32Error.invalidHandle) { try registry.closeKey(h, as: me) }

@@ -101,6 +101,18 @@ final class OperationTests {
         #expect(throws: Win32Error.fileNotFound) { _ = try self.registry.queryValue(k, "nope", as: self.me) }
         #expect(try registry.enumerateValue(k, index: 1, as: me).name.isEmpty)
         #expect(throws: Win32Error.noMoreItems) { _ = try self.registry.enumerateValue(k, index: 2, as: self.me) }
+        // RegEnumValue: a data buffer too small, or a name that does not fit with its NUL.
+        var got = 0
+        var four = [UInt8](repeating: 0, count: 4)
+        #expect(throws: Win32Error.moreData) {
+            _ = try four.withUnsafeMutableBytes { b in try self.registry.enumerateValue(k, index: 0, nameCapacity: 10, data: b, size: &got, as: self.me) }
+        }
+        #expect(got == 20_000)
+        #expect(throws: Win32Error.moreData) {
+            _ = try self.registry.enumerateValue(k, index: 0, nameCapacity: 3, data: nil, size: &got, as: self.me)
+        }
+        #expect(try registry.enumerateValue(k, index: 0, nameCapacity: 4, data: nil, size: &got, as: me).name == "big")
+        #expect(throws: Win32Error.moreData) { _ = try self.registry.enumerateKey(.users, index: 0, nameCapacity: 5, as: self.me) }
         try registry.deleteValue(k, "big", as: me)
         #expect(throws: Win32Error.fileNotFound) { try self.registry.deleteValue(k, "big", as: self.me) }
         let info = try registry.queryInfoKey(k, as: me)
