@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "RegText", targets: ["RegText"]),
         .library(name: "Security", targets: ["Security"]),
         .library(name: "Registry", targets: ["Registry"]),
+        .library(name: "Profiles", targets: ["Profiles"]),
         .executable(name: "hivekeeper", targets: ["hivekeeper"]),
     ],
     dependencies: [
@@ -22,6 +23,8 @@ let package = Package(
         .target(name: "Security"),
         // The configuration manager: namespace, key objects, handles, Win32 errors, load/unload.
         .target(name: "Registry", dependencies: ["HiveFormat", "Security"]),
+        // Accounts, impersonation, HKCU's resolution, the profile service and its logoff, roaming.
+        .target(name: "Profiles", dependencies: ["Registry", "HiveFormat", "Security"]),
         .executableTarget(
             name: "hivekeeper",
             dependencies: [
@@ -39,6 +42,7 @@ let package = Package(
         .testTarget(name: "RegTextTests", dependencies: ["RegText"]),
         .testTarget(name: "SecurityTests", dependencies: ["Security", "HiveFormat", "TestSupport"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "HiveFormat", "Security", "TestSupport"]),
+        .testTarget(name: "ProfilesTests", dependencies: ["Profiles", "Registry", "HiveFormat", "Security", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["hivekeeper", "HiveFormat", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,71 @@
+import Foundation
+
+/// One event: Windows' ID where one exists (windows-semantics.md §6), ours (9000 and up)
+/// otherwise; what happened, and its details.
+public struct ProfileEvent: Sendable, Hashable, Codable {
+    public enum Level: String, Sendable, Codable { case information, warning, error }
+    public var id: Int
+    public var time: Date
+    public var level: Level
+    public var user: String?
+    public var message: String
+    public var details: [String]
+
+    public init(id: Int, time: Date, level: Level, user: String?, message: String, details: [String] = []) {
+        self.id = id
+        self.time = time
+        self.level = level
+        self.user = user
+        self.message = message
+        self.details = details
+    }
+}
+
+/// The event log: kept in memory and appended to a JSON-lines file when one is given.
+public final class EventLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var events: [ProfileEvent] = []
+    private let file: URL?
+
+    public init(file: URL? = nil) { self.file = file }
+
+    public func record(_ e: ProfileEvent) {
+        lock.withLock {
+            events.append(e)
+            guard let file else { return }
+            let encoder = JSONEncoder()
+            encoder.dateEncodingStrategy = .iso8601
+            encoder.outputFormatting = [.sortedKeys]
+            guard var line = try? encoder.encode(e) else { return }
+            line.append(0x0A)
+            if let h = try? FileHandle(forWritingTo: file) {
+                _ = try? h.seekToEnd()
+                try? h.write(contentsOf: line)
+                try? h.close()
+            } else {
+                try? line.write(to: file)
+            }
+        }
+    }
+
+    public var all: [ProfileEvent] { lock.withLock { events } }
+}
+
+/// The event IDs used. Windows' own: 1530 (registry still in use; forced unload), 2, 3, 4
+/// (logon/logoff notification processing), 5 (hive loaded), 6/7 (synchronize). Ours: 9530
+/// (the forced unload's list of broken references), 9001 (services notified), 9002 (grace
+/// period started), 9003 (unloaded), 9010 (logon), 9011 (a new profile made from Default User).
+public enum EventID {
+    public static let hiveLoaded = 5
+    public static let logoffReceived = 3
+    public static let logoffFinished = 4
+    public static let synchronizeStarted = 6
+    public static let synchronizeFinished = 7
+    public static let hiveStillInUse = 1530
+    public static let servicesNotified = 9001
+    public static let gracePeriod = 9002
+    public static let hiveUnloaded = 9003
+    public static let forcedUnloadBroke = 9530
+    public static let logon = 9010
+    public static let profileCreated = 9011
+}

@@ -1,0 +1,186 @@
+import Foundation
+import Registry
+import Security
+
+/// A running process, as the profile machinery knows it.
+public struct RunningProcess: Sendable, Hashable {
+    public var pid: ProcessID
+    public var executable: String
+    public var account: Account
+    /// The logon session it belongs to (nil for services and system processes).
+    public var session: Int?
+}
+
+/// SERVICE_CONTROL_SESSIONCHANGE's event, with the WTS code (windows-semantics.md §9).
+public enum SessionChange: Sendable, Hashable {
+    case logon(session: Int)
+    case logoff(session: Int)
+
+    public var wtsCode: UInt32 {
+        switch self {
+        case .logon: 5  // WTS_SESSION_LOGON
+        case .logoff: 6  // WTS_SESSION_LOGOFF
+        }
+    }
+}
+
+/// How a process's HKEY_CURRENT_USER cache was bound: the fact Windows never reports.
+public struct CurrentUserBinding: Sendable, Hashable {
+    public var user: SID
+    public var impersonating: Bool
+    public var time: Date
+    public var path: String
+}
+
+/// Errors of the profile layer.
+public enum ProfileError: Error, Hashable, Sendable {
+    case registry(Win32Error)
+    case privilegeNotHeld(Privilege)
+    case noSuchProcess(ProcessID)
+    case noSuchSession(Int)
+    case store(String)
+}
+
+/// The identity of the calling logical thread: the token it impersonates, if any
+/// (ARCHITECTURE.md "Threads and identity": task-local in-process).
+public enum ThreadIdentity {
+    @TaskLocal public static var impersonation: Token?
+}
+
+/// The machine's processes, services and accounts, and how each call's identity is made:
+/// the process's own token, or the thread's impersonation token. Installs HKEY_CURRENT_USER's
+/// resolution into the registry.
+public final class Machine: @unchecked Sendable {
+    public let registry: Registry
+    private let lock = NSLock()
+    private var accountDirectory: AccountDirectory
+    private var processes: [ProcessID: RunningProcess] = [:]
+    private var services: [String: (pid: ProcessID, handler: @Sendable (SessionChange) -> Void)] = [:]
+    private var bindings: [ProcessID: CurrentUserBinding] = [:]
+    /// HKU\<SID> paths loaded (kept here: the resolver runs under the registry's lock and must
+    /// not call back into it).
+    private var loadedUserHives = Set<String>()
+    private var nextPID: Int32 = 1000
+    let now: @Sendable () -> Date
+
+    public init(registry: Registry, domain: DomainIdentifier, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.registry = registry
+        accountDirectory = AccountDirectory(domain: domain)
+        self.now = now
+        registry.setCurrentUserResolver { [weak self] caller in self?.resolveCurrentUser(caller) }
+    }
+
+    // MARK: Accounts
+
+    @discardableResult
+    public func addAccount(name: String, uid: UInt32, isService: Bool = false) -> Account {
+        lock.withLock { accountDirectory.add(name: name, uid: uid, isService: isService) }
+    }
+
+    public func account(named name: String) -> Account? { lock.withLock { accountDirectory.account(named: name) } }
+
+    // MARK: Processes and services
+
+    /// Starts (registers) a process; its pid is `pid` or the next free one.
+    @discardableResult
+    public func startProcess(_ executable: String, as account: Account, session: Int? = nil, pid: ProcessID? = nil) -> RunningProcess {
+        lock.withLock {
+            let id = pid ?? { nextPID += 1; return ProcessID(nextPID) }()
+            let p = RunningProcess(pid: id, executable: executable, account: account, session: session)
+            processes[id] = p
+            return p
+        }
+    }
+
+    /// Starts a service process whose session-change handler gets logon and logoff events.
+    @discardableResult
+    public func startService(_ name: String, executable: String, as account: Account,
+                             onSessionChange handler: @escaping @Sendable (SessionChange) -> Void) -> RunningProcess {
+        let p = startProcess(executable, as: account)
+        lock.withLock { services[name] = (p.pid, handler) }
+        return p
+    }
+
+    /// A process ends: its handles close and its HKCU binding goes.
+    public func endProcess(_ pid: ProcessID) {
+        lock.withLock {
+            processes[pid] = nil
+            bindings[pid] = nil
+            for (name, s) in services where s.pid == pid { services[name] = nil }
+        }
+        registry.processExited(pid)
+    }
+
+    public func process(_ pid: ProcessID) -> RunningProcess? { lock.withLock { processes[pid] } }
+
+    public func processes(inSession session: Int) -> [RunningProcess] {
+        lock.withLock { processes.values.filter { $0.session == session }.sorted { $0.pid.rawValue < $1.pid.rawValue } }
+    }
+
+    /// Sends `change` to every service, in name order; returns who was told.
+    func notifyServices(_ change: SessionChange) -> [String] {
+        let targets = lock.withLock { services.sorted { $0.key < $1.key } }
+        for (_, s) in targets { s.handler(change) }
+        return targets.map(\.key)
+    }
+
+    // MARK: Identity
+
+    /// The registry caller for the current logical thread of `pid`: its impersonation token when
+    /// impersonating, the process's own otherwise.
+    public func caller(_ pid: ProcessID) throws(ProfileError) -> RegistryCaller {
+        guard let p = process(pid) else { throw .noSuchProcess(pid) }
+        return RegistryCaller(process: pid, token: ThreadIdentity.impersonation ?? p.account.token)
+    }
+
+    /// Runs `body` impersonating `account` on the current logical thread of `pid`, which needs
+    /// SeImpersonatePrivilege (ImpersonateLoggedOnUser's rule for a token of another user).
+    public func impersonate<R>(_ account: Account, in pid: ProcessID, _ body: () async throws -> R) async throws -> R {
+        guard let p = process(pid) else { throw ProfileError.noSuchProcess(pid) }
+        guard p.account.token.isEnabled(.impersonate) else { throw ProfileError.privilegeNotHeld(.impersonate) }
+        return try await ThreadIdentity.$impersonation.withValue(account.token) { try await body() }
+    }
+
+    // MARK: HKEY_CURRENT_USER
+
+    /// The registry's question at a process's first HKCU use ([PK]): the user of the calling
+    /// thread's token, HKU\<SID> when that hive is loaded, HKU\.DEFAULT otherwise.
+    private func resolveCurrentUser(_ caller: RegistryCaller) -> String? {
+        lock.withLock {
+            let sid = caller.token.user
+            let userPath = "\\REGISTRY\\USER\\\(sid)"
+            let path = loadedUserHives.contains(userPath.uppercased()) ? userPath : "\\REGISTRY\\USER\\.DEFAULT"
+            let own = processes[caller.process]?.account.sid
+            bindings[caller.process] = CurrentUserBinding(user: sid, impersonating: own != nil && own != sid, time: now(), path: path)
+            return path
+        }
+    }
+
+    /// How `pid`'s HKCU cache was bound, if it was.
+    public func currentUserBinding(of pid: ProcessID) -> CurrentUserBinding? { lock.withLock { bindings[pid] } }
+
+    func userHiveLoaded(_ path: String, _ loaded: Bool) {
+        lock.withLock {
+            if loaded { loadedUserHives.insert(path.uppercased()) } else { loadedUserHives.remove(path.uppercased()) }
+        }
+    }
+
+    /// RegOpenCurrentUser: a new handle to HKU\<SID> of the calling thread's user (HKU\.DEFAULT
+    /// when that hive is not loaded), never the cached HKCU ([D-RegOpenCurrentUser]).
+    public func openCurrentUser(_ pid: ProcessID, access: AccessMask) throws(ProfileError) -> KeyHandle {
+        let c = try caller(pid)
+        let sid = c.token.user.description
+        let loaded = lock.withLock { loadedUserHives.contains("\\REGISTRY\\USER\\\(sid)".uppercased()) }
+        do {
+            return try registry.openKey(.users, loaded ? sid : ".DEFAULT", access: access, as: c)
+        } catch {
+            throw .registry(error)
+        }
+    }
+
+    /// RegDisablePredefinedCache for `pid`.
+    public func disablePredefinedCache(_ pid: ProcessID) throws(ProfileError) {
+        registry.disablePredefinedCache(as: try caller(pid))
+        _ = lock.withLock { bindings.removeValue(forKey: pid) }
+    }
+}
