@@ -110,9 +110,17 @@ extension ProfileService {
             event(EventID.hiveStillInUse, account,
                   "Windows detected your registry file is still in use by other applications or services. The file will be unloaded now. The applications or services that hold your registry file may not function properly afterwards.",
                   report.lines, level: .warning)
-            let wait = GraceWait(hives: hives.count)
+            // Only the hives still loaded (the other may have unloaded cleanly).
+            let remaining = hives.filter { registry.loadedHives.contains($0) }
+            let wait = GraceWait(hives: remaining.count)
             profile.pendingLogoff = wait
-            for h in hives { try? registry.whenUnreferenced(hiveAt: h) { wait.hiveUnreferenced() } }
+            for h in remaining {
+                do throws(Win32Error) {
+                    try registry.whenUnreferenced(hiveAt: h) { wait.hiveUnreferenced() }
+                } catch {
+                    wait.hiveUnreferenced()  // gone meanwhile
+                }
+            }
             event(EventID.gracePeriod, account, "Waiting up to \(gracePeriod) for the references to close")
             let timer = Task { [sleep, gracePeriod] in
                 do {

@@ -69,6 +69,10 @@ public actor ProfileService {
     /// LoadUserProfile: the profile loaded (or its count raised) and a KEY_ALL_ACCESS handle to
     /// the hive root for `pid` (PROFILEINFO.hProfile), to pass back to `unloadUserProfile`.
     public func loadUserProfile(_ account: Account, for pid: ProcessID) throws(ProfileError) -> KeyHandle {
+        // SE_RESTORE_NAME and SE_BACKUP_NAME, held and enabled ([D-LoadUserProfileW]).
+        let token = try machine.caller(pid).token
+        guard token.isEnabled(.restore) else { throw .privilegeNotHeld(.restore) }
+        guard token.isEnabled(.backup) else { throw .privilegeNotHeld(.backup) }
         let profile = try load(account)
         profile.profileReferences += 1
         do {
