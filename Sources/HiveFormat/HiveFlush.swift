@@ -75,6 +75,13 @@ extension HiveEditor {
         }
     }
 
+    /// An editor over a copy of a hive image, with no file (a snapshot kept in memory).
+    public static func inMemoryCopy(of hive: Hive, clock: @escaping () -> FileTime = FileTime.now) throws(HiveError) -> HiveEditor {
+        // The image only: an editor's storage is a 2 GiB reservation, most of it untouched.
+        let used = UnsafeRawBufferPointer(rebasing: hive.storage.bytes.prefix(BaseBlock.size + Int(hive.binsLimit)))
+        return try HiveEditor(source: HiveStorage(copying: used), path: nil, files: nil, clock: clock)
+    }
+
     /// Creates a new hive: version 1.5, a root key named `rootName` with `rootSecurity`, and,
     /// when `path` is given, the file (refused if it exists) with empty .LOG1 and .LOG2.
     public static func create(path: String?, rootName: RegistryName = "ROOT",

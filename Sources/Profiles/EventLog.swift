@@ -54,7 +54,10 @@ public final class EventLog: @unchecked Sendable {
 /// The event IDs used. Windows' own: 1530 (registry still in use; forced unload), 2, 3, 4
 /// (logon/logoff notification processing), 5 (hive loaded), 6/7 (synchronize). Ours: 9530
 /// (the forced unload's list of broken references), 9001 (services notified), 9002 (grace
-/// period started), 9003 (unloaded), 9010 (logon), 9011 (a new profile made from Default User).
+/// period started), 9003 (unloaded), 9010 (logon), 9011 (a new profile made from Default User),
+/// 9540/9541 (left loaded by the `wait` policy / unloaded later), 9550 (references moved to a
+/// snapshot), 9560 (an upload retried), 9570 (temporary profile discarded), 9580 (recovered
+/// from logs).
 public enum EventID {
     public static let hiveLoaded = 5
     public static let logoffReceived = 3
@@ -62,6 +65,18 @@ public enum EventID {
     public static let synchronizeStarted = 6
     public static let synchronizeFinished = 7
     public static let hiveStillInUse = 1530
+    public static let cannotLoadLocalProfile = 1502
+    public static let cannotUpdateRoaming = 1504
+    public static let roamingUnavailable = 1506
+    public static let unableToCopy = 1509
+    public static let temporaryProfile = 1511
+    public static let profileBackedUp = 1515
+    public static let leftLoaded = 9540
+    public static let deferredUnloadDone = 9541
+    public static let movedToSnapshot = 9550
+    public static let uploadRetried = 9560
+    public static let temporaryDiscarded = 9570
+    public static let recoveredFromLogs = 9580
     public static let servicesNotified = 9001
     public static let gracePeriod = 9002
     public static let hiveUnloaded = 9003

@@ -15,6 +15,10 @@ public struct LogoffOutcome: Sendable, Hashable {
         case stillInUse
         /// A logon came during the grace period and took the profile back.
         case cancelled
+        /// The `wait` policy: left loaded; it unloads and uploads when its last reference goes.
+        case waiting(LeakReport)
+        /// The `snapshot` policy: these references moved to a read-only copy; the hive unloaded.
+        case snapshot(LeakReport)
     }
 
     public var endedProcesses: [ProcessID] = []
@@ -23,6 +27,20 @@ public struct LogoffOutcome: Sendable, Hashable {
     public var leakReport: LeakReport?
     public var unload: Unload = .clean
     public var uploaded = false
+    /// The upload failed and is being retried.
+    public var uploadPending = false
+}
+
+/// What the logoff does when the grace period passes and references remain.
+public enum UnloadPolicy: String, Sendable, Hashable, CaseIterable {
+    /// Windows' default: unload anyway; leaked handles fail with ERROR_KEY_DELETED.
+    case force
+    /// Windows' "Do not forcefully unload the users registry at user logoff" (DisableForceUnload):
+    /// keep it loaded — and, better than Windows, unload and upload when the last reference goes.
+    case wait
+    /// Ours: leaked references move to a detached read-only copy (they go on reading what they
+    /// knew; writes fail with ERROR_KEY_DELETED) and the real hive unloads and uploads now.
+    case snapshot
 }
 
 /// How a grace-period wait ended.
@@ -71,7 +89,7 @@ extension ProfileService {
     /// unload — when something still holds them, event 1530 with the leak report, the grace
     /// period (finishing at once when the references go), then a forced unload and an event
     /// listing what it broke; unloading flushes; then the roaming copy is uploaded.
-    public func logoff(session: Int) async throws(ProfileError) -> LogoffOutcome {
+    public func logoff(session: Int, policy override: UnloadPolicy? = nil) async throws(ProfileError) -> LogoffOutcome {
         guard let account = sessions.removeValue(forKey: session) else { throw .noSuchSession(session) }
         var outcome = LogoffOutcome()
         event(EventID.logoffReceived, account, "Received user logoff notification on session \(session)")
@@ -89,16 +107,32 @@ extension ProfileService {
             event(EventID.logoffFinished, account, "Finished processing user logoff notification; the profile stays loaded (still in use)")
             return outcome
         }
-        let result = await unloadAndUpload(profile)
+        let result = await unloadAndUpload(profile, policy: override ?? effectivePolicy())
         outcome.leakReport = result.leakReport
         outcome.unload = result.unload
         outcome.uploaded = result.uploaded
+        outcome.uploadPending = result.uploadPending
         event(EventID.logoffFinished, account, "Finished processing user logoff notification on session \(session)")
         return outcome
     }
 
-    /// Unload (waiting, then forcing, as the logoff describes) and upload.
-    func unloadAndUpload(_ profile: Loaded) async -> LogoffOutcome {
+    /// The machine's policy: DisableForceUnload = 1 under HKLM\Software\Policies\Microsoft\
+    /// Windows\System (the value Windows reads, [CSP]) means `wait`; otherwise the configured one.
+    func effectivePolicy() -> UnloadPolicy {
+        let registry = machine.registry
+        let me = RegistryCaller(process: ProcessID(0), token: Account.system.token)
+        guard let key = try? registry.openKey(.localMachine, "SOFTWARE\\Policies\\Microsoft\\Windows\\System",
+                                              access: .queryValue, as: me) else { return policy }
+        defer { try? registry.closeKey(key, as: me) }
+        if let v = try? registry.queryValue(key, "DisableForceUnload", as: me), v.type == .dword, v.data.count == 4,
+           v.data != [0, 0, 0, 0] {
+            return .wait
+        }
+        return policy
+    }
+
+    /// Unload (waiting, then as `policy` says, as the logoff describes) and upload.
+    func unloadAndUpload(_ profile: Loaded, policy: UnloadPolicy) async -> LogoffOutcome {
         var outcome = LogoffOutcome()
         let account = profile.account
         let registry = machine.registry
@@ -110,17 +144,10 @@ extension ProfileService {
             event(EventID.hiveStillInUse, account,
                   "Windows detected your registry file is still in use by other applications or services. The file will be unloaded now. The applications or services that hold your registry file may not function properly afterwards.",
                   report.lines, level: .warning)
-            // Only the hives still loaded (the other may have unloaded cleanly).
             let remaining = hives.filter { registry.loadedHives.contains($0) }
             let wait = GraceWait(hives: remaining.count)
             profile.pendingLogoff = wait
-            for h in remaining {
-                do throws(Win32Error) {
-                    try registry.whenUnreferenced(hiveAt: h) { wait.hiveUnreferenced() }
-                } catch {
-                    wait.hiveUnreferenced()  // gone meanwhile
-                }
-            }
+            whenUnreferenced(remaining) { wait.hiveUnreferenced() }
             event(EventID.gracePeriod, account, "Waiting up to \(gracePeriod) for the references to close")
             let timer = Task { [sleep, gracePeriod] in
                 do {
@@ -135,33 +162,139 @@ extension ProfileService {
             case .cancelled:
                 outcome.unload = .cancelled
                 return outcome
-            case .unreferenced:
+            case .unreferenced where tryUnload(hives):
                 outcome.unload = .afterWaiting
-                if !tryUnload(hives) { fallthrough }
-            case .gracePassed:
-                let broken = combinedReport(hives)
-                for h in hives where registry.loadedHives.contains(h) { try? registry.unloadHive(at: h, force: true) }
-                outcome.unload = .forced(broken)
-                event(EventID.forcedUnloadBroke, account,
-                      "The registry was unloaded by force; these references now fail with ERROR_KEY_DELETED", broken.lines, level: .warning)
+            case .unreferenced, .gracePassed:
+                let held = combinedReport(hives)
+                switch policy {
+                case .force:
+                    for h in hives where registry.loadedHives.contains(h) { try? registry.unloadHive(at: h, force: true) }
+                    outcome.unload = .forced(held)
+                    event(EventID.forcedUnloadBroke, account,
+                          "The registry was unloaded by force; these references now fail with ERROR_KEY_DELETED", held.lines,
+                          level: .warning)
+                case .wait:
+                    profile.deferredUnload = true
+                    outcome.unload = .waiting(held)
+                    event(EventID.leftLoaded, account,
+                          "The registry stays loaded (DisableForceUnload); it will be unloaded and uploaded when these references close",
+                          held.lines)
+                    let left = hives.filter { registry.loadedHives.contains($0) }
+                    let last = GraceWait(hives: left.count)
+                    profile.pendingLogoff = last  // a logon cancels it
+                    whenUnreferenced(left) { last.hiveUnreferenced() }
+                    let sid = account.sid
+                    Task { [weak self] in
+                        guard await last.wait() == .unreferenced else { return }
+                        await self?.finishDeferredUnload(sid)
+                    }
+                    return outcome
+                case .snapshot:
+                    for h in hives where registry.loadedHives.contains(h) {
+                        do throws(Win32Error) {
+                            let copy = try registry.snapshotHive(at: h)
+                            try registry.moveReferences(fromHiveAt: h, toHiveAt: copy)
+                            try registry.unloadHive(at: h)
+                            try registry.whenUnreferenced(hiveAt: copy) { try? registry.unloadHive(at: copy) }
+                        } catch {
+                            try? registry.unloadHive(at: h, force: true)  // the copy failed: Windows' way
+                        }
+                    }
+                    outcome.unload = .snapshot(held)
+                    event(EventID.movedToSnapshot, account,
+                          "These references now read a read-only copy of the registry as it was at logoff; writes through them fail with ERROR_KEY_DELETED",
+                          held.lines, level: .warning)
+                }
             }
         } else {
             outcome.unload = .clean
         }
+        finishUnload(profile, &outcome)
+        return outcome
+    }
+
+    /// The `wait` policy's end: the last reference went, so unload and upload now (unless a
+    /// logon took the profile back meanwhile).
+    func finishDeferredUnload(_ sid: SID) {
+        guard let profile = loaded[sid], profile.deferredUnload, !profile.inUse else { return }
+        profile.deferredUnload = false
+        profile.pendingLogoff = nil
+        guard tryUnload([profile.userPath, profile.classesPath]) else { return }
+        var outcome = LogoffOutcome()
+        finishUnload(profile, &outcome)
+        event(EventID.deferredUnloadDone, profile.account, "The registry left loaded at logoff is now unloaded\(outcome.uploaded ? " and uploaded" : "")")
+    }
+
+    /// After the hives are gone: forget the profile, then upload (or discard a temporary one).
+    private func finishUnload(_ profile: Loaded, _ outcome: inout LogoffOutcome) {
+        let account = profile.account
         loaded[account.sid] = nil
         machine.userHiveLoaded(profile.userPath, false)
-        event(EventID.hiveUnloaded, account, "Unloaded \(hives.joined(separator: " and "))")
-        if let store {
-            event(EventID.synchronizeStarted, account, "Starting synchronize profile from \(layout.userHive(account.name).path) to the roaming store")
-            do {
-                try store.upload(account.name, from: layout.userHive(account.name))
-                outcome.uploaded = true
-                event(EventID.synchronizeFinished, account, "Finished synchronize profile. Result: success")
-            } catch {
-                event(EventID.synchronizeFinished, account, "Finished synchronize profile. Result: \(error)", level: .error)
+        event(EventID.hiveUnloaded, account, "Unloaded \(profile.userPath) and \(profile.classesPath)")
+        if profile.isTemporary {
+            try? FileManager.default.removeItem(at: layout.temporaryProfile(account.name))
+            event(EventID.temporaryDiscarded, account, "The temporary profile was discarded (not uploaded)")
+            return
+        }
+        guard store != nil else { return }
+        if upload(account) {
+            outcome.uploaded = true
+        } else {
+            outcome.uploadPending = true
+            scheduleRetry(account)
+        }
+    }
+
+    /// One upload attempt, with its events (6, then 7; on failure 1509 and 1504).
+    private func upload(_ account: Account) -> Bool {
+        guard let store else { return false }
+        let local = layout.userHive(account.name)
+        event(EventID.synchronizeStarted, account, "Starting synchronize profile from \(local.path) to the roaming store")
+        do {
+            try store.upload(account.name, from: local)
+            event(EventID.synchronizeFinished, account, "Finished synchronize profile. Result: success")
+            return true
+        } catch {
+            event(EventID.unableToCopy, account, "Windows was unable to copy \(local.path) to the roaming store: \(error)", level: .error)
+            event(EventID.cannotUpdateRoaming, account,
+                  "Windows cannot update your roaming profile completely; the local copy is kept and the upload will be retried",
+                  level: .warning)
+            return false
+        }
+    }
+
+    /// Retries a failed upload with doubling delays (from `firstRetryDelay`, `uploadRetries`
+    /// times); a logon of the user stops it (that session's logoff uploads).
+    private func scheduleRetry(_ account: Account) {
+        pendingUploads[account.name]?.cancel()
+        pendingUploads[account.name] = Task { [weak self, sleep, firstRetryDelay, uploadRetries] in
+            var delay = firstRetryDelay
+            for attempt in 1...max(uploadRetries, 1) {
+                do { try await sleep(delay) } catch { return }
+                guard let self, await self.retryUpload(account, attempt: attempt) else { delay *= 2; continue }
+                return
             }
         }
-        return outcome
+    }
+
+    private func retryUpload(_ account: Account, attempt: Int) -> Bool {
+        guard loaded[account.sid] == nil, !Task.isCancelled else { return true }  // logged on again: stop
+        guard upload(account) else { return false }
+        pendingUploads[account.name] = nil
+        event(EventID.uploadRetried, account, "The roaming profile was uploaded on retry \(attempt)")
+        return true
+    }
+
+    /// Calls `body` once for each hive in `paths` that has no references left (at once for one
+    /// that is already gone).
+    private func whenUnreferenced(_ paths: [String], _ body: @escaping @Sendable () -> Void) {
+        for h in paths {
+            do throws(Win32Error) {
+                try machine.registry.whenUnreferenced(hiveAt: h, body)
+            } catch {
+                body()  // unloaded meanwhile
+            }
+        }
     }
 
     /// A plain unload of every hive still loaded; true when none is left.

@@ -14,6 +14,8 @@ public struct StateLayout: Sendable {
     public func profile(_ user: String) -> URL { profiles.appendingPathComponent(user) }
     public func userHive(_ user: String) -> URL { profile(user).appendingPathComponent("NTUSER.DAT") }
     public func classesHive(_ user: String) -> URL { profile(user).appendingPathComponent("UsrClass.dat") }
+    /// Where a temporary profile lives while its user is logged on.
+    public func temporaryProfile(_ user: String) -> URL { profiles.appendingPathComponent("\(user).TEMP") }
     public var eventLog: URL { root.appendingPathComponent("events.jsonl") }
 }
 

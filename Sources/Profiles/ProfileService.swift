@@ -1,4 +1,5 @@
 import Foundation
+import HiveFormat
 import Registry
 import Security
 
@@ -12,6 +13,13 @@ public actor ProfileService {
     public let store: (any RoamingStore)?
     public let events: EventLog
     public let gracePeriod: Duration
+    /// What happens when the grace period passes and references remain (docs/profiles.md).
+    public let policy: UnloadPolicy
+    /// How often and how patiently a failed upload is retried.
+    public let uploadRetries: Int
+    public let firstRetryDelay: Duration
+    /// Retries under way, by user.
+    var pendingUploads: [String: Task<Void, Never>] = [:]
     /// Injected time: `sleep` waits out the grace period (tests pass one they control), `now`
     /// stamps events.
     let sleep: @Sendable (Duration) async throws -> Void
@@ -24,6 +32,10 @@ public actor ProfileService {
         var sessions = Set<Int>()
         var profileReferences = 0
         var pendingLogoff: GraceWait?
+        /// The `wait` policy left it loaded: it unloads when its last reference goes.
+        var deferredUnload = false
+        /// A temporary profile (no usable copy): discarded at logoff, never uploaded.
+        var isTemporary = false
         init(account: Account) { self.account = account }
         var userPath: String { "\\REGISTRY\\USER\\\(account.sid)" }
         var classesPath: String { "\\REGISTRY\\USER\\\(account.sid)_Classes" }
@@ -35,7 +47,8 @@ public actor ProfileService {
     var nextSession = 1
 
     public init(machine: Machine, layout: StateLayout, store: (any RoamingStore)?, events: EventLog,
-                gracePeriod: Duration = .seconds(30),
+                gracePeriod: Duration = .seconds(30), policy: UnloadPolicy = .force,
+                uploadRetries: Int = 8, firstRetryDelay: Duration = .seconds(5),
                 sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.machine = machine
@@ -43,6 +56,9 @@ public actor ProfileService {
         self.store = store
         self.events = events
         self.gracePeriod = gracePeriod
+        self.policy = policy
+        self.uploadRetries = uploadRetries
+        self.firstRetryDelay = firstRetryDelay
         self.sleep = sleep
         self.now = now
     }
@@ -94,7 +110,7 @@ public actor ProfileService {
         guard let profile = loaded[account.sid], profile.profileReferences > 0 else { throw .registry(.invalidParameter) }
         try? machine.registry.closeKey(handle, as: machine.caller(pid))
         profile.profileReferences -= 1
-        if !profile.inUse { _ = await unloadAndUpload(profile) }
+        if !profile.inUse { _ = await unloadAndUpload(profile, policy: effectivePolicy()) }
     }
 
     /// The profile loaded: reused when it still is (a pending logoff is cancelled), otherwise
@@ -105,37 +121,135 @@ public actor ProfileService {
             if let wait = p.pendingLogoff {
                 wait.finish(.cancelled)
                 p.pendingLogoff = nil
-                event(EventID.logon, account, "Logon during a pending logoff: the loaded profile is reused, its unload cancelled")
+                if !p.deferredUnload {
+                    event(EventID.logon, account, "Logon during a pending logoff: the loaded profile is reused, its unload cancelled")
+                }
+            }
+            if p.deferredUnload {
+                p.deferredUnload = false
+                event(EventID.logon, account, "Logon while the profile waited for its references: the loaded profile is reused")
             }
             return p
         }
+        // A retry still waiting to upload: this logon's logoff will upload instead.
+        pendingUploads.removeValue(forKey: account.name)?.cancel()
+        let profile = Loaded(account: account)
         let local = layout.userHive(account.name)
+        switch pickCopy(account, local: local) {
+        case .use:
+            break
+        case .temporary:
+            return try loadTemporary(account, profile)
+        }
+        do throws(Win32Error) {
+            try mountProfile(account, profile, hive: local)
+        } catch {
+            // A corrupt NTUSER.DAT: backed up, recovered from its logs if possible, otherwise a
+            // temporary profile (windows-semantics.md §5: events 1515, 1502, 1511).
+            guard [.registryCorrupt, .notRegistryFile, .badDatabase].contains(error) else { throw .registry(error) }
+            guard recoverCorrupt(account, local), (try? mountProfile(account, profile, hive: local)) != nil else {
+                event(EventID.cannotLoadLocalProfile, account, "Windows cannot load the locally stored profile (\(error)); it was backed up", level: .error)
+                return try loadTemporary(account, profile)
+            }
+        }
+        return profile
+    }
+
+    enum CopyChoice { case use, temporary }
+
+    /// The newer of the local and roaming NTUSER.DAT becomes the local copy (KB146192); a new
+    /// user's comes from Default User; a store that cannot be reached leaves the local copy (event
+    /// 1506) or, without one, a temporary profile.
+    private func pickCopy(_ account: Account, local: URL) -> CopyChoice {
+        let fm = FileManager.default
+        let localTime = fm.fileExists(atPath: local.path) ? try? lastWriteTime(local) : nil
         do {
-            try FileManager.default.createDirectory(at: layout.profile(account.name), withIntermediateDirectories: true)
-            let localTime = FileManager.default.fileExists(atPath: local.path) ? try lastWriteTime(local) : nil
-            if let store, let remote = try store.copy(of: account.name), localTime.map({ remote.lastWritten > $0 }) ?? true {
-                try store.download(account.name, to: local)
-                event(EventID.synchronizeFinished, account, "Roaming copy is newer: downloaded to \(local.path)")
-            } else if localTime == nil {
+            try fm.createDirectory(at: layout.profile(account.name), withIntermediateDirectories: true)
+            if let store {
+                let remote: RoamingCopy?
+                do {
+                    remote = try store.copy(of: account.name)
+                } catch {
+                    guard localTime != nil else {
+                        event(EventID.roamingUnavailable, account, "The roaming profile cannot be reached (\(error)) and there is no local copy", level: .warning)
+                        return .temporary
+                    }
+                    event(EventID.roamingUnavailable, account, "The roaming profile cannot be reached (\(error)); the local copy is used", level: .warning)
+                    return .use
+                }
+                if let remote, localTime.map({ remote.lastWritten > $0 }) ?? true {
+                    try store.download(account.name, to: local)
+                    event(EventID.synchronizeFinished, account, "Roaming copy is newer: downloaded to \(local.path)")
+                    return .use
+                }
+            }
+            if localTime == nil {
                 try atomicCopy(from: layout.defaultUserHive, to: local)
                 try setSecurityEverywhere(of: local, to: userHiveSecurity(account.sid))
                 event(EventID.profileCreated, account, "New profile from Default User")
             }
+            return .use
         } catch {
-            throw .store("\(error)")
+            event(EventID.cannotLoadLocalProfile, account, "The profile could not be prepared: \(error)", level: .error)
+            return .temporary
         }
-        let profile = Loaded(account: account)
+    }
+
+    /// Mounts NTUSER.DAT (given) and the local UsrClass.dat.
+    private func mountProfile(_ account: Account, _ profile: Loaded, hive: URL) throws(Win32Error) {
+        let registry = machine.registry
+        try registry.mountHive(file: hive.path, at: profile.userPath, rootSecurity: userHiveSecurity(account.sid))
         do throws(Win32Error) {
-            try machine.registry.mountHive(file: local.path, at: profile.userPath, rootSecurity: userHiveSecurity(account.sid))
-            try machine.registry.mountHive(file: layout.classesHive(account.name).path, at: profile.classesPath,
-                                           rootSecurity: userHiveSecurity(account.sid))
+            try registry.mountHive(file: layout.classesHive(account.name).path, at: profile.classesPath,
+                                   rootSecurity: userHiveSecurity(account.sid))
         } catch {
-            try? machine.registry.unloadHive(at: profile.userPath)
-            throw .registry(error)
+            try? registry.unloadHive(at: profile.userPath)
+            throw error
         }
         machine.userHiveLoaded(profile.userPath, true)
         loaded[account.sid] = profile
-        event(EventID.hiveLoaded, account, "Registry file \(local.path) is loaded at HKU\\\(account.sid)")
+        event(EventID.hiveLoaded, account, "Registry file \(hive.path) is loaded at HKU\\\(account.sid)")
+    }
+
+    /// A corrupt NTUSER.DAT is copied aside (NTUSER.DAT.bak, event 1515) and, when its logs can
+    /// bring it back, replaced by the recovered hive.
+    private func recoverCorrupt(_ account: Account, _ local: URL) -> Bool {
+        let backup = local.deletingLastPathComponent().appendingPathComponent("NTUSER.DAT.bak")
+        try? FileManager.default.removeItem(at: backup)
+        try? FileManager.default.copyItem(at: local, to: backup)
+        event(EventID.profileBackedUp, account, "The profile's registry file was corrupt and was backed up to \(backup.path)", level: .warning)
+        do {
+            let opened = try Hive.open(path: local.path, logs: .besideHive)
+            guard opened.recovery != nil else { return false }
+            _ = try opened.hive.checkConsistency()
+            try AtomicWrite.write(opened.hive.storage.bytes, to: local.path)
+            event(EventID.recoveredFromLogs, account, "The profile's registry file was recovered from its transaction logs")
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// A temporary profile from Default User (event 1511): discarded at logoff, not uploaded.
+    private func loadTemporary(_ account: Account, _ profile: Loaded) throws(ProfileError) -> Loaded {
+        let temp = layout.temporaryProfile(account.name)
+        do {
+            try? FileManager.default.removeItem(at: temp)
+            try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
+            try atomicCopy(from: layout.defaultUserHive, to: temp.appendingPathComponent("NTUSER.DAT"))
+            try setSecurityEverywhere(of: temp.appendingPathComponent("NTUSER.DAT"), to: userHiveSecurity(account.sid))
+        } catch {
+            throw .store("cannot make a temporary profile: \(error)")
+        }
+        profile.isTemporary = true
+        do throws(Win32Error) {
+            try mountProfile(account, profile, hive: temp.appendingPathComponent("NTUSER.DAT"))
+        } catch {
+            throw .registry(error)
+        }
+        event(EventID.temporaryProfile, account,
+              "You have been logged on with a temporary profile. Changes you make to this profile will be lost when you log off.",
+              level: .warning)
         return profile
     }
 }

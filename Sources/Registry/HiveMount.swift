@@ -19,6 +19,8 @@ final class HiveMount {
     /// System hives (the master namespace, HKU\.DEFAULT) cannot be unloaded (ERROR_ACCESS_DENIED).
     let isSystem: Bool
     var state: State = .loaded
+    /// A snapshot: every write through it fails with ERROR_KEY_DELETED.
+    var isReadOnly = false
     /// The master namespace's root (\REGISTRY), for the master mount only.
     let masterRoot: VolatileKey?
 

@@ -245,6 +245,16 @@ public final class Registry: Sendable {
         }
     }
 
+    /// Makes a detached, read-only, in-memory copy of the hive at `path` as it is now (reachable
+    /// by no name; every write through it is ERROR_KEY_DELETED) and returns its path, for
+    /// `moveReferences`, `references`, `whenUnreferenced` and `unloadHive`.
+    public func snapshotHive(at path: String) throws(Win32Error) -> String {
+        try locked { c throws(Win32Error) in
+            guard let m = c.mount(at: path) else { throw .invalidParameter }
+            return try c.snapshot(of: m).path
+        }
+    }
+
     /// Moves every reference into the hive at `source` onto the same keys of the hive at `target`.
     public func moveReferences(fromHiveAt source: String, toHiveAt target: String) throws(Win32Error) {
         try locked { c throws(Win32Error) in

@@ -100,6 +100,24 @@ extension RegistryCore {
         guard caller.token.isEnabled(.backup), caller.token.isEnabled(.restore) else { throw .privilegeNotHeld }
     }
 
+    /// A detached, read-only copy of a hive as it is now, kept in memory and reachable by no
+    /// name: the `snapshot` policy moves leaked references onto it. Returns its path (for
+    /// references, callbacks and unloading), "<hive path> (snapshot N)".
+    func snapshot(of m: HiveMount) throws(Win32Error) -> HiveMount {
+        guard let editor = m.editor else { throw .invalidParameter }
+        let copy: HiveEditor
+        do {
+            copy = try HiveEditor.inMemoryCopy(of: editor.hive, clock: keyClock)
+        } catch {
+            throw win32(error)
+        }
+        snapshots += 1
+        let s = HiveMount(path: "\(m.path) (snapshot \(snapshots))", name: m.name, editor: copy, file: nil, isSystem: false)
+        s.isReadOnly = true
+        mounts[s.path.uppercased()] = s
+        return s
+    }
+
     // MARK: References
 
     func mount(at path: String) -> HiveMount? { mounts[path.uppercased()] }

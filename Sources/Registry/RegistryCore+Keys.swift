@@ -56,6 +56,7 @@ extension RegistryCore {
 
     private func makeKey(under parent: KeyPosition, named name: RegistryName, className: RegistryName?,
                          options: KeyOptions, security: SecurityDescriptor?, _ caller: RegistryCaller) throws(Win32Error) -> KeyPosition {
+        guard !parent.mount.isReadOnly else { throw .keyDeleted }
         guard name.codeUnits.count <= HiveEditor.maxKeyNameLength else { throw .invalidParameter }
         _ = try accessCheck(parent, .createSubKey, caller, options: options)
         let volatile = options.contains(.volatile)
@@ -111,6 +112,7 @@ extension RegistryCore {
             _ = try accessCheck(p, .delete, caller, options: [])
             position = p
         }
+        guard !position.mount.isReadOnly else { throw .keyDeleted }
         guard try !hasChildren(position) else { throw .accessDenied }
         try remove(position)
     }
@@ -156,6 +158,7 @@ extension RegistryCore {
             _ = try accessCheck(p, needed, caller, options: [])
             top = p
         }
+        guard !top.mount.isReadOnly else { throw .keyDeleted }
         // Every key below: each needs DELETE, and each one's object turns deleted.
         var below: [KeyPosition] = []
         var stack = try children(of: top)

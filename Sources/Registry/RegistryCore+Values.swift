@@ -67,6 +67,7 @@ extension RegistryCore {
     func setValue(_ handle: KeyHandle, _ name: RegistryName, type: RegistryValueType, data: [UInt8],
                   _ caller: RegistryCaller) throws(Win32Error) {
         let t = try target(handle, requiring: .setValue, caller)
+        guard !t.position.mount.isReadOnly else { throw .keyDeleted }
         guard name.codeUnits.count <= HiveEditor.maxValueNameLength else { throw .invalidParameter }
         switch t.position {
         case let .stored(m, cell):
@@ -90,6 +91,7 @@ extension RegistryCore {
     /// RegDeleteValue (needs KEY_SET_VALUE); a missing value is ERROR_FILE_NOT_FOUND.
     func deleteValue(_ handle: KeyHandle, _ name: RegistryName, _ caller: RegistryCaller) throws(Win32Error) {
         let t = try target(handle, requiring: .setValue, caller)
+        guard !t.position.mount.isReadOnly else { throw .keyDeleted }
         switch t.position {
         case let .stored(m, cell):
             let removed: Bool
@@ -109,6 +111,7 @@ extension RegistryCore {
 
     /// Every value of a key (RegDeleteTree without a subkey).
     func deleteAllValues(_ position: KeyPosition) throws(Win32Error) {
+        guard !position.mount.isReadOnly else { throw .keyDeleted }
         switch position {
         case let .stored(m, cell):
             do {

@@ -20,6 +20,8 @@ final class RegistryCore {
     /// How HKEY_CURRENT_USER is bound at a process's first use (the Profiles layer supplies it):
     /// the full path of the key to bind, for the calling thread's security context.
     var currentUserResolver: (@Sendable (RegistryCaller) -> String?)?
+    /// Snapshots made so far (their names count up).
+    var snapshots = 0
     /// Callbacks to run once the lock is released.
     var pendingCallbacks: [@Sendable () -> Void] = []
 

@@ -11,7 +11,7 @@ final class World: @unchecked Sendable {
     let registry = Registry()
     let machine: Machine
     let layout: StateLayout
-    let store: DirectoryStore
+    let store: FlakyStore
     let events: EventLog
     let alice: Account
     let serviceAccount: Account
@@ -24,7 +24,7 @@ final class World: @unchecked Sendable {
         machine = Machine(registry: registry, domain: DomainIdentifier(1_111, 2_222, 3_333))
         layout = StateLayout(root: dir.appendingPathComponent("state"))
         try machine.setUp(layout)
-        store = DirectoryStore(root: dir.appendingPathComponent("roaming"))
+        store = FlakyStore(DirectoryStore(root: dir.appendingPathComponent("roaming")))
         events = EventLog(file: layout.eventLog)
         alice = machine.addAccount(name: "alice", uid: 1001)
         serviceAccount = machine.addAccount(name: "contoso", uid: 990, isService: true)
@@ -34,8 +34,9 @@ final class World: @unchecked Sendable {
 
     let sleepFunction: @Sendable (Duration) async throws -> Void
 
+    var policy: UnloadPolicy = .force
     lazy var profiles = ProfileService(machine: machine, layout: layout, store: store, events: events,
-                                       gracePeriod: .seconds(30), sleep: sleepFunction)
+                                       gracePeriod: .seconds(30), policy: policy, sleep: sleepFunction)
 
     deinit { try? FileManager.default.removeItem(at: dir) }
 
@@ -48,6 +49,27 @@ final class World: @unchecked Sendable {
     }
 
     func utf16z(_ s: String) -> [UInt8] { (Array(s.utf16) + [0]).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] } }
+}
+
+/// A roaming store that can be made unreachable, or fail a number of uploads.
+final class FlakyStore: RoamingStore, @unchecked Sendable {
+    struct Unreachable: Error {}
+    let inner: DirectoryStore
+    private let lock = NSLock()
+    private var down = false
+    private var failing = 0
+    init(_ inner: DirectoryStore) { self.inner = inner }
+    func setUnreachable(_ v: Bool) { lock.withLock { down = v } }
+    func failNextUploads(_ n: Int) { lock.withLock { failing = n } }
+    private func check(upload: Bool = false) throws {
+        try lock.withLock {
+            if down { throw Unreachable() }
+            if upload, failing > 0 { failing -= 1; throw Unreachable() }
+        }
+    }
+    func copy(of user: String) throws -> RoamingCopy? { try check(); return try inner.copy(of: user) }
+    func download(_ user: String, to local: URL) throws { try check(); try inner.download(user, to: local) }
+    func upload(_ user: String, from local: URL) throws { try check(upload: true); try inner.upload(user, from: local) }
 }
 
 final class Counter: @unchecked Sendable {
