@@ -141,8 +141,12 @@ public actor ProfileService {
         case .temporary:
             return try loadTemporary(account, profile)
         }
+        let wasDirty = Self.isDirty(local)
         do throws(Win32Error) {
             try mountProfile(account, profile, hive: local)
+            if wasDirty {
+                event(EventID.recoveredFromLogs, account, "The profile's registry file was dirty and was recovered from its transaction logs")
+            }
         } catch {
             // A corrupt NTUSER.DAT: backed up, recovered from its logs if possible, otherwise a
             // temporary profile (windows-semantics.md §5: events 1515, 1502, 1511).
@@ -209,6 +213,13 @@ public actor ProfileService {
         machine.userHiveLoaded(profile.userPath, true)
         loaded[account.sid] = profile
         event(EventID.hiveLoaded, account, "Registry file \(hive.path) is loaded at HKU\\\(account.sid)")
+    }
+
+    /// Whether a hive file's base block says it is dirty (loading it applies its logs).
+    static func isDirty(_ file: URL) -> Bool {
+        guard let h = try? FileHandle(forReadingFrom: file), let head = try? h.read(upToCount: BaseBlock.size) else { return false }
+        try? h.close()
+        return head.withUnsafeBytes { (try? BaseBlock(bytes: $0))?.isDirty ?? false }
     }
 
     /// A corrupt NTUSER.DAT is copied aside (NTUSER.DAT.bak, event 1515) and, when its logs can

@@ -3,6 +3,7 @@ import HiveFormat
 import Profiles
 import Registry
 import Security
+import TestSupport
 import Testing
 
 /// The seed's story under each policy, a store that fails, temporary and corrupt profiles
@@ -168,4 +169,22 @@ struct PolicyTests {
         _ = try await w.profiles.logoff(session: session)
         #expect(try Data(contentsOf: w.dir.appendingPathComponent("roaming/alice.V6/NTUSER.DAT")) == roamingBefore)
     }
+}
+
+/// A dirty NTUSER.DAT with its logs (a Windows-made hive from the shared corpus): loading it
+/// applies the logs (event 9580) and the recovered keys are there.
+@Test(.enabled(if: SharedCorpus.isPresent, "needs ../shared/hives"))
+func aDirtyProfileIsRecoveredFromItsLogs() async throws {
+    let w = try World()
+    let dir = w.layout.profile("alice")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let source = SharedCorpus.path("yarp/hives_for_tests/NewDirtyHive1/NewDirtyHive")
+    for (from, to) in [("", "NTUSER.DAT"), (".LOG1", "NTUSER.DAT.LOG1"), (".LOG2", "NTUSER.DAT.LOG2")] {
+        try FileManager.default.copyItem(atPath: source + from, toPath: dir.appendingPathComponent(to).path)
+    }
+    _ = try await w.profiles.logon(w.alice)
+    #expect(w.ids.contains(EventID.recoveredFromLogs) && !w.ids.contains(EventID.temporaryProfile))
+    let system = w.machine.startProcess("/usr/lib/admin", as: .system)
+    let k = try w.registry.openKey(.users, "\(w.alice.sid)\\Key3\\Key3_1", access: .keyRead, as: w.machine.caller(system.pid))
+    try w.registry.closeKey(k, as: w.machine.caller(system.pid))
 }
