@@ -75,6 +75,7 @@ public enum EventID {
     public static let deferredUnloadDone = 9541
     public static let movedToSnapshot = 9550
     public static let uploadRetried = 9560
+    public static let uploadGaveUp = 9561
     public static let temporaryDiscarded = 9570
     public static let recoveredFromLogs = 9580
     public static let servicesNotified = 9001

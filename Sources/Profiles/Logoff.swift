@@ -271,10 +271,19 @@ extension ProfileService {
             var delay = firstRetryDelay
             for attempt in 1...max(uploadRetries, 1) {
                 do { try await sleep(delay) } catch { return }
-                guard let self, await self.retryUpload(account, attempt: attempt) else { delay *= 2; continue }
-                return
+                guard let self else { return }
+                if await self.retryUpload(account, attempt: attempt) { return }
+                delay *= 2
             }
+            await self?.gaveUp(account)
         }
+    }
+
+    private func gaveUp(_ account: Account) {
+        pendingUploads[account.name] = nil
+        event(EventID.uploadGaveUp, account,
+              "The roaming profile could not be uploaded after \(uploadRetries) retries; the local copy is kept and the next logoff uploads it",
+              level: .error)
     }
 
     private func retryUpload(_ account: Account, attempt: Int) -> Bool {

@@ -72,6 +72,7 @@ extension RegistryCore {
         guard !m.isSystem else { throw .accessDenied }
         guard m.references == 0 || force else { throw .accessDenied }
         try flush(m)
+        m.whenUnreferenced = []  // the hive goes: its callbacks are dropped, not fired by the kills
         for o in Array(m.objects.values) + Array(m.volatileObjects.values) { kill(o, .hiveUnloaded) }
         detach(m)
     }
