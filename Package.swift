@@ -28,7 +28,7 @@ let package = Package(
         .executableTarget(
             name: "hivekeeper",
             dependencies: [
-                "HiveFormat", "RegText",
+                "HiveFormat", "RegText", "Registry", "Profiles", "Security",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
