@@ -217,18 +217,7 @@ extension HiveEditor {
             p.storeBytes(of: child.littleEndian, toByteOffset: 4 + stride * j, as: UInt32.self)
             guard stride == 8 else { continue }
             let name = try hive.key(at: child).storedName
-            let extra: UInt32
-            if kind == Signature.lh {
-                extra = name.lhHash
-            } else {
-                // lf: the first four characters as Latin-1, NUL-padded (0 for a wider one).
-                var hint: UInt32 = 0
-                for i in 0..<Swift.min(4, name.count) {
-                    let u = name[i]
-                    hint |= UInt32(u <= 0xFF ? UInt8(u) : 0) << UInt32(8 * i)
-                }
-                extra = hint
-            }
+            let extra = kind == Signature.lh ? name.lhHash : Self.lfHint(name.units)
             p.storeBytes(of: extra.littleEndian, toByteOffset: 8 + stride * j, as: UInt32.self)
         }
         return leaf

@@ -135,10 +135,9 @@ extension HiveEditor {
     }
 
     /// lf's hint: the first four characters as Latin-1, NUL-padded (0 for a wider one).
-    static func lfHint(_ name: UnsafeBufferPointer<UInt16>) -> UInt32 {
+    static func lfHint(_ name: some Sequence<UInt16>) -> UInt32 {
         var hint: UInt32 = 0
-        for i in 0..<Swift.min(4, name.count) {
-            let u = name[i]
+        for (i, u) in name.prefix(4).enumerated() {
             hint |= UInt32(u <= 0xFF ? UInt8(u) : 0) << UInt32(8 * i)
         }
         return hint

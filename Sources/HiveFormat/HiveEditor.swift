@@ -94,9 +94,6 @@ public final class HiveEditor {
     /// still be read, not flushed.
     public func close() { files = nil }
 
-    /// Whether anything changed since the last flush (or since the editor opened).
-    public var hasUnflushedChanges: Bool { !dirty.isEmpty }
-
     /// Whether the editor writes a file (false for a hive kept only in memory).
     public var isFileBacked: Bool { files != nil }
 

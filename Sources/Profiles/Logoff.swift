@@ -144,7 +144,7 @@ extension ProfileService {
             event(EventID.hiveStillInUse, account,
                   "Windows detected your registry file is still in use by other applications or services. The file will be unloaded now. The applications or services that hold your registry file may not function properly afterwards.",
                   report.lines, level: .warning)
-            let remaining = hives.filter { registry.loadedHives.contains($0) }
+            let remaining = hives.filter { registry.isHiveLoaded(at: $0) }
             let wait = GraceWait(hives: remaining.count)
             profile.pendingLogoff = wait
             whenUnreferenced(remaining) { wait.hiveUnreferenced() }
@@ -168,7 +168,7 @@ extension ProfileService {
                 let held = combinedReport(hives)
                 switch policy {
                 case .force:
-                    for h in hives where registry.loadedHives.contains(h) { try? registry.unloadHive(at: h, force: true) }
+                    for h in hives where registry.isHiveLoaded(at: h) { try? registry.unloadHive(at: h, force: true) }
                     outcome.unload = .forced(held)
                     event(EventID.forcedUnloadBroke, account,
                           "The registry was unloaded by force; these references now fail with ERROR_KEY_DELETED", held.lines,
@@ -179,7 +179,7 @@ extension ProfileService {
                     event(EventID.leftLoaded, account,
                           "The registry stays loaded (DisableForceUnload); it will be unloaded and uploaded when these references close",
                           held.lines)
-                    let left = hives.filter { registry.loadedHives.contains($0) }
+                    let left = hives.filter { registry.isHiveLoaded(at: $0) }
                     let last = GraceWait(hives: left.count)
                     profile.pendingLogoff = last  // a logon cancels it
                     whenUnreferenced(left) { last.hiveUnreferenced() }
@@ -190,7 +190,7 @@ extension ProfileService {
                     }
                     return outcome
                 case .snapshot:
-                    for h in hives where registry.loadedHives.contains(h) {
+                    for h in hives where registry.isHiveLoaded(at: h) {
                         do throws(Win32Error) {
                             let copy = try registry.snapshotHive(at: h)
                             try registry.moveReferences(fromHiveAt: h, toHiveAt: copy)
@@ -310,7 +310,7 @@ extension ProfileService {
     private func tryUnload(_ hives: [String]) -> Bool {
         let registry = machine.registry
         var all = true
-        for h in hives where registry.loadedHives.contains(h) {
+        for h in hives where registry.isHiveLoaded(at: h) {
             do throws(Win32Error) {
                 try registry.unloadHive(at: h)
             } catch {

@@ -21,8 +21,6 @@ final class HiveMount {
     var state: State = .loaded
     /// A snapshot: every write through it fails with ERROR_KEY_DELETED.
     var isReadOnly = false
-    /// The master namespace's root (\REGISTRY), for the master mount only.
-    let masterRoot: VolatileKey?
 
     /// Key objects of stored keys, by nk cell, while referenced.
     var objects: [UInt32: KeyObject] = [:]
@@ -39,13 +37,12 @@ final class HiveMount {
     /// Called (outside the registry's lock) when the last reference goes.
     var whenUnreferenced: [@Sendable () -> Void] = []
 
-    init(path: String, name: RegistryName, editor: HiveEditor?, file: String?, isSystem: Bool, masterRoot: VolatileKey? = nil) {
+    init(path: String, name: RegistryName, editor: HiveEditor?, file: String?, isSystem: Bool) {
         self.path = path
         self.name = name
         self.editor = editor
         self.file = file
         self.isSystem = isSystem
-        self.masterRoot = masterRoot
     }
 
     var hive: Hive { editor!.hive }

@@ -37,14 +37,6 @@ final class KeyObject {
 
     var isLive: Bool { state == .live }
 
-    var status: NTStatus {
-        switch state {
-        case .live: .success
-        case .deleted: .keyDeleted
-        case .hiveUnloaded: .hiveUnloaded
-        }
-    }
-
     var position: KeyPosition { node.map { .volatile(mount, $0) } ?? .stored(mount, cell) }
 }
 

@@ -26,15 +26,16 @@ extension RegistryCore {
 
     /// The key at `path` (components separated by backslashes; empty ones skipped) below `start`.
     func walk(from start: KeyPosition, _ path: UnsafeBufferPointer<UInt16>) throws(Win32Error) -> KeyPosition? {
+        var parts = PathComponents(path)
+        return try walk(from: start, &parts)
+    }
+
+    /// The key at the components `parts` has left, below `start`.
+    func walk(from start: KeyPosition, _ parts: inout PathComponents) throws(Win32Error) -> KeyPosition? {
         var position = start
-        var i = 0
-        while i < path.count {
-            if path[i] == 0x5C { i += 1; continue }
-            var j = i
-            while j < path.count, path[j] != 0x5C { j += 1 }
-            guard let next = try child(of: position, named: UnsafeBufferPointer(rebasing: path[i..<j])) else { return nil }
+        while let name = parts.next() {
+            guard let next = try child(of: position, named: name) else { return nil }
             position = next
-            i = j
         }
         return position
     }
@@ -42,12 +43,10 @@ extension RegistryCore {
     /// The key at an absolute path (\REGISTRY\…).
     func position(atAbsolute path: String) throws(Win32Error) -> KeyPosition? {
         try withUTF16(path) { units throws(Win32Error) -> KeyPosition? in
-            guard let first = units.firstIndex(where: { $0 != 0x5C }) else { return nil }
-            var end = first
-            while end < units.count, units[end] != 0x5C { end += 1 }
-            let head = UnsafeBufferPointer(rebasing: units[first..<end])
-            guard root.name.codeUnits.withUnsafeBufferPointer({ compareFolded($0, head) }) == 0 else { return nil }
-            return try walk(from: .volatile(master, root), UnsafeBufferPointer(rebasing: units[end...]))
+            var parts = PathComponents(units)
+            guard let head = parts.next(),
+                  root.name.codeUnits.withUnsafeBufferPointer({ compareFolded($0, head) }) == 0 else { return nil }
+            return try walk(from: .volatile(master, root), &parts)
         }
     }
 
@@ -64,6 +63,35 @@ extension RegistryCore {
         case let .volatile(_, node):
             return !node.children.isEmpty
         }
+    }
+}
+
+/// The components of a backslash-separated path, empty ones skipped, read in place.
+struct PathComponents: IteratorProtocol {
+    private let units: UnsafeBufferPointer<UInt16>
+    private var i = 0
+
+    init(_ units: UnsafeBufferPointer<UInt16>) {
+        self.units = units
+        skipSeparators()
+    }
+
+    /// True when no component is left.
+    var atEnd: Bool { i >= units.count }
+
+    mutating func next() -> UnsafeBufferPointer<UInt16>? {
+        guard i < units.count else { return nil }
+        var j = i
+        while j < units.count, units[j] != 0x5C { j += 1 }
+        defer {
+            i = j
+            skipSeparators()
+        }
+        return UnsafeBufferPointer(rebasing: units[i..<j])
+    }
+
+    private mutating func skipSeparators() {
+        while i < units.count, units[i] == 0x5C { i += 1 }
     }
 }
 

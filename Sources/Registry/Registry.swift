@@ -154,10 +154,7 @@ public final class Registry: Sendable {
         let v = try locked { c throws(Win32Error) in try c.enumerateValue(key, index: index, caller) }
         size = v.data.count
         guard v.name.codeUnits.count < nameCapacity else { throw .moreData }
-        if let data {
-            guard v.data.count <= data.count else { throw .moreData }
-            v.data.withUnsafeBytes { if let src = $0.baseAddress { data.baseAddress!.copyMemory(from: src, byteCount: $0.count) } }
-        }
+        if data != nil, !v.data.withUnsafeBytes({ copy($0, into: data) }) { throw .moreData }
         return (v.name, v.type)
     }
 
@@ -228,6 +225,11 @@ public final class Registry: Sendable {
     /// The full paths of the mounted hives.
     public var loadedHives: [String] {
         (try? locked { c throws(Win32Error) in c.mounts.values.map(\.path).sorted() }) ?? []
+    }
+
+    /// Whether a hive is mounted at `path`.
+    public func isHiveLoaded(at path: String) -> Bool {
+        (try? locked { c throws(Win32Error) in c.mount(at: path) != nil }) ?? false
     }
 
     /// Who holds references into the hive mounted at `path` (empty when none, or not loaded).

@@ -31,14 +31,9 @@ extension RegistryCore {
             guard units.first != 0x5C else { throw .badPathname }
             var position = start.position
             var created = false
-            var i = 0
-            while i < units.count {
-                if units[i] == 0x5C { i += 1; continue }
-                var j = i
-                while j < units.count, units[j] != 0x5C { j += 1 }
-                let name = UnsafeBufferPointer(rebasing: units[i..<j])
-                var isLast = true
-                for k in j..<units.count where units[k] != 0x5C { isLast = false; break }
+            var parts = PathComponents(units)
+            while let name = parts.next() {
+                let isLast = parts.atEnd
                 if let next = try child(of: position, named: name) {
                     position = next
                 } else {
@@ -47,7 +42,6 @@ extension RegistryCore {
                                            security: isLast ? security : nil, caller)
                     created = true
                 }
-                i = j
             }
             let granted = try accessCheck(position, access, caller, options: options)
             return (newHandle(object(for: position), access: granted, caller), created ? .createdNewKey : .openedExistingKey)
@@ -134,7 +128,6 @@ extension RegistryCore {
         case let .volatile(m, node):
             guard m !== master || (node !== root && node !== machine && node !== users) else { throw .accessDenied }
             if let o = node.object { kill(o, .deleted) }
-            node.isDeleted = true
             if let parent = node.parent {
                 parent.children.remove(node.name)
             } else if let stored = node.storedParent {
@@ -215,7 +208,6 @@ extension RegistryCore {
             m.volatileChildren[cell] = nil
         case let .volatile(m, node):
             if let o = node.object { kill(o, .deleted) }
-            node.isDeleted = true
             if let stored = node.storedParent {
                 m.volatileChildren[stored]?.remove(node.name)
                 if m.volatileChildren[stored]?.isEmpty == true { m.volatileChildren[stored] = nil }
@@ -302,7 +294,7 @@ extension RegistryCore {
         guard index >= 0 else { throw .noMoreItems }
         switch t.position {
         case let .stored(m, cell):
-            do {
+            return try readingHive {
                 let hive = m.hive
                 let k = try hive.key(at: cell)
                 if index < Int(k.subkeyCount) {
@@ -312,12 +304,6 @@ extension RegistryCore {
                 let rest = index - Int(k.subkeyCount)
                 guard let entries = m.volatileChildren[cell]?.entries, rest < entries.count else { throw Win32Error.noMoreItems }
                 return enumerated(entries[rest])
-            } catch let e as Win32Error {
-                throw e
-            } catch let e as HiveError {
-                throw win32(e)
-            } catch {
-                throw .registryCorrupt
             }
         case let .volatile(_, node):
             guard index < node.children.count else { throw .noMoreItems }

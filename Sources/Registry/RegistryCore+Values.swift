@@ -10,32 +10,16 @@ extension RegistryCore {
         let t = try target(handle, requiring: .queryValue, caller)
         switch t.position {
         case let .stored(m, cell):
-            do {
+            return try readingHive {
                 let hive = m.hive
                 guard let v = try hive.value(of: hive.key(at: cell), named: name) else { throw Win32Error.fileNotFound }
                 let data = try hive.data(of: v)
-                let fits = data.withUnsafeBytes { bytes -> Bool in
-                    guard let buffer, bytes.count <= buffer.count else { return false }
-                    if let src = bytes.baseAddress { buffer.baseAddress!.copyMemory(from: src, byteCount: bytes.count) }
-                    return true
-                }
-                return (v.type, data.count, fits)
-            } catch let e as Win32Error {
-                throw e
-            } catch let e as HiveError {
-                throw win32(e)
-            } catch {
-                throw .registryCorrupt
+                return (v.type, data.count, data.withUnsafeBytes { copy($0, into: buffer) })
             }
         case let .volatile(_, node):
             guard let i = node.valueIndex(name) else { throw .fileNotFound }
             let v = node.values[i]
-            var fits = false
-            if let buffer, v.data.count <= buffer.count {
-                v.data.withUnsafeBytes { if let src = $0.baseAddress { buffer.baseAddress!.copyMemory(from: src, byteCount: $0.count) } }
-                fits = true
-            }
-            return (RegistryValueType(v.type), v.data.count, fits)
+            return (RegistryValueType(v.type), v.data.count, v.data.withUnsafeBytes { copy($0, into: buffer) })
         }
     }
 
@@ -45,16 +29,10 @@ extension RegistryCore {
         guard index >= 0 else { throw .noMoreItems }
         switch t.position {
         case let .stored(m, cell):
-            do {
+            return try readingHive {
                 let hive = m.hive
                 guard let v = try hive.value(of: hive.key(at: cell), at: index) else { throw Win32Error.noMoreItems }
                 return RegistryValue(name: v.name, type: v.type, data: try hive.data(of: v).bytes)
-            } catch let e as Win32Error {
-                throw e
-            } catch let e as HiveError {
-                throw win32(e)
-            } catch {
-                throw .registryCorrupt
             }
         case let .volatile(_, node):
             guard index < node.values.count else { throw .noMoreItems }

@@ -39,7 +39,7 @@ final class RegistryCore {
         users = VolatileKey(name: "USER", parent: root, storedParent: nil, className: nil, security: Self.masterSecurity, now: t)
         root.children.insert(machine.name, .key(machine))
         root.children.insert(users.name, .key(users))
-        master = HiveMount(path: "\\REGISTRY", name: "REGISTRY", editor: nil, file: nil, isSystem: true, masterRoot: root)
+        master = HiveMount(path: "\\REGISTRY", name: "REGISTRY", editor: nil, file: nil, isSystem: true)
     }
 
     /// The last process served: a run of calls from one process skips the table lookup.
@@ -159,6 +159,29 @@ final class RegistryCore {
     }
 
     func path(of o: KeyObject) -> String { o.isLive ? path(of: o.position) : "(deleted key)" }
+}
+
+/// Runs a read of hive records, reporting what fails as the registry does: its own errors as
+/// they are, hive errors through `win32`.
+@inline(__always)
+func readingHive<R>(_ body: () throws -> R) throws(Win32Error) -> R {
+    do {
+        return try body()
+    } catch let e as Win32Error {
+        throw e
+    } catch let e as HiveError {
+        throw win32(e)
+    } catch {
+        throw .registryCorrupt
+    }
+}
+
+/// Copies `bytes` into `buffer` when they fit; false (nothing copied) when they do not.
+@inline(__always)
+func copy(_ bytes: UnsafeRawBufferPointer, into buffer: UnsafeMutableRawBufferPointer?) -> Bool {
+    guard let buffer, bytes.count <= buffer.count else { return false }
+    if let src = bytes.baseAddress { buffer.baseAddress!.copyMemory(from: src, byteCount: bytes.count) }
+    return true
 }
 
 /// Hive errors as the registry reports them.

@@ -18,7 +18,6 @@ final class VolatileKey {
     var children = VolatileChildren()
     /// The key object, while anything refers to this key.
     weak var object: KeyObject?
-    var isDeleted = false
 
     init(name: RegistryName, parent: VolatileKey?, storedParent: UInt32?, className: RegistryName?,
          security: SecurityDescriptor, now: FileTime) {

@@ -66,6 +66,13 @@ public func runProgram(_ executable: String, _ arguments: [String], stdin: Data?
     try p.run()
     if let stdin { input.fileHandleForWriting.write(stdin) }
     try input.fileHandleForWriting.close()
+    let (outData, errData) = readToEnd(out, err)
+    p.waitUntilExit()
+    return ProcessResult(out: outData, err: errData, status: p.terminationStatus)
+}
+
+/// Reads two pipes to their ends at once, so a child writing much to either cannot block.
+private func readToEnd(_ out: Pipe, _ err: Pipe) -> (Data, Data) {
     nonisolated(unsafe) var errData = Data()
     let group = DispatchGroup()
     group.enter()
@@ -75,8 +82,7 @@ public func runProgram(_ executable: String, _ arguments: [String], stdin: Data?
     }
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     group.wait()
-    p.waitUntilExit()
-    return ProcessResult(out: outData, err: errData, status: p.terminationStatus)
+    return (outData, errData)
 }
 
 /// Runs a program whose standard input is a terminal (a pseudo-terminal we type `typed` into),
@@ -113,13 +119,7 @@ public func runProgram(_ executable: String, _ arguments: [String], typing typed
         while read(master, &buffer, buffer.count) > 0 {}
         group.leave()
     }
-    nonisolated(unsafe) var errData = Data()
-    group.enter()
-    DispatchQueue.global().async {
-        errData = err.fileHandleForReading.readDataToEndOfFile()
-        group.leave()
-    }
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let (outData, errData) = readToEnd(out, err)
     p.waitUntilExit()
     close(slave)  // the master's reads now end (EIO)
     group.wait()
