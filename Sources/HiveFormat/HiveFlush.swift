@@ -28,8 +28,8 @@ extension HiveEditor {
                             clock: @escaping () -> FileTime = FileTime.now) throws(HiveError) -> HiveEditor {
         let fd = Glibc.open(path, O_RDWR | O_CLOEXEC)
         guard fd >= 0 else { throw .io(path: path, operation: "open", errno: errno) }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            let e = errno
+        let e = takeFileLock(fd, exclusive: true)
+        if e != 0 {
             closeFile(fd)
             if e == EWOULDBLOCK { throw .lockedForWriting(path: path, holder: lockHolder(of: path)) }
             throw .io(path: path, operation: "flock", errno: e)
@@ -107,7 +107,7 @@ extension HiveEditor {
         if let path {
             let fd = Glibc.open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
             guard fd >= 0 else { throw .io(path: path, operation: "create", errno: errno) }
-            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            guard takeFileLock(fd, exclusive: true) == 0 else {
                 closeFile(fd)
                 throw .lockedForWriting(path: path, holder: lockHolder(of: path))
             }

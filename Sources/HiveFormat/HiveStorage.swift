@@ -28,8 +28,8 @@ public final class HiveStorage: @unchecked Sendable {
     public init(mappingFileAt path: String) throws(HiveError) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .io(path: path, operation: "open", errno: errno) }
-        if flock(fd, LOCK_SH | LOCK_NB) != 0 {
-            let e = errno
+        let e = takeFileLock(fd, exclusive: false)
+        if e != 0 {
             close(fd)
             if e == EWOULDBLOCK { throw .locked(path: path) }
             throw .io(path: path, operation: "flock", errno: e)

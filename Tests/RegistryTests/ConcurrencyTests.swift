@@ -26,6 +26,10 @@ final class ConcurrencyTests {
         let registry = self.registry
         let victimFile = dir.appendingPathComponent("victim.hive").path
         let failures = Failures()
+        // Meanwhile another thread starts processes, as the daemon and the tests do: each fork
+        // holds our descriptors (and the hive's lock) for a moment; the remount must wait it out.
+        let spawner = Spawner()
+        defer { spawner.stop() }
         DispatchQueue.concurrentPerform(iterations: workers + 1) { worker in
             let me = Fixture.system(Int32(1000 + worker))
             if worker == workers {
@@ -88,4 +92,28 @@ final class Failures: @unchecked Sendable {
     private var items: [String] = []
     func add(_ s: String) { lock.withLock { items.append(s) } }
     var all: [String] { lock.withLock { items } }
+}
+
+/// Runs /bin/true over and over on its own thread until stopped.
+final class Spawner: @unchecked Sendable {
+    private let lock = NSLock()
+    private var running = true
+    private let done = DispatchSemaphore(value: 0)
+
+    init() {
+        Thread.detachNewThread { [self] in
+            while lock.withLock({ running }) {
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: "/bin/true")
+                try? p.run()
+                p.waitUntilExit()
+            }
+            done.signal()
+        }
+    }
+
+    func stop() {
+        lock.withLock { running = false }
+        done.wait()
+    }
 }
