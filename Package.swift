@@ -9,10 +9,15 @@ let package = Package(
         .library(name: "Security", targets: ["Security"]),
         .library(name: "Registry", targets: ["Registry"]),
         .library(name: "Profiles", targets: ["Profiles"]),
+        .library(name: "Wire", targets: ["Wire"]),
+        .library(name: "RegistryClient", targets: ["RegistryClient"]),
+        .executable(name: "hivekeeperd", targets: ["hivekeeperd"]),
         .executable(name: "hivekeeper", targets: ["hivekeeper"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // regf bytes: base block, bins, cells, records. Knows nothing above bytes.
@@ -25,10 +30,32 @@ let package = Package(
         .target(name: "Registry", dependencies: ["HiveFormat", "Security"]),
         // Accounts, impersonation, HKCU's resolution, the profile service and its logoff, roaming.
         .target(name: "Profiles", dependencies: ["Registry", "HiveFormat", "Security"]),
+        // The protocol between hivekeeperd and its clients: messages, their codec, framing.
+        .target(name: "Wire", dependencies: ["Registry", "Security"]),
+        // The daemon's server side: a SwiftNIO server on a Unix socket, identity from SO_PEERCRED.
+        .target(
+            name: "RegistryServer",
+            dependencies: [
+                "Wire", "Profiles", "Registry", "Security", "HiveFormat",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The client library: the registry API over the daemon's socket.
+        .target(name: "RegistryClient", dependencies: ["Wire", "Registry", "Security"]),
+        .executableTarget(
+            name: "hivekeeperd",
+            dependencies: [
+                "RegistryServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "hivekeeper",
             dependencies: [
-                "HiveFormat", "RegText", "Registry", "Profiles", "Security",
+                "HiveFormat", "RegText", "Registry", "Profiles", "Security", "RegistryClient", "Wire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -44,6 +71,8 @@ let package = Package(
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "HiveFormat", "Security", "TestSupport"]),
         .testTarget(name: "ProfilesTests", dependencies: ["Profiles", "Registry", "HiveFormat", "Security", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["hivekeeper", "HiveFormat", "TestSupport"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "Registry"]),
+        .testTarget(name: "DaemonTests", dependencies: ["RegistryClient", "RegistryServer", "Wire", "Registry", "Profiles", "hivekeeperd", "hivekeeper", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,67 @@
+import Registry
+
+/// A client's message: its id (echoed in the reply), the logical thread it comes from
+/// (impersonation is per thread), and the request.
+public struct ClientFrame: Sendable, Hashable {
+    public var id: UInt32
+    public var thread: UInt32
+    public var request: Request
+
+    public init(id: UInt32, thread: UInt32, request: Request) {
+        self.id = id; self.thread = thread; self.request = request
+    }
+
+    public func encoded() -> [UInt8] {
+        var w = WireWriter()
+        w.u32(id); w.u32(thread)
+        request.encode(into: &w)
+        return w.bytes
+    }
+
+    public init(decoding body: [UInt8]) throws(WireError) {
+        var r = WireReader(body)
+        id = try r.u32("request id")
+        thread = try r.u32("thread id")
+        request = try Request.decode(from: &r)
+        try r.finish()
+    }
+}
+
+/// The daemon's message: a reply to request `id` (its payload or a Win32 error with a message),
+/// or a notice.
+public enum ServerFrame: Sendable, Hashable {
+    case reply(id: UInt32, Payload)
+    case failure(id: UInt32, code: UInt32, message: String)
+    case notice(Notice)
+
+    public func encoded() -> [UInt8] {
+        var w = WireWriter()
+        switch self {
+        case let .reply(id, payload):
+            w.u8(0); w.u32(id); payload.encode(into: &w)
+        case let .failure(id, code, message):
+            w.u8(1); w.u32(id); w.u32(code); w.string(message)
+        case let .notice(.sessionChange(code, session)):
+            w.u8(2); w.u16(1); w.u32(code); w.u32(session)
+        case let .notice(.goodbye(reason)):
+            w.u8(2); w.u16(2); w.string(reason)
+        }
+        return w.bytes
+    }
+
+    public init(decoding body: [UInt8]) throws(WireError) {
+        var r = WireReader(body)
+        switch try r.u8("frame kind") {
+        case 0: self = .reply(id: try r.u32("request id"), try Payload.decode(from: &r))
+        case 1: self = .failure(id: try r.u32("request id"), code: try r.u32("error"), message: try r.string("message"))
+        case 2:
+            switch try r.u16("notice tag") {
+            case 1: self = .notice(.sessionChange(code: try r.u32("code"), session: try r.u32("session")))
+            case 2: self = .notice(.goodbye(reason: try r.string("reason")))
+            case let t: throw .unknownTag(kind: "notice", tag: t)
+            }
+        case let k: throw .unknownTag(kind: "frame kind", tag: UInt16(k))
+        }
+        try r.finish()
+    }
+}

@@ -1,0 +1,52 @@
+/// Frames on the socket: a u32 little-endian length, then that many bytes of one message
+/// (docs/protocol.md "Frames"). Bounded: a frame longer than `WireProtocol.maxFrame` is refused
+/// before its body is read.
+public enum WireProtocol {
+    /// The protocol's version, sent in `hello` and checked by the daemon.
+    public static let version: UInt16 = 1
+    /// The largest frame either side accepts: 2 MiB, room for a value of 1 MiB (Windows advises
+    /// keeping values under 2048 bytes and stores up to about 1 MB comfortably) and its names.
+    public static let maxFrame = 2 << 20
+
+    /// `body` with its length in front.
+    public static func frame(_ body: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(body.count + 4)
+        withUnsafeBytes(of: UInt32(body.count).littleEndian) { out.append(contentsOf: $0) }
+        out.append(contentsOf: body)
+        return out
+    }
+}
+
+/// Cuts a byte stream into frames, whatever pieces it arrives in.
+public struct FrameDecoder: Sendable {
+    private var buffer: [UInt8] = []
+    private var start = 0
+    public let limit: Int
+
+    public init(limit: Int = WireProtocol.maxFrame) { self.limit = limit }
+
+    public mutating func append<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+        if start > 0 && start == buffer.count {
+            buffer.removeAll(keepingCapacity: true)
+            start = 0
+        }
+        buffer.append(contentsOf: bytes)
+    }
+
+    /// The next whole frame's body, nil when more bytes are needed.
+    public mutating func next() throws(WireError) -> [UInt8]? {
+        guard buffer.count - start >= 4 else { return nil }
+        var n: UInt32 = 0
+        for i in 0..<4 { n |= UInt32(buffer[start + i]) << (8 * i) }
+        guard n > 0, Int(n) <= limit else { throw .badFrameLength(n, limit: limit) }
+        guard buffer.count - start - 4 >= Int(n) else { return nil }
+        let body = Array(buffer[(start + 4)..<(start + 4 + Int(n))])
+        start += 4 + Int(n)
+        if start > 65536 {
+            buffer.removeFirst(start)
+            start = 0
+        }
+        return body
+    }
+}

@@ -1,0 +1,107 @@
+import Registry
+import Testing
+import Wire
+
+/// The protocol's codec (docs/protocol.md): every message survives a round trip, and bytes from
+/// a hostile peer are errors, never crashes or huge allocations.
+struct WireTests {
+    static let requests: [Request] = [
+        .hello(version: WireProtocol.version, demoIdentity: "alice", executable: "/usr/bin/x"),
+        .hello(version: 1, demoIdentity: nil, executable: nil),
+        .openKey(base: .currentUser, path: "Software\\Zoë", access: 0x20019, options: 0),
+        .createKey(base: .localMachine, path: "SOFTWARE\\A", access: 0xF003F, options: 1),
+        .closeKey(KeyHandle(rawValue: 4)), .deleteKey(base: .users, path: "X"), .deleteTree(base: .users, path: nil),
+        .queryInfoKey(KeyHandle(rawValue: 8)), .enumerateKey(KeyHandle(rawValue: 8), index: 3),
+        .enumerateValue(KeyHandle(rawValue: 8), index: 0), .queryValue(KeyHandle(rawValue: 8), name: ""),
+        .setValue(KeyHandle(rawValue: 8), name: "n", type: 4, data: [1, 0, 0, 0]), .deleteValue(KeyHandle(rawValue: 8), name: "n"),
+        .flushKey(KeyHandle(rawValue: 8)), .loadKey(base: .users, subkey: "T", file: "/tmp/h"), .unloadKey(base: .users, subkey: "T"),
+        .impersonate(user: "alice"), .revertToSelf, .openCurrentUser(access: 0x20019), .disablePredefinedCache,
+        .logon(user: "alice"), .logoff(session: 2, policy: "wait"), .logoff(session: 2, policy: nil), .listSessions,
+        .handles(user: "alice", hive: nil), .events(after: 7),
+    ]
+
+    static let replies: [ServerFrame] = [
+        .reply(id: 1, .none),
+        .reply(id: 2, .welcome(Welcome(pid: 42, account: "alice", sid: "S-1-5-21-1-2-3-2001", session: 1, demoIdentity: false))),
+        .reply(id: 3, .handle(KeyHandle(rawValue: 4), disposition: 1)),
+        .reply(id: 4, .keyInfo(WireKeyInfo(className: "c", subkeyCount: 1, maxSubkeyNameLength: 2, valueCount: 3,
+                                          maxValueNameLength: 4, maxValueDataSize: 5, lastWritten: 6))),
+        .reply(id: 5, .key(name: "Software", lastWritten: 9)),
+        .reply(id: 6, .value(name: "n", type: 4, data: [1, 0, 0, 0])),
+        .reply(id: 7, .sessions([WireSession(id: 1, user: "alice", sid: "S", processes: [10, 11])])),
+        .reply(id: 8, .references([WireReference(pid: 3, executable: "svc", account: "contoso", handle: nil,
+                                                 keyPath: "\\REGISTRY\\USER\\S", access: 0xF003F, kind: "predefinedCache")])),
+        .reply(id: 9, .logoff(WireLogoff(endedProcesses: [5], notifiedServices: ["Contoso"], unload: "forced",
+                                         leakReport: ["1 user registry handles leaked"], uploaded: true, uploadPending: false))),
+        .reply(id: 10, .events(["{}"], next: 3)),
+        .failure(id: 11, code: 1018, message: "ERROR_KEY_DELETED"),
+        .notice(.sessionChange(code: 6, session: 1)), .notice(.goodbye(reason: "restart")),
+    ]
+
+    @Test func everyRequestRoundTrips() throws {
+        for (i, r) in Self.requests.enumerated() {
+            let frame = ClientFrame(id: UInt32(i), thread: 7, request: r)
+            #expect(try ClientFrame(decoding: frame.encoded()) == frame)
+        }
+    }
+
+    @Test func everyServerFrameRoundTrips() throws {
+        for f in Self.replies { #expect(try ServerFrame(decoding: f.encoded()) == f) }
+    }
+
+    @Test func everyTruncationIsAnError() {
+        for r in Self.requests {
+            let bytes = ClientFrame(id: 1, thread: 0, request: r).encoded()
+            for n in 0..<bytes.count {
+                #expect(throws: WireError.self) { try ClientFrame(decoding: Array(bytes.prefix(n))) }
+            }
+            #expect(throws: WireError.trailingBytes(offset: bytes.count)) { try ClientFrame(decoding: bytes + [0]) }
+        }
+        for f in Self.replies {
+            let bytes = f.encoded()
+            for n in 0..<bytes.count {
+                #expect(throws: WireError.self) { try ServerFrame(decoding: Array(bytes.prefix(n))) }
+            }
+        }
+    }
+
+    @Test func forgedLengthsAndTagsAreErrors() {
+        // A list claiming four billion entries, a string claiming four gigabytes.
+        #expect(throws: WireError.self) { try ServerFrame(decoding: [0, 1, 0, 0, 0, 7, 0, 0xFF, 0xFF, 0xFF, 0xFF]) }
+        #expect(throws: WireError.self) { try ClientFrame(decoding: [1, 0, 0, 0, 0, 0, 0, 0, 40, 0, 0xFF, 0xFF, 0xFF, 0xFF]) }
+        #expect(throws: WireError.unknownTag(kind: "request", tag: 999)) { try ClientFrame(decoding: [1, 0, 0, 0, 0, 0, 0, 0, 0xE7, 0x03]) }
+        // Not UTF-8.
+        #expect(throws: WireError.invalidUTF8(field: "user", offset: 10)) {
+            try ClientFrame(decoding: [1, 0, 0, 0, 0, 0, 0, 0, 40, 0, 1, 0, 0, 0, 0xFF])
+        }
+        // Random bytes: errors or messages, never a crash.
+        var g = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let bytes = (0..<Int.random(in: 0...40, using: &g)).map { _ in UInt8.random(in: 0...255, using: &g) }
+            _ = try? ClientFrame(decoding: bytes)
+            _ = try? ServerFrame(decoding: bytes)
+        }
+    }
+
+    @Test func framesSurviveAnySplitAndOversizeIsRefused() throws {
+        let bodies = Self.requests.map { ClientFrame(id: 1, thread: 0, request: $0).encoded() }
+        let stream = bodies.flatMap { WireProtocol.frame($0) }
+        for piece in [1, 3, 7, 64, stream.count] {
+            var d = FrameDecoder()
+            var got: [[UInt8]] = []
+            var i = 0
+            while i < stream.count {
+                d.append(stream[i..<min(i + piece, stream.count)])
+                while let f = try d.next() { got.append(f) }
+                i += piece
+            }
+            #expect(got == bodies)
+        }
+        var d = FrameDecoder(limit: 100)
+        d.append(WireProtocol.frame([UInt8](repeating: 0, count: 101)))
+        #expect(throws: WireError.badFrameLength(101, limit: 100)) { try d.next() }
+        var z = FrameDecoder()
+        z.append([0, 0, 0, 0])
+        #expect(throws: WireError.badFrameLength(0, limit: WireProtocol.maxFrame)) { try z.next() }
+    }
+}
