@@ -43,7 +43,7 @@ let package = Package(
             ]
         ),
         // The client library: the registry API over the daemon's socket.
-        .target(name: "RegistryClient", dependencies: ["Wire", "Registry", "Security"]),
+        .target(name: "RegistryClient", dependencies: ["Wire", "Registry", "Security", "HiveFormat"]),
         .executableTarget(
             name: "hivekeeperd",
             dependencies: [

@@ -94,7 +94,7 @@ extension ProfileService {
         var outcome = LogoffOutcome()
         event(EventID.logoffReceived, account, "Received user logoff notification on session \(session)")
         for p in machine.processes(inSession: session) {
-            machine.endProcess(p.pid)
+            machine.terminateSessionProcess(p)
             outcome.endedProcesses.append(p.pid)
         }
         outcome.notifiedServices = machine.notifyServices(.logoff(session: session))

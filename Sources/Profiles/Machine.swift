@@ -61,6 +61,7 @@ public final class Machine: @unchecked Sendable {
     /// not call back into it).
     private var loadedUserHives = Set<String>()
     private var nextPID: Int32 = 1000
+    private var terminator: (@Sendable (RunningProcess) -> Void)?
     let now: @Sendable () -> Date
 
     public init(registry: Registry, domain: DomainIdentifier, now: @escaping @Sendable () -> Date = { Date() }) {
@@ -79,6 +80,18 @@ public final class Machine: @unchecked Sendable {
 
     public func account(named name: String) -> Account? { lock.withLock { accountDirectory.account(named: name) } }
 
+    /// The account of Linux user `uid` (uid 0 is LocalSystem), added from the user database when
+    /// first seen; `isService` marks a service account (configured by the daemon).
+    public func account(uid: UInt32, isService: (String) -> Bool = { _ in false }) -> Account? {
+        lock.withLock {
+            if uid == 0 { return .system }
+            if let a = accountDirectory.account(uid: uid) { return a }
+            guard let pw = getpwuid(uid), let cName = pw.pointee.pw_name else { return nil }
+            let name = String(cString: cName)
+            return accountDirectory.add(name: name, uid: uid, isService: isService(name))
+        }
+    }
+
     // MARK: Processes and services
 
     /// Starts (registers) a process; its pid is `pid` or the next free one.
@@ -94,11 +107,24 @@ public final class Machine: @unchecked Sendable {
 
     /// Starts a service process whose session-change handler gets logon and logoff events.
     @discardableResult
-    public func startService(_ name: String, executable: String, as account: Account,
+    public func startService(_ name: String, executable: String, as account: Account, pid: ProcessID? = nil,
                              onSessionChange handler: @escaping @Sendable (SessionChange) -> Void) -> RunningProcess {
-        let p = startProcess(executable, as: account)
+        let p = startProcess(executable, as: account, pid: pid)
         lock.withLock { services[name] = (p.pid, handler) }
         return p
+    }
+
+    /// How a logoff ends a session's process for real (the daemon: close its connections, then
+    /// SIGTERM and SIGKILL); called before the machine forgets the process.
+    public func setProcessTerminator(_ body: (@Sendable (RunningProcess) -> Void)?) {
+        lock.withLock { terminator = body }
+    }
+
+    /// A logoff ends `process`: the terminator runs, then the process is forgotten.
+    func terminateSessionProcess(_ process: RunningProcess) {
+        let t = lock.withLock { terminator }
+        t?(process)
+        endProcess(process.pid)
     }
 
     /// A process ends: its handles close and its HKCU binding goes.
@@ -136,9 +162,16 @@ public final class Machine: @unchecked Sendable {
     /// Runs `body` impersonating `account` on the current logical thread of `pid`, which needs
     /// SeImpersonatePrivilege (ImpersonateLoggedOnUser's rule for a token of another user).
     public func impersonate<R>(_ account: Account, in pid: ProcessID, _ body: () async throws -> R) async throws -> R {
-        guard let p = process(pid) else { throw ProfileError.noSuchProcess(pid) }
-        guard p.account.token.isEnabled(.impersonate) else { throw ProfileError.privilegeNotHeld(.impersonate) }
-        return try await ThreadIdentity.$impersonation.withValue(account.token) { try await body() }
+        let token = try impersonationToken(for: account, in: pid)
+        return try await ThreadIdentity.$impersonation.withValue(token) { try await body() }
+    }
+
+    /// The token a thread of `pid` gets by impersonating `account` (for callers that keep
+    /// per-thread state themselves, as the daemon does); needs SeImpersonatePrivilege.
+    public func impersonationToken(for account: Account, in pid: ProcessID) throws(ProfileError) -> Token {
+        guard let p = process(pid) else { throw .noSuchProcess(pid) }
+        guard p.account.token.isEnabled(.impersonate) else { throw .privilegeNotHeld(.impersonate) }
+        return account.token
     }
 
     // MARK: HKEY_CURRENT_USER

@@ -82,6 +82,9 @@ public actor ProfileService {
         return session
     }
 
+    /// The logon sessions, by id.
+    public var activeSessions: [Int: Account] { sessions }
+
     /// LoadUserProfile: the profile loaded (or its count raised) and a KEY_ALL_ACCESS handle to
     /// the hive root for `pid` (PROFILEINFO.hProfile), to pass back to `unloadUserProfile`.
     public func loadUserProfile(_ account: Account, for pid: ProcessID) throws(ProfileError) -> KeyHandle {

@@ -25,6 +25,16 @@ public struct Win32Error: RawRepresentable, Error, Hashable, Sendable, CustomStr
     public static let keyHasChildren = Win32Error(rawValue: 1020)
     public static let childMustBeVolatile = Win32Error(rawValue: 1021)
     public static let privilegeNotHeld = Win32Error(rawValue: 1314)
+    /// The session named does not exist (a logoff of an unknown session).
+    public static let noSuchLogonSession = Win32Error(rawValue: 1312)
+    /// An account name that maps to no account.
+    public static let noneMapped = Win32Error(rawValue: 1332)
+    /// "The remote procedure call failed": the daemon went away under a request (RPC_S_CALL_FAILED).
+    public static let callFailed = Win32Error(rawValue: 1726)
+    /// "The RPC server is unavailable": no daemon answers at the socket (RPC_S_SERVER_UNAVAILABLE).
+    public static let serverUnavailable = Win32Error(rawValue: 1722)
+    /// A general failure (the profile store, for instance) whose message says more.
+    public static let generalFailure = Win32Error(rawValue: 31)
 
     public var description: String {
         let name: String = switch rawValue {
@@ -47,6 +57,11 @@ public struct Win32Error: RawRepresentable, Error, Hashable, Sendable, CustomStr
         case 1020: "ERROR_KEY_HAS_CHILDREN"
         case 1021: "ERROR_CHILD_MUST_BE_VOLATILE"
         case 1314: "ERROR_PRIVILEGE_NOT_HELD"
+        case 1312: "ERROR_NO_SUCH_LOGON_SESSION"
+        case 1332: "ERROR_NONE_MAPPED"
+        case 1722: "RPC_S_SERVER_UNAVAILABLE"
+        case 1726: "RPC_S_CALL_FAILED"
+        case 31: "ERROR_GEN_FAILURE"
         default: "Win32 error"
         }
         return "\(name) (\(rawValue))"
@@ -72,6 +87,11 @@ extension Win32Error {
     @available(*, unavailable, renamed: "keyHasChildren") public static var ERROR_KEY_HAS_CHILDREN: Win32Error { .keyHasChildren }
     @available(*, unavailable, renamed: "childMustBeVolatile") public static var ERROR_CHILD_MUST_BE_VOLATILE: Win32Error { .childMustBeVolatile }
     @available(*, unavailable, renamed: "privilegeNotHeld") public static var ERROR_PRIVILEGE_NOT_HELD: Win32Error { .privilegeNotHeld }
+    @available(*, unavailable, renamed: "noSuchLogonSession") public static var ERROR_NO_SUCH_LOGON_SESSION: Win32Error { .noSuchLogonSession }
+    @available(*, unavailable, renamed: "noneMapped") public static var ERROR_NONE_MAPPED: Win32Error { .noneMapped }
+    @available(*, unavailable, renamed: "callFailed") public static var RPC_S_CALL_FAILED: Win32Error { .callFailed }
+    @available(*, unavailable, renamed: "serverUnavailable") public static var RPC_S_SERVER_UNAVAILABLE: Win32Error { .serverUnavailable }
+    @available(*, unavailable, renamed: "generalFailure") public static var ERROR_GEN_FAILURE: Win32Error { .generalFailure }
 }
 
 /// The NTSTATUS codes behind the registry's errors, and the Win32 code each reaches callers as

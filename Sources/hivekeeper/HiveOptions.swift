@@ -3,8 +3,16 @@ import HiveFormat
 
 /// Options every offline command takes.
 struct HiveOptions: ParsableArguments {
-    @Option(name: .customLong("hive"), help: "The hive file to read (never modified).")
-    var hive: String
+    @Option(name: .customLong("hive"), help: "The hive file to read (never modified); without it, query works on the running hivekeeperd.")
+    var hive: String?
+
+    /// The hive file; commands that work on files only say so when it is missing.
+    var file: String {
+        get throws {
+            guard let hive else { throw CLIError("--hive FILE is needed: this command works on hive files") }
+            return hive
+        }
+    }
 
     @Flag(name: .customLong("no-logs"), help: "Read the primary file as it is, without applying transaction logs.")
     var noLogs = false
@@ -30,6 +38,7 @@ struct HiveOptions: ParsableArguments {
     func open() throws -> Hive { try openReporting().hive }
 
     func openReporting() throws -> OpenedHive {
+        let hive = try file
         do {
             let opened = try Hive.open(path: hive, logs: logSource)
             if let r = opened.recovery {
@@ -48,6 +57,7 @@ struct HiveOptions: ParsableArguments {
     }
 
     func hiveErrorText(_ error: any Error) -> String {
+        let hive = self.hive ?? "hive"
         if case let e as HiveError = error {
             if case .io = e { return e.description }
             if case .locked = e { return e.description }

@@ -24,7 +24,7 @@ struct InfoCommand: ParsableCommand {
             defer { try? out.close() }
             // The file's own header facts, then what its logs did; the rest describes what is read.
             let file = opened.primaryBaseBlock
-            out.line("file: \(hiveOptions.hive)")
+            out.line("file: \(try hiveOptions.file)")
             out.line("file-size: \(hive.storage.bytes.count)")
             out.line("format: regf \(file.majorVersion).\(file.minorVersion)")
             out.line("sequence: primary \(file.primarySequence), secondary \(file.secondarySequence)")
@@ -33,7 +33,7 @@ struct InfoCommand: ParsableCommand {
             // Logs that were not read to open the hive (clean, or --no-logs) are still shown.
             let logs = !opened.logs.isEmpty
                 ? opened.logs
-                : (hiveOptions.logs.isEmpty ? LogDiscovery.logs(besideHive: hiveOptions.hive) : hiveOptions.logs)
+                : (hiveOptions.logs.isEmpty ? LogDiscovery.logs(besideHive: try hiveOptions.file) : hiveOptions.logs)
                     .compactMap { try? TransactionLog(path: $0) }
             for log in logs { out.line("log: \(log.name): \(describe(log))") }
             out.line("logs: " + logsLine(opened))

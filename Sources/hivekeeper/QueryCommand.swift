@@ -2,16 +2,20 @@ import ArgumentParser
 import HiveFormat
 import RegText
 
-struct QueryCommand: ParsableCommand {
+struct QueryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query",
         abstract: "Show a key's values and subkeys, as reg.exe query does.",
-        discussion: "hivekeeper query --hive FILE KEY [/s] [/v NAME | /ve]"
+        discussion: """
+            hivekeeper query --hive FILE KEY [/s] [/v NAME | /ve]     (a hive file; KEY relative to its root)
+            hivekeeper query KEY [/s] [/v NAME | /ve] [--socket S]    (the running hivekeeperd; KEY is HKLM\\…, HKCU\\…, HKU\\…)
+            """
     )
 
     @OptionGroup var hiveOptions: HiveOptions
+    @OptionGroup var daemon: DaemonOptions
 
-    @Argument(help: "Key path relative to the hive root (\\ for the root).")
+    @Argument(help: "Key path relative to the hive root (\\ for the root), or a live path without --hive.")
     var key: String = "\\"
 
     @Flag(name: .customLong("recurse"), help: "All subkeys and values (/s).")
@@ -20,7 +24,18 @@ struct QueryCommand: ParsableCommand {
     /// Only this value.
     @OptionGroup var valueName: ValueNameOptions
 
-    func run() throws {
+    func run() async throws {
+        if hiveOptions.hive == nil {
+            try await reportingOnline {
+                let path = try LivePath(key)
+                let client = try await daemon.connect()
+                defer { client.close() }
+                let out = Output.standardOutput()
+                defer { try? out.close() }
+                return try await OnlineQuery(client: client, out: out).run(path, recurse: recurse, only: valueName.name)
+            }
+            return
+        }
         try reporting(hiveOptions) {
             let hive = try hiveOptions.open()
             let path = KeyPath(key)

@@ -1,0 +1,154 @@
+import HiveFormat
+import Registry
+import Security
+import Wire
+
+/// The calls, named and typed as `Registry`'s in-process ones.
+extension RegistryClient {
+    // MARK: Keys
+
+    /// RegOpenKeyEx.
+    public func openKey(_ base: KeyHandle, _ path: String, access: AccessMask, options: KeyOptions = []) async throws(Win32Error) -> KeyHandle {
+        try handle(await call(.openKey(base: base, path: path, access: access.rawValue, options: options.rawValue))).0
+    }
+
+    /// RegCreateKeyEx.
+    public func createKey(_ base: KeyHandle, _ path: String, options: KeyOptions = [],
+                          access: AccessMask) async throws(Win32Error) -> (KeyHandle, Disposition) {
+        let (h, d) = try handle(await call(.createKey(base: base, path: path, access: access.rawValue, options: options.rawValue)))
+        return (h, Disposition(rawValue: d) ?? .openedExistingKey)
+    }
+
+    /// RegCloseKey.
+    public func closeKey(_ key: KeyHandle) async throws(Win32Error) { _ = try await call(.closeKey(key)) }
+
+    /// RegDeleteKey.
+    public func deleteKey(_ base: KeyHandle, _ subkey: String) async throws(Win32Error) {
+        _ = try await call(.deleteKey(base: base, path: subkey))
+    }
+
+    /// RegDeleteTree.
+    public func deleteTree(_ base: KeyHandle, _ subkey: String?) async throws(Win32Error) {
+        _ = try await call(.deleteTree(base: base, path: subkey))
+    }
+
+    /// RegQueryInfoKey.
+    public func queryInfoKey(_ key: KeyHandle) async throws(Win32Error) -> WireKeyInfo {
+        guard case let .keyInfo(i) = try await call(.queryInfoKey(key)) else { throw .callFailed }
+        return i
+    }
+
+    /// RegEnumKeyEx: the name and last-write time of subkey `index` (ERROR_NO_MORE_ITEMS past the end).
+    public func enumerateKey(_ key: KeyHandle, index: Int) async throws(Win32Error) -> (name: String, lastWritten: FileTime) {
+        guard index >= 0, index <= Int(UInt32.max) else { throw .invalidParameter }
+        guard case let .key(name, time) = try await call(.enumerateKey(key, index: UInt32(index))) else { throw .callFailed }
+        return (name, FileTime(rawValue: time))
+    }
+
+    /// RegEnumValue.
+    public func enumerateValue(_ key: KeyHandle, index: Int) async throws(Win32Error) -> RegistryValue {
+        guard index >= 0, index <= Int(UInt32.max) else { throw .invalidParameter }
+        return try value(await call(.enumerateValue(key, index: UInt32(index))))
+    }
+
+    /// RegQueryValueEx.
+    public func queryValue(_ key: KeyHandle, _ name: String) async throws(Win32Error) -> RegistryValue {
+        try value(await call(.queryValue(key, name: name)))
+    }
+
+    /// RegSetValueEx.
+    public func setValue(_ key: KeyHandle, _ name: String, type: RegistryValueType, data: [UInt8]) async throws(Win32Error) {
+        guard data.count < WireProtocol.maxFrame - 4096 else { throw .invalidParameter }
+        _ = try await call(.setValue(key, name: name, type: type.rawValue, data: data))
+    }
+
+    /// RegDeleteValue.
+    public func deleteValue(_ key: KeyHandle, _ name: String) async throws(Win32Error) {
+        _ = try await call(.deleteValue(key, name: name))
+    }
+
+    /// RegFlushKey.
+    public func flushKey(_ key: KeyHandle) async throws(Win32Error) { _ = try await call(.flushKey(key)) }
+
+    /// RegLoadKey (needs SeBackupPrivilege and SeRestorePrivilege); `file` is a path on the daemon's machine.
+    public func loadKey(_ base: KeyHandle, _ subkey: String, file: String) async throws(Win32Error) {
+        _ = try await call(.loadKey(base: base, subkey: subkey, file: file))
+    }
+
+    /// RegUnLoadKey.
+    public func unloadKey(_ base: KeyHandle, _ subkey: String) async throws(Win32Error) {
+        _ = try await call(.unloadKey(base: base, subkey: subkey))
+    }
+
+    // MARK: Identity and HKEY_CURRENT_USER
+
+    /// Runs `body` on a new logical thread impersonating `user` (needs SeImpersonatePrivilege);
+    /// the thread reverts to itself afterwards.
+    public func impersonate<R: Sendable>(_ user: String, _ body: () async throws -> R) async throws -> R {
+        let thread = RegistryClient.newThread()
+        return try await RegistryClient.$thread.withValue(thread) {
+            _ = try await call(.impersonate(user: user))
+            do {
+                let r = try await body()
+                _ = try? await call(.revertToSelf)
+                return r
+            } catch {
+                _ = try? await call(.revertToSelf)
+                throw error
+            }
+        }
+    }
+
+    /// RegOpenCurrentUser: a new handle to the calling thread's user's hive, never the cached HKCU.
+    public func openCurrentUser(access: AccessMask) async throws(Win32Error) -> KeyHandle {
+        try handle(await call(.openCurrentUser(access: access.rawValue))).0
+    }
+
+    /// RegDisablePredefinedCache.
+    public func disablePredefinedCache() async throws(Win32Error) { _ = try await call(.disablePredefinedCache) }
+
+    // MARK: Sessions
+
+    /// Logs `user` on (SYSTEM only); the new session's id.
+    public func logon(_ user: String) async throws(Win32Error) -> Int {
+        guard case let .session(s) = try await call(.logon(user: user)) else { throw .callFailed }
+        return Int(s)
+    }
+
+    /// Logs session `session` off (SYSTEM only), under `policy` when given.
+    public func logoff(session: Int, policy: String? = nil) async throws(Win32Error) -> WireLogoff {
+        guard session >= 0, session <= Int(UInt32.max) else { throw .noSuchLogonSession }
+        guard case let .logoff(o) = try await call(.logoff(session: UInt32(session), policy: policy)) else { throw .callFailed }
+        return o
+    }
+
+    public func sessions() async throws(Win32Error) -> [WireSession] {
+        guard case let .sessions(s) = try await call(.listSessions) else { throw .callFailed }
+        return s
+    }
+
+    /// Who holds references into `user`'s hives, or into the hive `hive` (HKU\X, HKLM\X), or
+    /// into every hive.
+    public func handles(user: String? = nil, hive: String? = nil) async throws(Win32Error) -> [WireReference] {
+        guard case let .references(r) = try await call(.handles(user: user, hive: hive)) else { throw .callFailed }
+        return r
+    }
+
+    /// Event log entries (JSON lines) after `after`, and where the next call should start.
+    public func events(after: Int = 0) async throws(Win32Error) -> (lines: [String], next: Int) {
+        guard case let .events(lines, next) = try await call(.events(after: UInt32(clamping: after))) else { throw .callFailed }
+        return (lines, Int(next))
+    }
+
+    // MARK: Payloads
+
+    private func handle(_ p: Payload) throws(Win32Error) -> (KeyHandle, UInt32) {
+        guard case let .handle(h, d) = p else { throw .callFailed }
+        return (h, d)
+    }
+
+    private func value(_ p: Payload) throws(Win32Error) -> RegistryValue {
+        guard case let .value(name, type, data) = p else { throw .callFailed }
+        return RegistryValue(name: RegistryName(name), type: RegistryValueType(type), data: data)
+    }
+}

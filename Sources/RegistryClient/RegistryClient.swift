@@ -1,0 +1,195 @@
+import Foundation
+import Registry
+import Security
+import Wire
+
+/// The registry over hivekeeperd's socket, mirroring the in-process `Registry` API: the same
+/// handles, access masks and Win32 errors. The daemon knows who we are from the socket; the
+/// logical thread (for impersonation) travels with each call — `impersonate(_:_:)` runs its
+/// body on a thread of its own, as ImpersonateLoggedOnUser … RevertToSelf would.
+///
+/// One connection, open until `close()` (or the process's end); calls may overlap (replies are
+/// matched by id). When the daemon goes away,
+/// calls fail with RPC_S_CALL_FAILED and `goodbye` handlers run; connect again to go on (the
+/// daemon forgot this process's handles, as a Windows process's end would).
+public final class RegistryClient: @unchecked Sendable {
+    public let welcome: Welcome
+    private let socket: ClientSocket
+    private let lock = NSLock()
+    private var pending: [UInt32: CheckedContinuation<ServerFrame, Never>] = [:]
+    private var nextID: UInt32 = 1
+    private var closed = false
+    private var closeReason = "the connection to hivekeeperd closed"
+    private var sessionHandlers: [@Sendable (_ code: UInt32, _ session: UInt32) -> Void] = []
+    private var goodbyeHandlers: [@Sendable (String) -> Void] = []
+    private let reader: Thread
+
+    /// The logical thread a call comes from (0: the process's main thread).
+    @TaskLocal public static var thread: UInt32 = 0
+    private static let threadIDs = ThreadIDs()
+
+    /// The default socket: root's daemon at /run/hivekeeper/socket, a user's under
+    /// $XDG_RUNTIME_DIR (ARCHITECTURE.md); $HIVEKEEPER_SOCKET overrides both.
+    public static var defaultSocketPath: String {
+        let env = ProcessInfo.processInfo.environment
+        if let s = env["HIVEKEEPER_SOCKET"], !s.isEmpty { return s }
+        if getuid() == 0 { return "/run/hivekeeper/socket" }
+        return (env["XDG_RUNTIME_DIR"] ?? "/tmp/hivekeeper-\(getuid())") + "/hivekeeper/socket"
+    }
+
+    /// Connects and says hello. `demoIdentity` names the account to act as; only a daemon in
+    /// demo-identity mode accepts it.
+    public static func connect(socketPath: String = RegistryClient.defaultSocketPath, demoIdentity: String? = nil,
+                               executable: String? = nil) async throws(Win32Error) -> RegistryClient {
+        let socket = try ClientSocket.connect(path: socketPath)
+        let connection = Pending(socket: socket)
+        let hello = ClientFrame(id: 0, thread: 0, request: .hello(version: WireProtocol.version, demoIdentity: demoIdentity,
+                                                                  executable: executable ?? CommandLine.arguments.first))
+        guard socket.write(WireProtocol.frame(hello.encoded())) else {
+            socket.closeSocket()
+            throw .serverUnavailable
+        }
+        // The welcome is read here, before the reader thread starts.
+        let frame = connection.readOne()
+        switch frame {
+        case let .reply(_, .welcome(w))?:
+            return RegistryClient(socket: socket, welcome: w, decoder: connection.decoder)
+        case let .failure(_, code, _)?:
+            socket.closeSocket()
+            throw Win32Error(rawValue: code)
+        default:
+            socket.closeSocket()
+            throw .serverUnavailable
+        }
+    }
+
+    private init(socket: ClientSocket, welcome: Welcome, decoder: FrameDecoder) {
+        self.socket = socket
+        self.welcome = welcome
+        let box = ReaderBox()
+        reader = Thread { box.client?.readLoop(decoder) }
+        reader.name = "hivekeeper-client-reader"
+        box.client = self
+        reader.start()
+    }
+
+    deinit {
+        socket.shutdownBoth()
+        socket.closeSocket()
+    }
+
+    /// Closes the connection (the daemon closes this process's handles when it was the last).
+    public func close() {
+        socket.shutdownBoth()
+    }
+
+    /// Runs `handler` for each session change the daemon pushes (service accounts receive them).
+    public func onSessionChange(_ handler: @escaping @Sendable (_ code: UInt32, _ session: UInt32) -> Void) {
+        lock.withLock { sessionHandlers.append(handler) }
+    }
+
+    /// Runs `handler` when the daemon says goodbye or the connection ends.
+    public func onGoodbye(_ handler: @escaping @Sendable (String) -> Void) {
+        lock.withLock { goodbyeHandlers.append(handler) }
+    }
+
+    // MARK: Calls
+
+    func call(_ request: Request) async throws(Win32Error) -> Payload {
+        let thread = RegistryClient.thread
+        let frame: ServerFrame = await withCheckedContinuation { (c: CheckedContinuation<ServerFrame, Never>) in
+            let (id, isClosed): (UInt32, Bool) = lock.withLock {
+                if closed { return (0, true) }
+                let id = nextID
+                nextID &+= 1
+                if nextID == 0 { nextID = 1 }
+                pending[id] = c
+                return (id, false)
+            }
+            if isClosed {
+                c.resume(returning: .failure(id: 0, code: Win32Error.callFailed.rawValue, message: "not connected"))
+                return
+            }
+            let bytes = WireProtocol.frame(ClientFrame(id: id, thread: thread, request: request).encoded())
+            // Whole frames only: writes from several tasks must not interleave.
+            let ok = lock.withLock { socket.write(bytes) }
+            if !ok, let c = lock.withLock({ pending.removeValue(forKey: id) }) {
+                c.resume(returning: .failure(id: id, code: Win32Error.callFailed.rawValue, message: "the connection closed"))
+            }
+        }
+        switch frame {
+        case let .reply(_, payload): return payload
+        case let .failure(_, code, _): throw Win32Error(rawValue: code)
+        case .notice: throw .callFailed
+        }
+    }
+
+    private func readLoop(_ start: FrameDecoder) {
+        var decoder = start
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        var reason = "the connection to hivekeeperd closed"
+        outer: while true {
+            do {
+                while let body = try decoder.next() { deliver(try ServerFrame(decoding: body)) }
+            } catch {
+                reason = "hivekeeperd sent a malformed frame: \(error)"
+                break outer
+            }
+            guard let n = socket.read(into: &buffer) else { break }
+            decoder.append(buffer[0..<n])
+        }
+        let (waiting, handlers, said) = lock.withLock { () -> ([CheckedContinuation<ServerFrame, Never>], [@Sendable (String) -> Void], String) in
+            closed = true
+            let w = Array(pending.values)
+            pending = [:]
+            return (w, goodbyeHandlers, closeReason)
+        }
+        for c in waiting { c.resume(returning: .failure(id: 0, code: Win32Error.callFailed.rawValue, message: reason)) }
+        if said == "the connection to hivekeeperd closed" { for h in handlers { h(reason) } }
+    }
+
+    private func deliver(_ frame: ServerFrame) {
+        switch frame {
+        case let .reply(id, _), let .failure(id, _, _):
+            lock.withLock { pending.removeValue(forKey: id) }?.resume(returning: frame)
+        case let .notice(.sessionChange(code, session)):
+            for h in lock.withLock({ sessionHandlers }) { h(code, session) }
+        case let .notice(.goodbye(reason)):
+            let handlers = lock.withLock { closeReason = reason; return goodbyeHandlers }
+            for h in handlers { h(reason) }
+        }
+    }
+
+    /// A fresh logical thread id for this process.
+    static func newThread() -> UInt32 { threadIDs.next() }
+}
+
+/// Reads the welcome synchronously, keeping what arrived after it for the reader thread.
+private final class Pending: @unchecked Sendable {
+    let socket: ClientSocket
+    var decoder = FrameDecoder()
+    init(socket: ClientSocket) { self.socket = socket }
+
+    func readOne() -> ServerFrame? {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            do {
+                if let body = try decoder.next() { return try ServerFrame(decoding: body) }
+            } catch {
+                return nil
+            }
+            guard let n = socket.read(into: &buffer) else { return nil }
+            decoder.append(buffer[0..<n])
+        }
+    }
+}
+
+private final class ReaderBox: @unchecked Sendable {
+    weak var client: RegistryClient?
+}
+
+final class ThreadIDs: @unchecked Sendable {
+    private let lock = NSLock()
+    private var last: UInt32 = 0
+    func next() -> UInt32 { lock.withLock { last &+= 1; return last } }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Profiles
+import Registry
+import Security
+
+/// One end of a client connection, as the service sees it: it can be sent a notice and closed.
+public protocol ClientConnection: AnyObject, Sendable {
+    func send(_ notice: Notice)
+    func close()
+}
+
+import Wire
+
+/// The connected processes: who each is (from SO_PEERCRED, or the hello in demo-identity
+/// mode), their connections, and each logical thread's impersonation. A process's handles close
+/// when its last connection does (as at process exit on Windows).
+final class ClientTable: @unchecked Sendable {
+    struct Client {
+        var account: Account
+        var executable: String
+        var connections: [ObjectIdentifier: any ClientConnection] = [:]
+        /// Impersonation per logical thread id (RevertToSelf removes the entry).
+        var threads: [UInt32: Token] = [:]
+    }
+
+    private let lock = NSLock()
+    private var clients: [Int32: Client] = [:]
+
+    /// Adds `connection` to process `pid`; true when the process is new.
+    func attach(pid: Int32, account: Account, executable: String, connection: any ClientConnection) -> Bool {
+        lock.withLock {
+            if clients[pid] == nil || clients[pid]!.account != account {
+                clients[pid] = Client(account: account, executable: executable)
+                clients[pid]!.connections[ObjectIdentifier(connection)] = connection
+                return true
+            }
+            clients[pid]!.connections[ObjectIdentifier(connection)] = connection
+            return false
+        }
+    }
+
+    /// Removes `connection`; true when it was the process's last.
+    func detach(pid: Int32, connection: any ClientConnection) -> Bool {
+        lock.withLock {
+            guard clients[pid]?.connections.removeValue(forKey: ObjectIdentifier(connection)) != nil else { return false }
+            if clients[pid]!.connections.isEmpty {
+                clients[pid] = nil
+                return true
+            }
+            return false
+        }
+    }
+
+    /// Forgets `pid` and returns its connections (to close).
+    func remove(pid: Int32) -> [any ClientConnection] {
+        lock.withLock { clients.removeValue(forKey: pid).map { Array($0.connections.values) } ?? [] }
+    }
+
+    func impersonation(pid: Int32, thread: UInt32) -> Token? { lock.withLock { clients[pid]?.threads[thread] } }
+
+    func setImpersonation(pid: Int32, thread: UInt32, _ token: Token?) {
+        lock.withLock { clients[pid]?.threads[thread] = token }
+    }
+
+    func connections(of pid: Int32) -> [any ClientConnection] {
+        lock.withLock { clients[pid].map { Array($0.connections.values) } ?? [] }
+    }
+
+    var allConnections: [any ClientConnection] { lock.withLock { clients.values.flatMap { $0.connections.values } } }
+
+    func client(_ pid: Int32) -> Client? { lock.withLock { clients[pid] } }
+}

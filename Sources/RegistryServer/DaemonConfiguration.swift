@@ -1,0 +1,112 @@
+import Foundation
+import Profiles
+import Security
+
+/// hivekeeperd's settings: a file of `key = value` lines (`#` starts a comment), every key
+/// optional, defaults as docs/daemon.md lists them.
+public struct DaemonConfiguration: Sendable, Hashable {
+    /// Machine hives, local profiles, the event log (ARCHITECTURE.md "Data on disk").
+    public var stateDirectory: String
+    /// The Unix socket clients connect to.
+    public var socketPath: String
+    /// The directory-backed roaming store; nil for none (profiles stay local).
+    public var roamingStore: String?
+    public var gracePeriod: Duration
+    public var policy: UnloadPolicy
+    /// Linux users that are service accounts (SeImpersonatePrivilege, session-change notices).
+    public var serviceAccounts: Set<String>
+    /// The site's SID domain part (S-1-5-21-A-B-C): one user, one SID on every machine.
+    public var domain: DomainIdentifier
+    /// Whether a logoff signals the session's processes (SIGTERM, then SIGKILL after
+    /// `killDelay`) besides closing their connections.
+    public var terminateProcesses: Bool
+    public var killDelay: Duration
+    /// Demo-identity mode: clients name their account in `hello`; the socket is 0700, private
+    /// to the daemon's own user (docs/daemon.md). Never for a shared machine.
+    public var demoIdentity: Bool
+
+    /// Defaults for a daemon run by `uid`: root's under /var/lib and /run, a user's under
+    /// $XDG_STATE_HOME and $XDG_RUNTIME_DIR.
+    public static func defaults(uid: UInt32 = getuid(), environment: [String: String] = ProcessInfo.processInfo.environment) -> DaemonConfiguration {
+        let state: String
+        let socket: String
+        if uid == 0 {
+            state = "/var/lib/hivekeeper"
+            socket = "/run/hivekeeper/socket"
+        } else {
+            let home = environment["HOME"] ?? "/tmp"
+            state = (environment["XDG_STATE_HOME"] ?? home + "/.local/state") + "/hivekeeper"
+            socket = (environment["XDG_RUNTIME_DIR"] ?? "/tmp/hivekeeper-\(uid)") + "/hivekeeper/socket"
+        }
+        return DaemonConfiguration(stateDirectory: state, socketPath: socket, roamingStore: state + "/roaming",
+                                   gracePeriod: .seconds(30), policy: .force, serviceAccounts: [],
+                                   domain: DaemonConfiguration.machineDomain(), terminateProcesses: true,
+                                   killDelay: .seconds(5), demoIdentity: false)
+    }
+
+    /// A standalone machine's domain part, from /etc/machine-id (stable across restarts); a
+    /// fixed one when the machine has none.
+    public static func machineDomain() -> DomainIdentifier {
+        let id = (try? String(contentsOfFile: "/etc/machine-id", encoding: .utf8)) ?? ""
+        return (try? DomainIdentifier(machineID: id)) ?? DomainIdentifier(1_000, 2_000, 3_000)
+    }
+
+    /// Reads `file` over the defaults; errors name the line.
+    public static func load(file: String, over base: DaemonConfiguration = .defaults()) throws -> DaemonConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(file: file, line: 0, reason: "cannot read it: \(error.localizedDescription)")
+        }
+        return try parse(text, file: file, over: base)
+    }
+
+    public static func parse(_ text: String, file: String, over base: DaemonConfiguration) throws -> DaemonConfiguration {
+        var c = base
+        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+            func fail(_ reason: String) -> ConfigurationError { ConfigurationError(file: file, line: i + 1, reason: reason) }
+            guard let eq = line.firstIndex(of: "=") else { throw fail("expected `key = value`") }
+            let key = line[..<eq].trimmingCharacters(in: .whitespaces)
+            let value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            switch key {
+            case "state_directory": c.stateDirectory = value
+            case "socket": c.socketPath = value
+            case "roaming_store": c.roamingStore = value.isEmpty || value == "none" ? nil : value
+            case "grace_period":
+                guard let s = Double(value), s >= 0, s <= 3600 else { throw fail("grace_period is seconds, 0 to 3600") }
+                c.gracePeriod = .milliseconds(Int(s * 1000))
+            case "logoff_policy":
+                guard let p = UnloadPolicy(rawValue: value) else { throw fail("logoff_policy is force, wait or snapshot") }
+                c.policy = p
+            case "service_accounts":
+                c.serviceAccounts = Set(value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+            case "sid_domain":
+                let parts = value.split(separator: "-").compactMap { UInt32($0) }
+                guard parts.count == 3 else { throw fail("sid_domain is three numbers, A-B-C") }
+                c.domain = DomainIdentifier(parts[0], parts[1], parts[2])
+            case "terminate_processes":
+                guard let b = Bool(value) else { throw fail("terminate_processes is true or false") }
+                c.terminateProcesses = b
+            case "kill_delay":
+                guard let s = Double(value), s >= 0, s <= 600 else { throw fail("kill_delay is seconds, 0 to 600") }
+                c.killDelay = .milliseconds(Int(s * 1000))
+            case "demo_identity":
+                guard let b = Bool(value) else { throw fail("demo_identity is true or false") }
+                c.demoIdentity = b
+            default: throw fail("unknown key \(key)")
+            }
+        }
+        return c
+    }
+}
+
+/// A configuration file's mistake, with its line.
+public struct ConfigurationError: Error, CustomStringConvertible, Hashable {
+    public var file: String
+    public var line: Int
+    public var reason: String
+    public var description: String { line > 0 ? "\(file):\(line): \(reason)" : "\(file): \(reason)" }
+}

@@ -1,0 +1,218 @@
+import Foundation
+import HiveFormat
+import Profiles
+import Registry
+import Security
+import Wire
+
+extension RegistryService {
+    /// The answer to one request of process `pid` (already identified by `hello`).
+    public func answer(_ frame: ClientFrame, from pid: Int32) -> Answer {
+        let id = frame.id
+        if case .logon = frame.request { return .later { await self.profileCall(frame, pid) } }
+        if case .logoff = frame.request { return .later { await self.profileCall(frame, pid) } }
+        if case .listSessions = frame.request { return .later { await self.profileCall(frame, pid) } }
+        do throws(Win32Error) {
+            return .now(.reply(id: id, try registryCall(frame.request, thread: frame.thread, pid)))
+        } catch {
+            return .now(.failure(id: id, code: error.rawValue, message: error.description))
+        }
+    }
+
+    private func registryCall(_ request: Request, thread: UInt32, _ pid: Int32) throws(Win32Error) -> Payload {
+        let caller = try caller(pid, thread)
+        switch request {
+        case .hello:
+            throw .invalidParameter  // once per connection, handled by Connection
+        case let .openKey(base, path, access, options):
+            return .handle(try registry.openKey(base, path, access: AccessMask(rawValue: access), options: KeyOptions(rawValue: options), as: caller),
+                           disposition: 0)
+        case let .createKey(base, path, access, options):
+            let (h, d) = try registry.createKey(base, path, options: KeyOptions(rawValue: options), access: AccessMask(rawValue: access), as: caller)
+            return .handle(h, disposition: d.rawValue)
+        case let .closeKey(h):
+            try registry.closeKey(h, as: caller)
+        case let .deleteKey(base, path):
+            try registry.deleteKey(base, path, as: caller)
+        case let .deleteTree(base, path):
+            try registry.deleteTree(base, path, as: caller)
+        case let .queryInfoKey(h):
+            let i = try registry.queryInfoKey(h, as: caller)
+            return .keyInfo(WireKeyInfo(className: i.className?.description, subkeyCount: UInt32(i.subkeyCount),
+                                        maxSubkeyNameLength: UInt32(i.maxSubkeyNameLength), valueCount: UInt32(i.valueCount),
+                                        maxValueNameLength: UInt32(i.maxValueNameLength), maxValueDataSize: UInt32(i.maxValueDataSize),
+                                        lastWritten: i.lastWritten.rawValue))
+        case let .enumerateKey(h, index):
+            let k = try registry.enumerateKey(h, index: Int(index), as: caller)
+            return .key(name: k.name.description, lastWritten: k.lastWritten.rawValue)
+        case let .enumerateValue(h, index):
+            let v = try registry.enumerateValue(h, index: Int(index), as: caller)
+            return .value(name: v.name.description, type: v.type.rawValue, data: v.data)
+        case let .queryValue(h, name):
+            let v = try registry.queryValue(h, name, as: caller)
+            return .value(name: v.name.description, type: v.type.rawValue, data: v.data)
+        case let .setValue(h, name, type, data):
+            try registry.setValue(h, name, type: RegistryValueType(type), data: data, as: caller)
+        case let .deleteValue(h, name):
+            try registry.deleteValue(h, name, as: caller)
+        case let .flushKey(h):
+            try registry.flushKey(h, as: caller)
+        case let .loadKey(base, subkey, file):
+            try registry.loadKey(base, subkey, file: file, as: caller)
+        case let .unloadKey(base, subkey):
+            try registry.unloadKey(base, subkey, as: caller)
+        case let .impersonate(user):
+            guard let account = machine.account(named: user) else { throw .noneMapped }
+            do {
+                clients.setImpersonation(pid: pid, thread: thread, try machine.impersonationToken(for: account, in: ProcessID(pid)))
+            } catch {
+                throw error.win32
+            }
+        case .revertToSelf:
+            clients.setImpersonation(pid: pid, thread: thread, nil)
+        case let .openCurrentUser(access):
+            let token = caller.token
+            let result: Result<KeyHandle, ProfileError> = ThreadIdentity.$impersonation.withValue(token) {
+                Result { () throws(ProfileError) in try machine.openCurrentUser(ProcessID(pid), access: AccessMask(rawValue: access)) }
+            }
+            return .handle(try result.mapError(\.win32).get(), disposition: 0)
+        case .disablePredefinedCache:
+            registry.disablePredefinedCache(as: caller)
+        case let .handles(user, hive):
+            return .references(try references(user: user, hive: hive, asking: caller))
+        case let .events(after):
+            return try eventLines(after: after, asking: caller)
+        case .logon, .logoff, .listSessions:
+            throw .invalidParameter  // profile calls: `profileCall`
+        }
+        return .none
+    }
+
+    /// Logon, logoff and the session list: the profile service's actor, off the event loop.
+    private func profileCall(_ frame: ClientFrame, _ pid: Int32) async -> ServerFrame {
+        do throws(Win32Error) {
+            return .reply(id: frame.id, try await profileRequest(frame.request, pid))
+        } catch {
+            return .failure(id: frame.id, code: error.rawValue, message: error.description)
+        }
+    }
+
+    private func profileRequest(_ request: Request, _ pid: Int32) async throws(Win32Error) -> Payload {
+        switch request {
+        case let .logon(user):
+            guard isSystem(pid) else { throw .privilegeNotHeld }
+            guard let account = machine.account(named: user), account.sid != .localSystem else { throw .noneMapped }
+            do {
+                let s = try await profiles.logon(account)
+                logger.info("logon", metadata: ["user": "\(user)", "session": "\(s)"])
+                return .session(UInt32(s))
+            } catch {
+                throw error.win32
+            }
+        case let .logoff(session, policyName):
+            guard isSystem(pid) else { throw .privilegeNotHeld }
+            var policy: UnloadPolicy?
+            if let policyName {
+                guard let p = UnloadPolicy(rawValue: policyName) else { throw .invalidParameter }
+                policy = p
+            }
+            do {
+                let o = try await profiles.logoff(session: Int(session), policy: policy)
+                logger.info("logoff", metadata: ["session": "\(session)", "unload": "\(o.unload.name)"])
+                return .logoff(WireLogoff(endedProcesses: o.endedProcesses.map(\.rawValue), notifiedServices: o.notifiedServices,
+                                          unload: o.unload.name, leakReport: o.leakReport?.lines ?? [],
+                                          uploaded: o.uploaded, uploadPending: o.uploadPending))
+            } catch {
+                throw error.win32
+            }
+        case .listSessions:
+            let sessions = await profiles.activeSessions
+            return .sessions(sessions.sorted { $0.key < $1.key }.map { id, account in
+                WireSession(id: UInt32(id), user: account.name, sid: account.sid.description,
+                            processes: machine.processes(inSession: id).map(\.pid.rawValue))
+            })
+        default:
+            throw .invalidParameter
+        }
+    }
+
+    /// References into one user's hives or one hive (all loaded hives when neither is named).
+    /// Anyone may ask about their own user's hives; only SYSTEM about others'.
+    private func references(user: String?, hive: String?, asking caller: RegistryCaller) throws(Win32Error) -> [WireReference] {
+        var paths: [String]
+        if let user {
+            guard let account = machine.account(named: user) else { throw .noneMapped }
+            paths = ["\\REGISTRY\\USER\\\(account.sid)", "\\REGISTRY\\USER\\\(account.sid)_Classes"]
+        } else if let hive {
+            guard let p = RegistryService.hivePath(hive) else { throw .badPathname }
+            paths = [p]
+        } else {
+            paths = registry.loadedHives.filter { !$0.contains(" (snapshot ") }
+        }
+        if caller.token.user != .localSystem {
+            let own = "\\REGISTRY\\USER\\\(caller.token.user)".uppercased()
+            let foreign = paths.filter { $0.uppercased() != own && $0.uppercased() != own + "_CLASSES" }
+            if user != nil || hive != nil { guard foreign.isEmpty else { throw .accessDenied } }
+            paths.removeAll { foreign.contains($0) }
+        }
+        return paths.flatMap { registry.references(toHiveAt: $0) }.map { r in
+            let p = machine.process(r.process)
+            return WireReference(pid: r.process.rawValue, executable: p?.executable ?? "?", account: p?.account.name ?? "?",
+                                 handle: r.handle?.rawValue, keyPath: r.keyPath, access: r.access.rawValue, kind: r.kind.rawValue)
+        }
+    }
+
+    /// `HKU\X`, `HKEY_USERS\X`, `HKLM\X`, `HKEY_LOCAL_MACHINE\X` or `\REGISTRY\…` as a mount path.
+    static func hivePath(_ name: String) -> String? {
+        let parts = name.split(separator: "\\", omittingEmptySubsequences: true).map(String.init)
+        guard let first = parts.first?.uppercased() else { return nil }
+        switch first {
+        case "HKU", "HKEY_USERS": return parts.count == 2 ? "\\REGISTRY\\USER\\\(parts[1])" : nil
+        case "HKLM", "HKEY_LOCAL_MACHINE": return parts.count == 2 ? "\\REGISTRY\\MACHINE\\\(parts[1])" : nil
+        case "REGISTRY": return parts.count == 3 ? "\\" + parts.joined(separator: "\\") : nil
+        default: return nil
+        }
+    }
+
+    /// Event log entries after index `after`, as JSON lines: all of them for SYSTEM, a user's
+    /// own otherwise.
+    private func eventLines(after: UInt32, asking caller: RegistryCaller) throws(Win32Error) -> Payload {
+        let all = events.all
+        let start = min(Int(after), all.count)
+        let me = caller.token.user == .localSystem ? nil : clients.client(caller.process.rawValue)?.account.name
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys]
+        let lines = all[start...].filter { me == nil || $0.user == me }.compactMap { e in
+            (try? encoder.encode(e)).flatMap { String(data: $0, encoding: .utf8) }
+        }
+        return .events(lines, next: UInt32(all.count))
+    }
+}
+
+extension ProfileError {
+    /// The Win32 code a client sees.
+    var win32: Win32Error {
+        switch self {
+        case let .registry(e): e
+        case .privilegeNotHeld: .privilegeNotHeld
+        case .noSuchProcess: .invalidHandle
+        case .noSuchSession: .noSuchLogonSession
+        case .store: .generalFailure
+        }
+    }
+}
+
+extension LogoffOutcome.Unload {
+    var name: String {
+        switch self {
+        case .clean: "clean"
+        case .afterWaiting: "afterWaiting"
+        case .forced: "forced"
+        case .stillInUse: "stillInUse"
+        case .cancelled: "cancelled"
+        case .waiting: "waiting"
+        case .snapshot: "snapshot"
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import Registry
+import RegistryClient
+
+/// How the online commands reach hivekeeperd.
+struct DaemonOptions: ParsableArguments {
+    @Option(help: "hivekeeperd's socket (default: $HIVEKEEPER_SOCKET, /run/hivekeeper/socket for root, $XDG_RUNTIME_DIR/hivekeeper/socket).")
+    var socket: String?
+
+    @Option(name: .customLong("as"), help: "Act as this account: accepted only by a daemon in demo-identity mode (the demo's).")
+    var identity: String?
+
+    func connect() async throws -> RegistryClient {
+        let path = socket ?? RegistryClient.defaultSocketPath
+        do {
+            return try await RegistryClient.connect(socketPath: path, demoIdentity: identity)
+        } catch {
+            if error == .serverUnavailable { throw CLIError("hivekeeperd is not running at \(path) (\(error))") }
+            if error == .accessDenied && identity != nil { throw CLIError("--as is accepted only by a daemon in demo-identity mode (\(error))") }
+            throw CLIError("cannot connect to hivekeeperd at \(path): \(error)")
+        }
+    }
+}
+
+/// A live path: its predefined root and the rest. HKLM, HKCU, HKU, HKCR and HKCC, short or long.
+struct LivePath {
+    let root: KeyHandle
+    let rootName: String
+    let subkey: String
+
+    init(_ text: String) throws {
+        var parts = text.split(separator: "\\", omittingEmptySubsequences: true).map(String.init)
+        guard let first = parts.first else { throw CLIError("Invalid key name: a live path starts with HKLM, HKCU or HKU") }
+        switch first.uppercased() {
+        case "HKLM", "HKEY_LOCAL_MACHINE": root = .localMachine; rootName = "HKEY_LOCAL_MACHINE"
+        case "HKCU", "HKEY_CURRENT_USER": root = .currentUser; rootName = "HKEY_CURRENT_USER"
+        case "HKU", "HKEY_USERS": root = .users; rootName = "HKEY_USERS"
+        case "HKCR", "HKEY_CLASSES_ROOT": root = .classesRoot; rootName = "HKEY_CLASSES_ROOT"
+        case "HKCC", "HKEY_CURRENT_CONFIG": root = .currentConfig; rootName = "HKEY_CURRENT_CONFIG"
+        default: throw CLIError("Invalid key name: \(first) is not HKLM, HKCU, HKU, HKCR or HKCC (pass --hive FILE for a hive file)")
+        }
+        parts.removeFirst()
+        subkey = parts.joined(separator: "\\")
+    }
+
+    var display: String { subkey.isEmpty ? rootName : rootName + "\\" + subkey }
+}
+
+/// Runs an online command body: a Win32 error is printed as reg.exe does and exits 1.
+func reportingOnline(_ body: () async throws -> Int32) async throws {
+    let status: Int32
+    do {
+        status = try await body()
+    } catch let e as CLIError {
+        Diagnostics.say("ERROR: \(e.description)")
+        throw ExitCode(1)
+    } catch let e as Win32Error {
+        Diagnostics.say("ERROR: \(win32Message(e))")
+        throw ExitCode(1)
+    }
+    if status != 0 { throw ExitCode(status) }
+}
+
+/// reg.exe's wording for the errors people meet most, with the code.
+func win32Message(_ e: Win32Error) -> String {
+    switch e {
+    case .fileNotFound: "The system was unable to find the specified registry key or value. (\(e))"
+    case .accessDenied: "Access is denied. (\(e))"
+    case .keyDeleted: "Illegal operation attempted on a registry key that has been marked for deletion. (\(e))"
+    case .privilegeNotHeld: "A required privilege is not held by the client. (\(e))"
+    default: e.description
+    }
+}

@@ -1,0 +1,97 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import RegistryServer
+
+/// hivekeeperd: the registry and profile service for the machine's processes.
+@main
+struct HivekeeperDaemon: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hivekeeperd",
+        abstract: "Serve the registry and the user profile service on a Unix socket.",
+        discussion: """
+            Settings come from --config FILE (`key = value` lines; docs/daemon.md lists them and \
+            their defaults), then the options here. SIGTERM or SIGINT shut it down cleanly: clients \
+            are told to reconnect, every hive is flushed.
+            """
+    )
+
+    @Option(help: "Configuration file.") var config: String?
+    @Option(help: "Unix socket path.") var socket: String?
+    @Option(help: "State directory (machine hives, profiles, event log).") var state: String?
+    @Option(help: "Directory-backed roaming profile store ('none' for no roaming).") var roaming: String?
+    @Option(help: "Grace period at logoff, in seconds.") var grace: Double?
+    @Option(help: "Logoff policy: force, wait or snapshot.") var policy: String?
+    @Option(name: .customLong("service-account"), help: "A Linux user that is a service account (repeatable).")
+    var serviceAccounts: [String] = []
+    @Flag(name: .customLong("demo-identity"), help: "Clients name their account (private 0700 socket only; for the demo).")
+    var demoIdentity = false
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String = "info"
+
+    func run() async throws {
+        var c = DaemonConfiguration.defaults()
+        do {
+            if let config { c = try DaemonConfiguration.load(file: config, over: c) }
+            var overrides: [String] = []
+            if let socket { overrides.append("socket = \(socket)") }
+            if let state { overrides.append("state_directory = \(state)") }
+            if let roaming { overrides.append("roaming_store = \(roaming)") }
+            if let grace { overrides.append("grace_period = \(grace)") }
+            if let policy { overrides.append("logoff_policy = \(policy)") }
+            if !serviceAccounts.isEmpty { overrides.append("service_accounts = \(serviceAccounts.joined(separator: ","))") }
+            if demoIdentity { overrides.append("demo_identity = true") }
+            c = try DaemonConfiguration.parse(overrides.joined(separator: "\n"), file: "command line", over: c)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var h = StreamLogHandler.standardError(label: label)
+            h.logLevel = level
+            return h
+        }
+        let logger = Logger(label: "hivekeeperd")
+        if c.demoIdentity {
+            logger.notice("demo-identity mode: clients name their own account; only this user's private socket accepts them")
+        }
+        let daemon: Daemon
+        do {
+            daemon = try await Daemon.start(c, logger: logger)
+        } catch {
+            FileHandle.standardError.write(Data("hivekeeperd: cannot start: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        // Readiness for whoever started us (tests, the demo, systemd's notify-less units): one line.
+        FileHandle.standardOutput.write(Data("ready \(c.socketPath)\n".utf8))
+        await waitForTermination()
+        await daemon.shutdown()
+    }
+
+    private func waitForTermination() async {
+        signal(SIGTERM, SIG_IGN)
+        signal(SIGINT, SIG_IGN)
+        signal(SIGPIPE, SIG_IGN)
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            let once = Once()
+            let sources = [SIGTERM, SIGINT].map { DispatchSource.makeSignalSource(signal: $0, queue: .global()) }
+            for s in sources {
+                s.setEventHandler { if once.first() { done.resume() } }
+                s.resume()
+            }
+            Holder.sources = sources
+        }
+    }
+}
+
+/// Keeps the signal sources alive for the process's life.
+enum Holder { nonisolated(unsafe) static var sources: [any DispatchSourceSignal] = [] }
+
+final class Once: @unchecked Sendable {
+    private let lock = NSLock()
+    private var done = false
+    func first() -> Bool { lock.withLock { defer { done = true }; return !done } }
+}
