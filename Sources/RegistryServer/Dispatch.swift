@@ -62,7 +62,7 @@ extension RegistryService {
         case let .unloadKey(base, subkey):
             try registry.unloadKey(base, subkey, as: caller)
         case let .impersonate(user):
-            guard let account = machine.account(named: user) else { throw .noneMapped }
+            guard let account = account(named: user) else { throw .noneMapped }
             do {
                 clients.setImpersonation(pid: pid, thread: thread, try machine.impersonationToken(for: account, in: ProcessID(pid)))
             } catch {
@@ -101,7 +101,7 @@ extension RegistryService {
         switch request {
         case let .logon(user):
             guard isSystem(pid) else { throw .privilegeNotHeld }
-            guard let account = machine.account(named: user), account.sid != .localSystem else { throw .noneMapped }
+            guard let account = account(named: user), account.sid != .localSystem else { throw .noneMapped }
             do {
                 let s = try await profiles.logon(account)
                 logger.info("logon", metadata: ["user": "\(user)", "session": "\(s)"])
@@ -141,7 +141,7 @@ extension RegistryService {
     private func references(user: String?, hive: String?, asking caller: RegistryCaller) throws(Win32Error) -> [WireReference] {
         var paths: [String]
         if let user {
-            guard let account = machine.account(named: user) else { throw .noneMapped }
+            guard let account = account(named: user) else { throw .noneMapped }
             paths = ["\\REGISTRY\\USER\\\(account.sid)", "\\REGISTRY\\USER\\\(account.sid)_Classes"]
         } else if let hive {
             guard let p = RegistryService.hivePath(hive) else { throw .badPathname }

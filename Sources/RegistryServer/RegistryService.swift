@@ -82,6 +82,12 @@ public final class RegistryService: Sendable {
                        session: machine.process(ProcessID(pid))?.session.map { UInt32($0) }, demoIdentity: configuration.demoIdentity)
     }
 
+    /// The account named `name`: a Linux user's, or in demo-identity mode any name (made up
+    /// on first use).
+    func account(named name: String) -> Account? {
+        configuration.demoIdentity ? demoAccount(name) : machine.account(named: name)
+    }
+
     private func demoAccount(_ name: String) -> Account {
         if name.uppercased() == "SYSTEM" { return .system }
         if let a = machine.account(named: name) { return a }

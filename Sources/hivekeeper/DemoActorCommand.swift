@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import Registry
+import RegistryClient
+
+/// The demo's and the tests' real processes (hidden): a service that impersonates a user and
+/// touches HKEY_CURRENT_USER — the seed's leak — and a program in the user's session that
+/// saves a setting. Each prints `ready` when set, then obeys lines on standard input:
+/// `probe` (the service opens HKCU\Software again and prints `probe ok` or `probe error N`),
+/// `quit`.
+struct DemoActorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo-actor",
+        abstract: "A process of the demo's story (service or program); used by the demo and the tests.",
+        shouldDisplay: false
+    )
+
+    @OptionGroup var daemon: DaemonOptions
+    @Argument(help: "service or program") var role: String
+    @Option(help: "The user the service impersonates.") var impersonate: String?
+
+    func run() async throws {
+        let client = try await daemon.connect()
+        let out = LineOutput()
+        client.onSessionChange { code, session in out.say("notice \(code) \(session)") }
+        switch role {
+        case "service":
+            guard let user = impersonate else { throw ValidationError("a service needs --impersonate USER") }
+            // The service behaves: it closes the handle it opened. The HKCU cache it bound while
+            // impersonating is the reference it never knew about.
+            try await client.impersonate(user) {
+                let k = try await client.openKey(.currentUser, "Software", access: .keyRead)
+                try await client.closeKey(k)
+            }
+        case "program":
+            let (k, _) = try await client.createKey(.currentUser, "Software\\Demo", access: .keyAllAccess)
+            let blue = (Array("blue".utf16) + [0]).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+            try await client.setValue(k, "Color", type: .string, data: blue)
+            try await client.closeKey(k)
+        default:
+            throw ValidationError("role is service or program")
+        }
+        out.say("ready \(client.welcome.pid)")
+        while let line = readLine() {
+            switch line {
+            case "probe":
+                do {
+                    let k = try await client.openKey(.currentUser, "Software", access: .keyRead)
+                    _ = try await client.queryInfoKey(k)
+                    try? await client.closeKey(k)
+                    out.say("probe ok")
+                } catch {
+                    out.say("probe error \(error.rawValue)")
+                }
+            case "quit":
+                client.close()
+                return
+            default:
+                out.say("unknown \(line)")
+            }
+        }
+        client.close()
+    }
+}
+
+/// Whole lines to standard output, from any thread.
+final class LineOutput: Sendable {
+    private let lock = NSLock()
+    func say(_ s: String) {
+        lock.withLock { FileHandle.standardOutput.write(Data((s + "\n").utf8)) }
+    }
+}

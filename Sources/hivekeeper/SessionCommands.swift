@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import RegistryClient
+import Wire
+
+/// `hivekeeper session logon|logoff|list`: the profile service's sessions (logon and logoff
+/// are SYSTEM's — root's — alone).
+struct SessionCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "session",
+        abstract: "Log users on and off through hivekeeperd, and list the sessions.",
+        subcommands: [Logon.self, Logoff.self, List.self]
+    )
+
+    struct Logon: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Log USER on; prints the session id.")
+        @OptionGroup var daemon: DaemonOptions
+        @Argument(help: "The user.") var user: String
+
+        func run() async throws {
+            try await reportingOnline {
+                let client = try await daemon.connect()
+                defer { client.close() }
+                print(try await client.logon(user))
+                return 0
+            }
+        }
+    }
+
+    struct Logoff: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Log session SESSION off and say what happened (waits out the grace period when something leaks).")
+        @OptionGroup var daemon: DaemonOptions
+        @Argument(help: "The session id.") var session: Int
+        @Option(help: "This logoff's policy when references remain: force, wait or snapshot.") var policy: String?
+        @Flag(help: "One JSON object.") var json = false
+
+        func run() async throws {
+            try await reportingOnline {
+                let client = try await daemon.connect()
+                defer { client.close() }
+                let o = try await client.logoff(session: session, policy: policy)
+                if json {
+                    let object: [String: Any] = [
+                        "endedProcesses": o.endedProcesses, "notifiedServices": o.notifiedServices, "unload": o.unload,
+                        "leakReport": o.leakReport, "uploaded": o.uploaded, "uploadPending": o.uploadPending,
+                    ]
+                    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+                    print(String(decoding: data, as: UTF8.self))
+                } else {
+                    print("processes ended: \(o.endedProcesses.map(String.init).joined(separator: " "))")
+                    print("services notified: \(o.notifiedServices.joined(separator: ", "))")
+                    for l in o.leakReport { print("leak: \(l)") }
+                    print("unload: \(o.unload)")
+                    print("uploaded: \(o.uploaded ? "yes" : o.uploadPending ? "pending (retrying)" : "no")")
+                }
+                return 0
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The logon sessions: id, user, SID, processes.")
+        @OptionGroup var daemon: DaemonOptions
+
+        func run() async throws {
+            try await reportingOnline {
+                let client = try await daemon.connect()
+                defer { client.close() }
+                for s in try await client.sessions() {
+                    print("\(s.id)\t\(s.user)\t\(s.sid)\t\(s.processes.map(String.init).joined(separator: ","))")
+                }
+                return 0
+            }
+        }
+    }
+}
+
+/// `hivekeeper handles`: who holds references into which hive, and how.
+struct HandlesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "handles",
+        abstract: "Who holds references into a user's hives (or one hive, or all), and how each came to exist."
+    )
+    @OptionGroup var daemon: DaemonOptions
+    @Option(help: "A user's hives (HKU\\<SID> and HKU\\<SID>_Classes).") var user: String?
+    @Option(help: "One hive: HKU\\X or HKLM\\X.") var hive: String?
+
+    func validate() throws {
+        if user != nil && hive != nil { throw ValidationError("--user and --hive cannot be combined") }
+    }
+
+    func run() async throws {
+        try await reportingOnline {
+            let client = try await daemon.connect()
+            defer { client.close() }
+            let refs = try await client.handles(user: user, hive: hive)
+            for r in refs {
+                let handle = r.handle.map { String(format: "0x%x", $0) } ?? "-"
+                print("\(r.pid)\t\(r.executable)\t\(r.account)\t\(r.kind)\t\(handle)\t\(String(format: "0x%08x", r.access))\t\(r.keyPath)")
+            }
+            if refs.isEmpty { print("No references.") }
+            return 0
+        }
+    }
+}
+
+/// `hivekeeper events`: the profile service's event log.
+struct EventsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "events",
+        abstract: "The profile service's events (all for root, your own otherwise)."
+    )
+    @OptionGroup var daemon: DaemonOptions
+    @Flag(help: "Keep printing new events as they come.") var follow = false
+    @Flag(help: "The events as JSON lines.") var json = false
+
+    func run() async throws {
+        try await reportingOnline {
+            let client = try await daemon.connect()
+            defer { client.close() }
+            var next = 0
+            repeat {
+                let (lines, after) = try await client.events(after: next)
+                for l in lines { print(json ? l : Self.text(l)) }
+                fflush(nil)
+                next = after
+                if follow { try await Task.sleep(for: .milliseconds(500)) }
+            } while follow
+            return 0
+        }
+    }
+
+    /// `time  id  level  user  message`, then the details indented.
+    static func text(_ line: String) -> String {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return line }
+        var s = "\(object["time"] ?? "")  \(object["id"] ?? "")  \(object["level"] ?? "")  \(object["user"] as? String ?? "-")  \(object["message"] ?? "")"
+        for d in object["details"] as? [String] ?? [] { s += "\n    " + d }
+        return s
+    }
+}

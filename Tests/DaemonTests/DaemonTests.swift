@@ -1,0 +1,162 @@
+import Foundation
+import HiveFormat
+import Testing
+import TestSupport
+
+/// hivekeeperd with real processes (docs/daemon.md): the seed's story through the daemon, a
+/// killed client's handles, a malformed frame, and who may do what. Serialized: each test runs
+/// its own daemon and children, and they are timed against a grace period.
+@Suite(.serialized) struct DaemonTests {
+    /// The seed through the daemon, as SeedTests tells it in process: the service that
+    /// impersonated alice hears of her logoff before the grace period starts, is named in the
+    /// leak report with how its reference came to exist, and meets ERROR_KEY_DELETED after the
+    /// forced unload; her program was ended; her setting roamed.
+    @Test func theSeedThroughTheDaemon() throws {
+        let grace = 2.0
+        let h = try DaemonHarness(grace: grace)
+        defer { h.stop() }
+        let session = try h.cli(["session", "logon", "alice"])
+        #expect(session.status == 0, "\(session.errText)")
+        let id = session.outText.trimmingCharacters(in: .whitespacesAndNewlines)
+
+        let service = try h.actor("service", as: "contoso", impersonate: "alice")
+        defer { service.kill() }
+        let program = try h.actor("program", as: "alice")
+        defer { if program.process.isRunning { program.kill() } }
+
+        let list = try h.cli(["session", "list"])
+        #expect(list.outText.contains("\(id)\talice\t"))
+        #expect(list.outText.contains("\(program.pid)"), "the program belongs to alice's session")
+
+        let before = try h.cli(["handles", "--user", "alice"])
+        #expect(before.outText.contains("\(service.pid)\t") && before.outText.contains("predefinedCache"), "\(before.outText)")
+
+        // The logoff, in its own thread: it waits out the grace period.
+        let started = Date()
+        let logoffDone = LockedBox<ProcessResult?>(nil)
+        let t = Thread { logoffDone.set(try? h.cli(["session", "logoff", id, "--json"])) }
+        t.start()
+        #expect(service.lines.next(timeout: 10) == "notice 6 \(id)")  // WTS_SESSION_LOGOFF
+        let notified = Date().timeIntervalSince(started)
+        while logoffDone.get() == nil && Date().timeIntervalSince(started) < 60 { usleep(20_000) }
+        let elapsed = Date().timeIntervalSince(started)
+        let result = try #require(logoffDone.get() ?? nil)
+        #expect(result.status == 0, "\(result.errText)")
+        // The notice came before the grace period began: the logoff went on for the whole grace after it.
+        #expect(elapsed - notified >= grace * 0.9, "notified at \(notified) s, logoff ended at \(elapsed) s")
+
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(result.outText.utf8)) as? [String: Any])
+        #expect(o["unload"] as? String == "forced")
+        #expect(o["uploaded"] as? Bool == true)
+        #expect((o["endedProcesses"] as? [Int])?.contains(Int(program.pid)) == true)
+        #expect((o["notifiedServices"] as? [String]) == ["contoso#\(service.pid)"])
+        let leak = (o["leakReport"] as? [String] ?? []).joined(separator: "\n")
+        #expect(leak.contains("Process \(service.pid) ") && leak.contains("HKCU cache bound while impersonating"), "\(leak)")
+
+        // The program was asked to end (SIGTERM) and did.
+        #expect(program.waitForExit(seconds: 10))
+        // The service meets ERROR_KEY_DELETED through its cached HKCU.
+        service.send("probe")
+        #expect(service.lines.next(timeout: 10) == "probe error 1018")
+
+        // Her setting roamed.
+        let hive = try Hive(path: h.roamingHive.path)
+        let root = try hive.key(at: hive.baseBlock.rootCellOffset)
+        let software = try #require(try hive.subkey(of: root, named: RegistryName("Software")))
+        let demo = try #require(try hive.subkey(of: software, named: RegistryName("Demo")))
+        let color = try #require(try hive.value(of: demo, named: RegistryName("Color")))
+        let blue: [UInt8] = (Array("blue".utf16) + [0]).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+        let stored = try hive.data(of: color).bytes
+        #expect(stored == blue)
+
+        let events = try h.cli(["events", "--json"])
+        let ids = events.outText.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["id"] as? Int
+        }
+        let order = [3, 9001, 1530, 9002, 9530, 9003, 6, 7, 4]
+        #expect(ids.filter { order.contains($0) } == order, "\(ids)")
+    }
+
+    /// A client killed with SIGKILL never closes anything: its connection's end closes its
+    /// handles, as a Windows process's end does.
+    @Test func aKilledClientsHandlesClose() throws {
+        let h = try DaemonHarness()
+        defer { h.stop() }
+        _ = try h.cli(["session", "logon", "alice"])
+        let service = try h.actor("service", as: "contoso", impersonate: "alice")
+        #expect(try h.cli(["handles", "--user", "alice"]).outText.contains("\(service.pid)\t"))
+        service.kill(SIGKILL)
+        var remaining = "?"
+        for _ in 0..<100 {
+            remaining = try h.cli(["handles", "--user", "alice"]).outText
+            if remaining.contains("No references.") { break }
+            usleep(50_000)
+        }
+        #expect(remaining.contains("No references."), "\(remaining)")
+        // And the logoff that follows is clean and quick.
+        let logoff = try h.cli(["session", "logoff", "1", "--json"])
+        #expect(logoff.outText.contains("\"unload\":\"clean\""), "\(logoff.outText)")
+    }
+
+    /// A frame that breaks the protocol gets an error and a closed connection; the daemon goes
+    /// on serving everyone else.
+    @Test func aMalformedFrameClosesOnlyItsConnection() throws {
+        let h = try DaemonHarness()
+        defer { h.stop() }
+        for garbage: [UInt8] in [[0xFF, 0xFF, 0xFF, 0x7F], [4, 0, 0, 0, 1, 2, 3, 4], [0, 0, 0, 0]] {
+            let reply = try RawSocket.exchange(h.socket, garbage)
+            #expect(reply.closed, "the daemon closes the connection")
+            #expect(reply.bytes.count > 9 && reply.bytes[4] == 1, "a failure frame first")
+        }
+        let q = try h.cli(["query", "HKLM"])
+        #expect(q.status == 0 && q.outText.contains("HKEY_LOCAL_MACHINE\\SOFTWARE"), "\(q.errText)")
+        #expect(h.daemon.isRunning)
+    }
+
+    /// Without demo-identity mode the kernel says who connected: naming an identity is refused,
+    /// and root is LocalSystem.
+    @Test func identityComesFromTheSocket() throws {
+        let h = try DaemonHarness(demo: false)
+        defer { h.stop() }
+        let named = try h.cli(["query", "HKLM"], as: "alice")
+        #expect(named.status == 1 && named.errText.contains("demo-identity"), "\(named.errText)")
+        if getuid() == 0 {
+            let root = try h.cli(["session", "list"], as: nil)
+            #expect(root.status == 0, "\(root.errText)")
+        }
+    }
+}
+
+/// A raw connection: write bytes, read until the daemon closes (bounded).
+enum RawSocket {
+    static func exchange(_ path: String, _ bytes: [UInt8]) throws -> (bytes: [UInt8], closed: Bool) {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in for (i, b) in path.utf8.enumerated() { raw[i] = b } }
+        let r = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard r == 0 else { throw HarnessError("connect failed: \(errno)") }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n == 0 { return (out, true) }
+            if n < 0 { return (out, false) }
+            out += buffer[0..<n]
+        }
+    }
+}
+
+final class LockedBox<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: T
+    init(_ v: T) { value = v }
+    func get() -> T { lock.withLock { value } }
+    func set(_ v: T) { lock.withLock { value = v } }
+}
