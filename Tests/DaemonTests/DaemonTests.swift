@@ -125,6 +125,36 @@ import TestSupport
             #expect(root.status == 0, "\(root.errText)")
         }
     }
+
+    /// Another Linux user (nobody, and a real temporary user for the hive) cannot log sessions
+    /// on or off, look at hives that are not theirs, open another user's hive, or impersonate
+    /// without the privilege. Needs root (to create the user and to switch to it).
+    @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/useradd")
+                   && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")))
+    func anotherUserIsKeptOut() throws {
+        let h = try DaemonHarness(demo: false)
+        defer { h.stop() }
+        let user = "hkt\(getpid() % 100_000)"
+        #expect(try runProgram("/usr/sbin/useradd", ["--no-create-home", "--shell", "/usr/sbin/nologin", user]).status == 0)
+        defer { _ = try? runProgram("/usr/sbin/userdel", [user]) }
+        let logon = try h.cli(["session", "logon", user], as: nil)
+        #expect(logon.status == 0, "\(logon.errText)")
+        let sid = try #require(try h.cli(["session", "list"], as: nil).outText.split(separator: "\t").dropFirst(2).first)
+
+        func asNobody(_ arguments: [String]) throws -> ProcessResult {
+            try runProgram("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", builtProduct("hivekeeper")]
+                + arguments + ["--socket", h.socket])
+        }
+        #expect(try asNobody(["session", "logon", user]).errText.contains("(1314)"))
+        #expect(try asNobody(["session", "logoff", "1"]).errText.contains("(1314)"))
+        #expect(try asNobody(["handles", "--user", user]).errText.contains("(5)"))
+        #expect(try asNobody(["query", "HKU\\\(sid)"]).errText.contains("(5)"))
+        #expect(try asNobody(["query", "HKU\\\(sid)\\Software"]).errText.contains("(5)"))
+        let impersonating = try asNobody(["demo-actor", "service", "--impersonate", user])
+        #expect(impersonating.status != 0 && impersonating.errText.contains("1314"), "\(impersonating.errText)")
+        // The user's own hive is theirs (and root's).
+        #expect(try h.cli(["query", "HKU\\\(sid)"], as: nil).status == 0)
+    }
 }
 
 /// A raw connection: write bytes, read until the daemon closes (bounded).
