@@ -26,13 +26,10 @@ extension HiveEditor {
     /// unless `acceptDirty`, which takes the primary as it is.
     public static func open(path: String, acceptDirty: Bool = false,
                             clock: @escaping () -> FileTime = FileTime.now) throws(HiveError) -> HiveEditor {
-        let fd = Glibc.open(path, O_RDWR | O_CLOEXEC)
-        guard fd >= 0 else { throw .io(path: path, operation: "open", errno: errno) }
-        let e = takeFileLock(fd, exclusive: true)
-        if e != 0 {
-            closeFile(fd)
+        let (fd, e, failed) = openLocked(path, flags: O_RDWR, exclusive: true)
+        if fd < 0 {
             if e == EWOULDBLOCK { throw .lockedForWriting(path: path, holder: lockHolder(of: path)) }
-            throw .io(path: path, operation: "flock", errno: e)
+            throw .io(path: path, operation: failed, errno: e)
         }
         var files: HiveFiles?
         do throws(HiveError) {
@@ -107,7 +104,8 @@ extension HiveEditor {
         if let path {
             let fd = Glibc.open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
             guard fd >= 0 else { throw .io(path: path, operation: "create", errno: errno) }
-            guard takeFileLock(fd, exclusive: true) == 0 else {
+            // A file we just created exclusively: nobody else can hold its lock.
+            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
                 closeFile(fd)
                 throw .lockedForWriting(path: path, holder: lockHolder(of: path))
             }

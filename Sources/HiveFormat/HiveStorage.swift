@@ -26,13 +26,10 @@ public final class HiveStorage: @unchecked Sendable {
     /// Maps `path` read-only under a shared lock. Fails with `.locked` when another process holds
     /// an exclusive lock.
     public init(mappingFileAt path: String) throws(HiveError) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .io(path: path, operation: "open", errno: errno) }
-        let e = takeFileLock(fd, exclusive: false)
-        if e != 0 {
-            close(fd)
+        let (fd, e, failed) = openLocked(path, flags: O_RDONLY, exclusive: false)
+        if fd < 0 {
             if e == EWOULDBLOCK { throw .locked(path: path) }
-            throw .io(path: path, operation: "flock", errno: e)
+            throw .io(path: path, operation: failed, errno: e)
         }
         var st = stat()
         guard fstat(fd, &st) == 0 else {
