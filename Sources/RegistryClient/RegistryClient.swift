@@ -16,6 +16,9 @@ public final class RegistryClient: @unchecked Sendable {
     public let welcome: Welcome
     private let socket: ClientSocket
     private let lock = NSLock()
+    /// Writes take their own lock: a write blocked on a full socket must not keep the reader
+    /// thread from taking replies off it (which is what unblocks the daemon's side).
+    private let writeLock = NSLock()
     private var pending: [UInt32: CheckedContinuation<ServerFrame, Never>] = [:]
     private var nextID: UInt32 = 1
     private var closed = false
@@ -112,7 +115,7 @@ public final class RegistryClient: @unchecked Sendable {
             }
             let bytes = WireProtocol.frame(ClientFrame(id: id, thread: thread, request: request).encoded())
             // Whole frames only: writes from several tasks must not interleave.
-            let ok = lock.withLock { socket.write(bytes) }
+            let ok = writeLock.withLock { socket.write(bytes) }
             if !ok, let c = lock.withLock({ pending.removeValue(forKey: id) }) {
                 c.resume(returning: .failure(id: id, code: Win32Error.callFailed.rawValue, message: "the connection closed"))
             }
