@@ -9,9 +9,10 @@ extension RegistryService {
     /// The answer to one request of process `pid` (already identified by `hello`).
     public func answer(_ frame: ClientFrame, from pid: Int32) -> Answer {
         let id = frame.id
-        if case .logon = frame.request { return .later { await self.profileCall(frame, pid) } }
-        if case .logoff = frame.request { return .later { await self.profileCall(frame, pid) } }
-        if case .listSessions = frame.request { return .later { await self.profileCall(frame, pid) } }
+        switch frame.request {
+        case .logon, .logoff, .listSessions: return .later { await self.profileCall(frame, pid) }
+        default: break
+        }
         do throws(Win32Error) {
             return .now(.reply(id: id, try registryCall(frame.request, thread: frame.thread, pid)))
         } catch {

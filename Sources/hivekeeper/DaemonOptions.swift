@@ -11,6 +11,15 @@ struct DaemonOptions: ParsableArguments {
     @Option(name: .customLong("as"), help: "Act as this account: accepted only by a daemon in demo-identity mode (the demo's).")
     var identity: String?
 
+    /// Connects, runs `body`, closes; errors reported as reg.exe does (`reportingOnline`).
+    func run(_ body: (RegistryClient) async throws -> Int32) async throws {
+        try await reportingOnline {
+            let client = try await connect()
+            defer { client.close() }
+            return try await body(client)
+        }
+    }
+
     func connect() async throws -> RegistryClient {
         let path = socket ?? RegistryClient.defaultSocketPath
         do {

@@ -26,10 +26,8 @@ struct QueryCommand: AsyncParsableCommand {
 
     func run() async throws {
         if hiveOptions.hive == nil {
-            try await reportingOnline {
+            try await daemon.run { client in
                 let path = try LivePath(key)
-                let client = try await daemon.connect()
-                defer { client.close() }
                 let out = Output.standardOutput()
                 defer { try? out.close() }
                 return try await OnlineQuery(client: client, out: out).run(path, recurse: recurse, only: valueName.name)

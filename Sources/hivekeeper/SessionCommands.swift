@@ -18,9 +18,7 @@ struct SessionCommand: AsyncParsableCommand {
         @Argument(help: "The user.") var user: String
 
         func run() async throws {
-            try await reportingOnline {
-                let client = try await daemon.connect()
-                defer { client.close() }
+            try await daemon.run { client in
                 print(try await client.logon(user))
                 return 0
             }
@@ -35,9 +33,7 @@ struct SessionCommand: AsyncParsableCommand {
         @Flag(help: "One JSON object.") var json = false
 
         func run() async throws {
-            try await reportingOnline {
-                let client = try await daemon.connect()
-                defer { client.close() }
+            try await daemon.run { client in
                 let o = try await client.logoff(session: session, policy: policy)
                 if json {
                     let object: [String: Any] = [
@@ -63,9 +59,7 @@ struct SessionCommand: AsyncParsableCommand {
         @OptionGroup var daemon: DaemonOptions
 
         func run() async throws {
-            try await reportingOnline {
-                let client = try await daemon.connect()
-                defer { client.close() }
+            try await daemon.run { client in
                 for s in try await client.sessions() {
                     print("\(s.id)\t\(s.user)\t\(s.sid)\t\(s.processes.map(String.init).joined(separator: ","))")
                 }
@@ -90,9 +84,7 @@ struct HandlesCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await reportingOnline {
-            let client = try await daemon.connect()
-            defer { client.close() }
+        try await daemon.run { client in
             let refs = try await client.handles(user: user, hive: hive)
             for r in refs {
                 let handle = r.handle.map { String(format: "0x%x", $0) } ?? "-"
@@ -115,9 +107,7 @@ struct EventsCommand: AsyncParsableCommand {
     @Flag(help: "The events as JSON lines.") var json = false
 
     func run() async throws {
-        try await reportingOnline {
-            let client = try await daemon.connect()
-            defer { client.close() }
+        try await daemon.run { client in
             var next = 0
             repeat {
                 let (lines, after) = try await client.events(after: next)
