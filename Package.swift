@@ -55,8 +55,9 @@ let package = Package(
         .executableTarget(
             name: "hivekeeper",
             dependencies: [
-                "HiveFormat", "RegText", "Registry", "Profiles", "Security", "RegistryClient", "Wire",
+                "HiveFormat", "RegText", "Registry", "Profiles", "Security", "RegistryClient", "Wire", "RegistryServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // scripts/bench-read's measuring side (not a test: benchmarks are numbers for people).

@@ -33,10 +33,7 @@ public final class EventLog: @unchecked Sendable {
         lock.withLock {
             events.append(e)
             guard let file else { return }
-            let encoder = JSONEncoder()
-            encoder.dateEncodingStrategy = .iso8601
-            encoder.outputFormatting = [.sortedKeys]
-            guard var line = try? encoder.encode(e) else { return }
+            var line = Data(Self.jsonLine(e).utf8)
             line.append(0x0A)
             if let h = try? FileHandle(forWritingTo: file) {
                 _ = try? h.seekToEnd()
@@ -49,6 +46,20 @@ public final class EventLog: @unchecked Sendable {
     }
 
     public var all: [ProfileEvent] { lock.withLock { events } }
+
+    /// One event as a JSON object on one line, its time in ISO 8601 with milliseconds (a
+    /// grace period is seconds long; whole seconds would blur the timeline).
+    public static func jsonLine(_ e: ProfileEvent) -> String {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            var c = encoder.singleValueContainer()
+            try c.encode(formatter.string(from: date))
+        }
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(e)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
 }
 
 /// The event IDs used. Windows' own: 1530 (registry still in use; forced unload), 2, 3, 4

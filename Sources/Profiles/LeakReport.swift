@@ -31,28 +31,28 @@ public struct LeakReport: Sendable, Hashable {
 extension Machine {
     /// The report for the hive at `path`, at this moment.
     func leakReport(for path: String) -> LeakReport {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         let entries = registry.references(toHiveAt: path).map { r -> LeakReport.Entry in
             let p = process(r.process)
-            let origin: String
-            switch r.kind {
-            case .handle: origin = "a handle the process opened"
-            case .predefinedCache:
-                if let b = currentUserBinding(of: r.process) {
-                    origin = b.impersonating
-                        ? "HKCU cache bound while impersonating \(b.user) at \(formatter.string(from: b.time))"
-                        : "HKCU cache bound at the process's first use, as \(b.user), at \(formatter.string(from: b.time))"
-                } else {
-                    origin = "HKCU cache"
-                }
-            case .override: origin = "a predefined key overridden (RegOverridePredefKey)"
-            case .notification: origin = "a pending change notification"
-            case .appKey: origin = "an application hive's handle"
-            }
             return LeakReport.Entry(reference: r, executable: p?.executable ?? "(ended)",
-                                    account: p?.account.description ?? "?", origin: origin)
+                                    account: p?.account.description ?? "?", origin: origin(of: r))
         }
         return LeakReport(hive: path, entries: entries)
+    }
+
+    /// How a reference came to exist, in words: for the HKCU cache, as whom and when it was bound.
+    public func origin(of r: HiveReference) -> String {
+        switch r.kind {
+        case .handle: return "a handle the process opened"
+        case .predefinedCache:
+            guard let b = currentUserBinding(of: r.process) else { return "HKCU cache" }
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            return b.impersonating
+                ? "HKCU cache bound while impersonating \(b.user) at \(formatter.string(from: b.time))"
+                : "HKCU cache bound at the process's first use, as \(b.user), at \(formatter.string(from: b.time))"
+        case .override: return "a predefined key overridden (RegOverridePredefKey)"
+        case .notification: return "a pending change notification"
+        case .appKey: return "an application hive's handle"
+        }
     }
 }

@@ -29,6 +29,8 @@ public struct LogoffOutcome: Sendable, Hashable {
     public var uploaded = false
     /// The upload failed and is being retried.
     public var uploadPending = false
+    /// Where the roaming copy was written (the store's location), when it was.
+    public var roamingCopy: String?
 }
 
 /// What the logoff does when the grace period passes and references remain.
@@ -112,6 +114,7 @@ extension ProfileService {
         outcome.unload = result.unload
         outcome.uploaded = result.uploaded
         outcome.uploadPending = result.uploadPending
+        outcome.roamingCopy = result.roamingCopy
         event(EventID.logoffFinished, account, "Finished processing user logoff notification on session \(session)")
         return outcome
     }
@@ -239,6 +242,7 @@ extension ProfileService {
         guard store != nil else { return }
         if upload(account) {
             outcome.uploaded = true
+            outcome.roamingCopy = store?.location(of: account.name)
         } else {
             outcome.uploadPending = true
             scheduleRetry(account)

@@ -17,6 +17,8 @@ public protocol RoamingStore: Sendable {
     /// Replaces the store's NTUSER.DAT with `local` atomically (never a partial copy visible),
     /// keeping its last-write time.
     func upload(_ user: String, from local: URL) throws
+    /// Where the user's copy lives, for people (a path, a URL).
+    func location(of user: String) -> String
 }
 
 /// A RoamingStore on a directory (any mounted share; the embedded default).
@@ -25,6 +27,8 @@ public struct DirectoryStore: RoamingStore {
     public init(root: URL) { self.root = root }
 
     func file(_ user: String) -> URL { root.appendingPathComponent("\(user).V6").appendingPathComponent("NTUSER.DAT") }
+
+    public func location(of user: String) -> String { file(user).path }
 
     public func copy(of user: String) throws -> RoamingCopy? {
         let f = file(user)

@@ -120,9 +120,13 @@ extension RegistryService {
             do {
                 let o = try await profiles.logoff(session: Int(session), policy: policy)
                 logger.info("logoff", metadata: ["session": "\(session)", "unload": "\(o.unload.name)"])
+                let leaks = (o.leakReport?.entries ?? []).map { e in
+                    wireReference(e.reference, executable: e.executable,
+                                  account: machine.process(e.reference.process)?.account.name ?? e.account, origin: e.origin)
+                }
                 return .logoff(WireLogoff(endedProcesses: o.endedProcesses.map(\.rawValue), notifiedServices: o.notifiedServices,
-                                          unload: o.unload.name, leakReport: o.leakReport?.lines ?? [],
-                                          uploaded: o.uploaded, uploadPending: o.uploadPending))
+                                          unload: o.unload.name, leakReport: o.leakReport?.lines ?? [], leaks: leaks,
+                                          uploaded: o.uploaded, uploadPending: o.uploadPending, roamingCopy: o.roamingCopy))
             } catch {
                 throw error.win32
             }
@@ -158,9 +162,13 @@ extension RegistryService {
         }
         return paths.flatMap { registry.references(toHiveAt: $0) }.map { r in
             let p = machine.process(r.process)
-            return WireReference(pid: r.process.rawValue, executable: p?.executable ?? "?", account: p?.account.name ?? "?",
-                                 handle: r.handle?.rawValue, keyPath: r.keyPath, access: r.access.rawValue, kind: r.kind.rawValue)
+            return wireReference(r, executable: p?.executable ?? "?", account: p?.account.name ?? "?", origin: machine.origin(of: r))
         }
+    }
+
+    private func wireReference(_ r: HiveReference, executable: String, account: String, origin: String) -> WireReference {
+        WireReference(pid: r.process.rawValue, executable: executable, account: account, handle: r.handle?.rawValue,
+                      keyPath: r.keyPath, access: r.access.rawValue, kind: r.kind.rawValue, origin: origin)
     }
 
     /// `HKU\X`, `HKEY_USERS\X`, `HKLM\X`, `HKEY_LOCAL_MACHINE\X` or `\REGISTRY\…` as a mount path.
@@ -181,12 +189,7 @@ extension RegistryService {
         let all = events.all
         let start = min(Int(after), all.count)
         let me = caller.token.user == .localSystem ? nil : clients.client(caller.process.rawValue)?.account.name
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys]
-        let lines = all[start...].filter { me == nil || $0.user == me }.compactMap { e in
-            (try? encoder.encode(e)).flatMap { String(data: $0, encoding: .utf8) }
-        }
+        let lines = all[start...].filter { me == nil || $0.user == me }.map(EventLog.jsonLine)
         return .events(lines, next: UInt32(all.count))
     }
 }

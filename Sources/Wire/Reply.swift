@@ -52,9 +52,12 @@ public struct WireReference: Sendable, Hashable {
     public var access: UInt32
     /// handle, predefinedCache or override (Registry's ReferenceKind).
     public var kind: String
-    public init(pid: Int32, executable: String, account: String, handle: UInt32?, keyPath: String, access: UInt32, kind: String) {
+    /// How the reference came to exist ("HKCU cache bound while impersonating …").
+    public var origin: String
+    public init(pid: Int32, executable: String, account: String, handle: UInt32?, keyPath: String, access: UInt32, kind: String,
+                origin: String) {
         self.pid = pid; self.executable = executable; self.account = account; self.handle = handle
-        self.keyPath = keyPath; self.access = access; self.kind = kind
+        self.keyPath = keyPath; self.access = access; self.kind = kind; self.origin = origin
     }
 }
 
@@ -66,12 +69,17 @@ public struct WireLogoff: Sendable, Hashable {
     public var unload: String
     /// The leak report's lines (event 1530), empty when nothing leaked.
     public var leakReport: [String]
+    /// The same report's references, one by one.
+    public var leaks: [WireReference]
     public var uploaded: Bool
     public var uploadPending: Bool
+    /// Where the roaming copy was written, when it was.
+    public var roamingCopy: String?
     public init(endedProcesses: [Int32], notifiedServices: [String], unload: String, leakReport: [String],
-                uploaded: Bool, uploadPending: Bool) {
+                leaks: [WireReference] = [], uploaded: Bool, uploadPending: Bool, roamingCopy: String? = nil) {
         self.endedProcesses = endedProcesses; self.notifiedServices = notifiedServices; self.unload = unload
-        self.leakReport = leakReport; self.uploaded = uploaded; self.uploadPending = uploadPending
+        self.leakReport = leakReport; self.leaks = leaks; self.uploaded = uploaded; self.uploadPending = uploadPending
+        self.roamingCopy = roamingCopy
     }
 }
 
@@ -133,16 +141,14 @@ public enum Payload: Sendable, Hashable {
             }
         case let .references(list):
             w.u32(UInt32(list.count))
-            for r in list {
-                w.u32(UInt32(bitPattern: r.pid)); w.string(r.executable); w.string(r.account)
-                w.bool(r.handle != nil); w.u32(r.handle ?? 0); w.string(r.keyPath); w.u32(r.access); w.string(r.kind)
-            }
+            for r in list { Self.encode(r, into: &w) }
         case let .logoff(x):
             w.u32(UInt32(x.endedProcesses.count)); for p in x.endedProcesses { w.u32(UInt32(bitPattern: p)) }
             w.u32(UInt32(x.notifiedServices.count)); for s in x.notifiedServices { w.string(s) }
             w.string(x.unload)
             w.u32(UInt32(x.leakReport.count)); for l in x.leakReport { w.string(l) }
-            w.bool(x.uploaded); w.bool(x.uploadPending)
+            w.u32(UInt32(x.leaks.count)); for r in x.leaks { Self.encode(r, into: &w) }
+            w.bool(x.uploaded); w.bool(x.uploadPending); w.optionalString(x.roamingCopy)
         case let .events(lines, next):
             w.u32(UInt32(lines.count)); for l in lines { w.string(l) }
             w.u32(next)
@@ -181,19 +187,16 @@ public enum Payload: Sendable, Hashable {
                             processes: try Self.pids(&r))
             })
         case 8:
-            return .references(try list("references") { r throws(WireError) in
-                let pid = Int32(bitPattern: try r.u32("pid")), exe = try r.string("executable"), account = try r.string("account")
-                let hasHandle = try r.bool("handle flag"), handle = try r.u32("handle")
-                return WireReference(pid: pid, executable: exe, account: account, handle: hasHandle ? handle : nil,
-                                     keyPath: try r.string("key path"), access: try r.u32("access"), kind: try r.string("kind"))
-            })
+            return .references(try list("references") { r throws(WireError) in try Self.reference(&r) })
         case 9:
             let ended = try Self.pids(&r)
             let services = try list("services") { r throws(WireError) in try r.string("service") }
             let unload = try r.string("unload")
             let leak = try list("leak report") { r throws(WireError) in try r.string("line") }
+            let leaks = try list("leaks") { r throws(WireError) in try Self.reference(&r) }
             return .logoff(WireLogoff(endedProcesses: ended, notifiedServices: services, unload: unload, leakReport: leak,
-                                      uploaded: try r.bool("uploaded"), uploadPending: try r.bool("upload pending")))
+                                      leaks: leaks, uploaded: try r.bool("uploaded"), uploadPending: try r.bool("upload pending"),
+                                      roamingCopy: try r.optionalString("roaming copy")))
         case 10:
             let lines = try list("events") { r throws(WireError) in try r.string("event") }
             return .events(lines, next: try r.u32("next"))
@@ -206,6 +209,20 @@ public enum Payload: Sendable, Hashable {
         var out: [Int32] = []
         for _ in 0..<n { out.append(Int32(bitPattern: try r.u32("pid"))) }
         return out
+    }
+
+    private static func encode(_ r: WireReference, into w: inout WireWriter) {
+        w.u32(UInt32(bitPattern: r.pid)); w.string(r.executable); w.string(r.account)
+        w.bool(r.handle != nil); w.u32(r.handle ?? 0); w.string(r.keyPath); w.u32(r.access); w.string(r.kind)
+        w.string(r.origin)
+    }
+
+    private static func reference(_ r: inout WireReader) throws(WireError) -> WireReference {
+        let pid = Int32(bitPattern: try r.u32("pid")), exe = try r.string("executable"), account = try r.string("account")
+        let hasHandle = try r.bool("handle flag"), handle = try r.u32("handle")
+        return WireReference(pid: pid, executable: exe, account: account, handle: hasHandle ? handle : nil,
+                             keyPath: try r.string("key path"), access: try r.u32("access"), kind: try r.string("kind"),
+                             origin: try r.string("origin"))
     }
 }
 

@@ -6,7 +6,8 @@ import RegistryClient
 /// The demo's and the tests' real processes (hidden): a service that impersonates a user and
 /// touches HKEY_CURRENT_USER — the seed's leak — and a program in the user's session that
 /// saves a setting. Each prints `ready` when set, then obeys lines on standard input:
-/// `probe` (the service opens HKCU\Software again and prints `probe ok` or `probe error N`),
+/// `probe` (HKCU\Software opened again — by a service, impersonating its user again — and
+/// `probe ok` or `probe error N` printed),
 /// `quit`.
 struct DemoActorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -44,13 +45,22 @@ struct DemoActorCommand: AsyncParsableCommand {
         while let line = readLine() {
             switch line {
             case "probe":
-                do {
+                let probe = { () async throws(Win32Error) in
                     let k = try await client.openKey(.currentUser, "Software", access: .keyRead)
                     _ = try await client.queryInfoKey(k)
                     try? await client.closeKey(k)
+                }
+                do {
+                    if let user = impersonate {
+                        try await client.impersonate(user) { try await probe() }
+                    } else {
+                        try await probe()
+                    }
                     out.say("probe ok")
+                } catch let e as Win32Error {
+                    out.say("probe error \(e.rawValue)")
                 } catch {
-                    out.say("probe error \(error.rawValue)")
+                    out.say("probe error \(Win32Error.callFailed.rawValue)")
                 }
             case "quit":
                 client.close()

@@ -39,6 +39,7 @@ struct SessionCommand: AsyncParsableCommand {
                     let object: [String: Any] = [
                         "endedProcesses": o.endedProcesses, "notifiedServices": o.notifiedServices, "unload": o.unload,
                         "leakReport": o.leakReport, "uploaded": o.uploaded, "uploadPending": o.uploadPending,
+                        "leaks": o.leaks.map(\.jsonObject), "roamingCopy": o.roamingCopy ?? NSNull(),
                     ]
                     let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
                     print(String(decoding: data, as: UTF8.self))
@@ -47,7 +48,7 @@ struct SessionCommand: AsyncParsableCommand {
                     print("services notified: \(o.notifiedServices.joined(separator: ", "))")
                     for l in o.leakReport { print("leak: \(l)") }
                     print("unload: \(o.unload)")
-                    print("uploaded: \(o.uploaded ? "yes" : o.uploadPending ? "pending (retrying)" : "no")")
+                    print("uploaded: \(o.uploaded ? "yes" : o.uploadPending ? "pending (retrying)" : "no")\(o.roamingCopy.map { " (\($0))" } ?? "")")
                 }
                 return 0
             }
@@ -88,7 +89,7 @@ struct HandlesCommand: AsyncParsableCommand {
             let refs = try await client.handles(user: user, hive: hive)
             for r in refs {
                 let handle = r.handle.map { String(format: "0x%x", $0) } ?? "-"
-                print("\(r.pid)\t\(r.executable)\t\(r.account)\t\(r.kind)\t\(handle)\t\(String(format: "0x%08x", r.access))\t\(r.keyPath)")
+                print("\(r.pid)\t\(r.executable)\t\(r.account)\t\(r.kind)\t\(handle)\t\(String(format: "0x%08x", r.access))\t\(r.keyPath)\t\(r.origin)")
             }
             if refs.isEmpty { print("No references.") }
             return 0
@@ -126,5 +127,13 @@ struct EventsCommand: AsyncParsableCommand {
         var s = "\(object["time"] ?? "")  \(object["id"] ?? "")  \(object["level"] ?? "")  \(object["user"] as? String ?? "-")  \(object["message"] ?? "")"
         for d in object["details"] as? [String] ?? [] { s += "\n    " + d }
         return s
+    }
+}
+
+extension WireReference {
+    /// The reference as JSON: who (pid, executable, account), what (key, handle, access), how (kind, origin).
+    var jsonObject: [String: Any] {
+        ["pid": Int(pid), "executable": executable, "account": account, "handle": handle.map { Int($0) } ?? NSNull(),
+         "key": keyPath, "access": Int(access), "kind": kind, "origin": origin]
     }
 }

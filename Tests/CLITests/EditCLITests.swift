@@ -225,21 +225,3 @@ struct CompareCLITests {
         #expect(try CLI.run(["compare", "--hive", hive, "A", "--hive2", other, "X"]).status == 2)
     }
 }
-
-/// `hivekeeper demo`: the seed's story end to end, under each policy.
-struct DemoCLITests {
-    @Test func theSeedStoryRuns() throws {
-        let forced = try CLI.run(["demo", "--grace", "0"])
-        #expect(forced.status == 0, "\(forced.err)")
-        #expect(forced.out.contains("event 1530 (warning)"))
-        #expect(forced.out.contains("HKCU cache bound while impersonating S-1-5-21-1111-2222-3333-2001 at "))
-        #expect(forced.out.contains("queries through its old handle: ERROR_KEY_DELETED (1018)"))
-        #expect(forced.out.contains("opens HKEY_CURRENT_USER\\Software: ERROR_KEY_DELETED (1018)"))
-        #expect(forced.out.contains("has Software\\Demo\\Color = blue."))
-        let snapshot = try CLI.run(["demo", "--grace", "0", "--policy", "snapshot"])
-        #expect(snapshot.status == 0 && snapshot.out.contains("queries through its old handle: success"))
-        #expect(snapshot.out.contains("has Software\\Demo\\Color = blue."))
-        let bad = try CLI.run(["demo", "--policy", "nope"])
-        #expect(bad.status != 0)
-    }
-}

@@ -70,6 +70,7 @@ final class FlakyStore: RoamingStore, @unchecked Sendable {
     func copy(of user: String) throws -> RoamingCopy? { try check(); return try inner.copy(of: user) }
     func download(_ user: String, to local: URL) throws { try check(); try inner.download(user, to: local) }
     func upload(_ user: String, from local: URL) throws { try check(upload: true); try inner.upload(user, from: local) }
+    func location(of user: String) -> String { inner.location(of: user) }
 }
 
 final class Counter: @unchecked Sendable {

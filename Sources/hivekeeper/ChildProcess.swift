@@ -1,0 +1,71 @@
+import Foundation
+
+/// A process the demo starts: its standard input as lines we send, its standard output as lines
+/// we read with a timeout, and how it ended.
+final class ChildProcess: @unchecked Sendable {
+    let process = Process()
+    private let input = Pipe()
+    private let lock = NSCondition()
+    private var lines: [String] = []
+    private var ended = false
+
+    init(_ executable: String, _ arguments: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardInput = input
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let handle = out.fileHandleForReading
+        Thread.detachNewThread { [self] in
+            var partial = Data()
+            while case let chunk = handle.availableData, !chunk.isEmpty {
+                partial.append(chunk)
+                while let nl = partial.firstIndex(of: 0x0A) {
+                    let line = String(decoding: partial[partial.startIndex..<nl], as: UTF8.self)
+                    partial = Data(partial[(nl + 1)...])
+                    lock.withLock { lines.append(line); lock.broadcast() }
+                }
+            }
+            lock.withLock { ended = true; lock.broadcast() }
+        }
+    }
+
+    var pid: Int32 { process.processIdentifier }
+
+    func send(_ line: String) {
+        try? input.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8))
+    }
+
+    /// The next line, or nil when the output ended or `timeout` seconds passed.
+    func next(timeout: Double) -> String? {
+        let deadline = Date().addingTimeInterval(timeout)
+        lock.lock()
+        defer { lock.unlock() }
+        while lines.isEmpty && !ended {
+            if !lock.wait(until: deadline) { return nil }
+        }
+        return lines.isEmpty ? nil : lines.removeFirst()
+    }
+
+    /// Waits (bounded) for the process to end; true when it did.
+    func waitForExit(seconds: Double) async -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+        return !process.isRunning
+    }
+
+    /// The signal that ended it, if a signal did.
+    var endingSignal: Int32? {
+        !process.isRunning && process.terminationReason == .uncaughtSignal ? process.terminationStatus : nil
+    }
+
+    /// Ends it if it still runs (SIGKILL) and reaps it.
+    func stop() {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}
