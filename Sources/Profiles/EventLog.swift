@@ -68,7 +68,7 @@ public final class EventLog: @unchecked Sendable {
 /// period started), 9003 (unloaded), 9010 (logon), 9011 (a new profile made from Default User),
 /// 9540/9541 (left loaded by the `wait` policy / unloaded later), 9550 (references moved to a
 /// snapshot), 9560 (an upload retried), 9570 (temporary profile discarded), 9580 (recovered
-/// from logs).
+/// from logs), 9590 (a logoff or upload a restart interrupted, finished at the next start).
 public enum EventID {
     public static let hiveLoaded = 5
     public static let logoffReceived = 3
@@ -89,6 +89,7 @@ public enum EventID {
     public static let uploadGaveUp = 9561
     public static let temporaryDiscarded = 9570
     public static let recoveredFromLogs = 9580
+    public static let resumedAfterRestart = 9590
     public static let servicesNotified = 9001
     public static let gracePeriod = 9002
     public static let hiveUnloaded = 9003

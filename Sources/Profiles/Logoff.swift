@@ -140,7 +140,11 @@ extension ProfileService {
         let account = profile.account
         let registry = machine.registry
         let hives = [profile.userPath, profile.classesPath]
+        pending.record(account.name, .logoff)
         if !tryUnload(hives) {
+            // Written now, so that a crash during the grace period loses none of the session's
+            // settings (the restart finishes the logoff from these files).
+            for h in hives { try? registry.flushHive(at: h) }
             // Event 1530 at the first failed attempt, with the references of that moment.
             let report = combinedReport(hives)
             outcome.leakReport = report
@@ -164,6 +168,7 @@ extension ProfileService {
             switch ended {
             case .cancelled:
                 outcome.unload = .cancelled
+                pending.clear(account.name)
                 return outcome
             case .unreferenced where tryUnload(hives):
                 outcome.unload = .afterWaiting
@@ -237,30 +242,37 @@ extension ProfileService {
         if profile.isTemporary {
             try? FileManager.default.removeItem(at: layout.temporaryProfile(account.name))
             event(EventID.temporaryDiscarded, account, "The temporary profile was discarded (not uploaded)")
+            pending.clear(account.name)
             return
         }
-        guard store != nil else { return }
-        if upload(account) {
+        guard store != nil else {
+            pending.clear(account.name)
+            return
+        }
+        pending.record(account.name, .upload)
+        if upload(account.name) {
             outcome.uploaded = true
             outcome.roamingCopy = store?.location(of: account.name)
         } else {
             outcome.uploadPending = true
-            scheduleRetry(account)
+            scheduleRetry(account.name)
         }
     }
 
-    /// One upload attempt, with its events (6, then 7; on failure 1509 and 1504).
-    private func upload(_ account: Account) -> Bool {
+    /// One upload attempt, with its events (6, then 7; on failure 1509 and 1504); a success
+    /// ends the user's pending work.
+    func upload(_ user: String) -> Bool {
         guard let store else { return false }
-        let local = layout.userHive(account.name)
-        event(EventID.synchronizeStarted, account, "Starting synchronize profile from \(local.path) to the roaming store")
+        let local = layout.userHive(user)
+        event(EventID.synchronizeStarted, user: user, "Starting synchronize profile from \(local.path) to the roaming store")
         do {
-            try store.upload(account.name, from: local)
-            event(EventID.synchronizeFinished, account, "Finished synchronize profile. Result: success")
+            try store.upload(user, from: local)
+            event(EventID.synchronizeFinished, user: user, "Finished synchronize profile. Result: success")
+            pending.clear(user)
             return true
         } catch {
-            event(EventID.unableToCopy, account, "Windows was unable to copy \(local.path) to the roaming store: \(error)", level: .error)
-            event(EventID.cannotUpdateRoaming, account,
+            event(EventID.unableToCopy, user: user, "Windows was unable to copy \(local.path) to the roaming store: \(error)", level: .error)
+            event(EventID.cannotUpdateRoaming, user: user,
                   "Windows cannot update your roaming profile completely; the local copy is kept and the upload will be retried",
                   level: .warning)
             return false
@@ -269,32 +281,34 @@ extension ProfileService {
 
     /// Retries a failed upload with doubling delays (from `firstRetryDelay`, `uploadRetries`
     /// times); a logon of the user stops it (that session's logoff uploads).
-    private func scheduleRetry(_ account: Account) {
-        pendingUploads[account.name]?.cancel()
-        pendingUploads[account.name] = Task { [weak self, sleep, firstRetryDelay, uploadRetries] in
+    func scheduleRetry(_ user: String) {
+        pendingUploads[user]?.cancel()
+        pendingUploads[user] = Task { [weak self, sleep, firstRetryDelay, uploadRetries] in
             var delay = firstRetryDelay
             for attempt in 1...max(uploadRetries, 1) {
                 do { try await sleep(delay) } catch { return }
                 guard let self else { return }
-                if await self.retryUpload(account, attempt: attempt) { return }
+                if await self.retryUpload(user, attempt: attempt) { return }
                 delay *= 2
             }
-            await self?.gaveUp(account)
+            await self?.gaveUp(user)
         }
     }
 
-    private func gaveUp(_ account: Account) {
-        pendingUploads[account.name] = nil
-        event(EventID.uploadGaveUp, account,
-              "The roaming profile could not be uploaded after \(uploadRetries) retries; the local copy is kept and the next logoff uploads it",
+    /// The pending entry stays: the next start (or logoff) uploads.
+    private func gaveUp(_ user: String) {
+        pendingUploads[user] = nil
+        event(EventID.uploadGaveUp, user: user,
+              "The roaming profile could not be uploaded after \(uploadRetries) retries; the local copy is kept and the next logoff (or the service's next start) uploads it",
               level: .error)
     }
 
-    private func retryUpload(_ account: Account, attempt: Int) -> Bool {
-        guard loaded[account.sid] == nil, !Task.isCancelled else { return true }  // logged on again: stop
-        guard upload(account) else { return false }
-        pendingUploads[account.name] = nil
-        event(EventID.uploadRetried, account, "The roaming profile was uploaded on retry \(attempt)")
+    private func retryUpload(_ user: String, attempt: Int) -> Bool {
+        // Logged on again: stop (that session's logoff uploads).
+        guard !loaded.values.contains(where: { $0.account.name == user }), !Task.isCancelled else { return true }
+        guard upload(user) else { return false }
+        pendingUploads[user] = nil
+        event(EventID.uploadRetried, user: user, "The roaming profile was uploaded on retry \(attempt)")
         return true
     }
 

@@ -17,6 +17,8 @@ public struct StateLayout: Sendable {
     /// Where a temporary profile lives while its user is logged on.
     public func temporaryProfile(_ user: String) -> URL { profiles.appendingPathComponent("\(user).TEMP") }
     public var eventLog: URL { root.appendingPathComponent("events.jsonl") }
+    /// Logoffs and uploads a crash interrupted (PendingWork).
+    public var pendingWork: URL { root.appendingPathComponent("pending") }
 }
 
 extension Machine {

@@ -64,8 +64,15 @@ public actor ProfileService {
     }
 
     func event(_ id: Int, _ user: Account?, _ message: String, _ details: [String] = [], level: ProfileEvent.Level = .information) {
-        events.record(ProfileEvent(id: id, time: now(), level: level, user: user?.name, message: message, details: details))
+        event(id, user: user?.name, message, details, level: level)
     }
+
+    func event(_ id: Int, user: String?, _ message: String, _ details: [String] = [], level: ProfileEvent.Level = .information) {
+        events.record(ProfileEvent(id: id, time: now(), level: level, user: user, message: message, details: details))
+    }
+
+    /// The logoffs and uploads a crash left unfinished.
+    var pending: PendingWork { PendingWork(directory: layout.pendingWork) }
 
     // MARK: Logon
 
@@ -77,6 +84,7 @@ public actor ProfileService {
         let profile = try load(account)
         profile.sessions.insert(session)
         sessions[session] = account
+        pending.clear(account.name)  // loaded again: its next logoff is the one to finish
         event(EventID.logon, account, "Logon of \(account.name) in session \(session)")
         _ = machine.notifyServices(.logon(session: session))
         return session

@@ -271,6 +271,14 @@ public final class Registry: Sendable {
         (try? locked { c throws(Win32Error) in c.flushDue().flushed }) ?? 0
     }
 
+    /// Writes the hive at `path` now (ERROR_INVALID_PARAMETER when it is not loaded).
+    public func flushHive(at path: String) throws(Win32Error) {
+        try locked { c throws(Win32Error) in
+            guard let m = c.mount(at: path) else { throw .invalidParameter }
+            try c.flush(m)
+        }
+    }
+
     /// Writes every changed hive now.
     public func flushAll() throws(Win32Error) {
         try locked { c throws(Win32Error) in

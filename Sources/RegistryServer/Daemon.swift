@@ -39,6 +39,10 @@ public final class Daemon: Sendable {
                                       gracePeriod: configuration.gracePeriod, policy: configuration.policy)
         let service = RegistryService(machine: machine, profiles: profiles, events: events,
                                       configuration: configuration, logger: logger)
+        // A crash's unfinished logoffs and uploads, before anyone can log on again.
+        for user in await profiles.resumePendingWork() {
+            logger.notice("finished work a restart interrupted", metadata: ["user": "\(user)"])
+        }
 
         let socketDirectory = (configuration.socketPath as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: socketDirectory, withIntermediateDirectories: true,

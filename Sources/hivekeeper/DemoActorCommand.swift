@@ -7,8 +7,8 @@ import RegistryClient
 /// touches HKEY_CURRENT_USER — the seed's leak — and a program in the user's session that
 /// saves a setting. Each prints `ready` when set, then obeys lines on standard input:
 /// `probe` (HKCU\Software opened again — by a service, impersonating its user again — and
-/// `probe ok` or `probe error N` printed),
-/// `quit`.
+/// `probe ok` or `probe error N` printed), `quit`. They print `notice CODE SESSION` for each
+/// session change pushed and `goodbye REASON` when the daemon goes (said so, or crashed).
 struct DemoActorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo-actor",
@@ -24,6 +24,7 @@ struct DemoActorCommand: AsyncParsableCommand {
         let client = try await daemon.connect()
         let out = LineOutput()
         client.onSessionChange { code, session in out.say("notice \(code) \(session)") }
+        client.onGoodbye { reason in out.say("goodbye \(reason)") }
         switch role {
         case "service":
             guard let user = impersonate else { throw ValidationError("a service needs --impersonate USER") }

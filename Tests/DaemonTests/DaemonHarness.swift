@@ -6,8 +6,9 @@ import TestSupport
 final class DaemonHarness: @unchecked Sendable {
     let dir: URL
     let socket: String
-    let daemon: Process
-    private let daemonErr = Pipe()
+    private(set) var daemon: Process
+    private var daemonErr = Pipe()
+    private let arguments: [String]
 
     /// Starts the daemon with `arguments` added (demo-identity unless `demo` is false) and waits
     /// for its `ready` line.
@@ -16,11 +17,18 @@ final class DaemonHarness: @unchecked Sendable {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         chmod(dir.path, 0o755)  // other users' clients reach the socket through it
         socket = dir.appendingPathComponent("run/socket").path
+        arguments = ["--state", dir.appendingPathComponent("state").path, "--socket", socket,
+                     "--roaming", dir.appendingPathComponent("roaming").path, "--grace", String(grace),
+                     "--service-account", "contoso", "--log-level", "warning"] + (demo ? ["--demo-identity"] : []) + extra
         daemon = Process()
+        try launch()
+    }
+
+    private func launch() throws {
+        daemon = Process()
+        daemonErr = Pipe()
         daemon.executableURL = URL(fileURLWithPath: builtProduct("hivekeeperd"))
-        daemon.arguments = ["--state", dir.appendingPathComponent("state").path, "--socket", socket,
-                            "--roaming", dir.appendingPathComponent("roaming").path, "--grace", String(grace),
-                            "--service-account", "contoso", "--log-level", "warning"] + (demo ? ["--demo-identity"] : []) + extra
+        daemon.arguments = arguments
         let out = Pipe()
         daemon.standardOutput = out
         daemon.standardError = daemonErr
@@ -30,6 +38,17 @@ final class DaemonHarness: @unchecked Sendable {
             daemon.terminate()
             throw HarnessError("hivekeeperd did not start: \(line ?? "nothing"); \(String(decoding: daemonErr.fileHandleForReading.availableData, as: UTF8.self))")
         }
+    }
+
+    /// Kills the daemon with SIGKILL (a crash: no goodbye, no flush) and waits for it.
+    func crash() {
+        kill(daemon.processIdentifier, SIGKILL)
+        daemon.waitUntilExit()
+    }
+
+    /// Starts the daemon again on the same state, roaming store and socket.
+    func restart() throws {
+        try launch()
     }
 
     var roamingHive: URL { dir.appendingPathComponent("roaming/alice.V6/NTUSER.DAT") }

@@ -77,6 +77,60 @@ import TestSupport
         #expect(ids.filter { order.contains($0) } == order, "\(ids)")
     }
 
+    /// A daemon killed during a logoff's grace period: its clients learn the connection is gone,
+    /// and the restart finishes the logoff — her setting, written by her program before the
+    /// crash, reaches the roaming store; the event log says the work was resumed.
+    @Test func aDaemonKilledMidLogoffFinishesItOnRestart() throws {
+        let h = try DaemonHarness(grace: 60)
+        defer { h.stop() }
+        let session = try h.cli(["session", "logon", "alice"]).outText.trimmingCharacters(in: .whitespacesAndNewlines)
+        let service = try h.actor("service", as: "contoso", impersonate: "alice")
+        defer { service.kill() }
+        let program = try h.actor("program", as: "alice")
+        defer { if program.process.isRunning { program.kill() } }
+
+        let logoffDone = LockedBox<ProcessResult?>(nil)
+        Thread { logoffDone.set(try? h.cli(["session", "logoff", session])) }.start()
+        #expect(service.lines.next(timeout: 10) == "notice 6 \(session)")
+        // In the grace period (event 9002 logged), kill it.
+        var inGrace = false
+        for _ in 0..<200 where !inGrace {
+            inGrace = try h.cli(["events", "--json"]).outText.contains("\"id\":9002")
+            if !inGrace { usleep(20_000) }
+        }
+        #expect(inGrace)
+        h.crash()
+        #expect(service.lines.next(timeout: 10)?.hasPrefix("goodbye ") == true, "the client library says the daemon went")
+        for _ in 0..<500 where logoffDone.get() == nil { usleep(20_000) }
+        #expect((logoffDone.get() ?? nil)?.status == 1, "the logoff's caller sees the call fail")
+        #expect(!FileManager.default.fileExists(atPath: h.roamingHive.path), "nothing was uploaded before the crash")
+        let pending = h.dir.appendingPathComponent("state/pending/alice")
+        #expect(FileManager.default.fileExists(atPath: pending.path))
+
+        try h.restart()
+        let hive = try Hive(path: h.roamingHive.path)
+        let color = try #require(try hive.value(of: try hive.key(path: "Software\\Demo"), named: "Color"))
+        let blue: [UInt8] = (Array("blue".utf16) + [0]).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+        #expect(try hive.data(of: color).bytes == blue)
+        #expect(!FileManager.default.fileExists(atPath: pending.path))
+        let events = try h.cli(["events", "--json"]).outText
+        let ids = events.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["id"] as? Int
+        }
+        #expect(ids.suffix(3) == [9590, 6, 7], "\(ids)")
+        #expect(try h.cli(["session", "list"]).outText.isEmpty, "no session survives a restart")
+        // And alice can log on again, with her setting.
+        let again = try h.cli(["session", "logon", "alice"])
+        #expect(again.status == 0, "\(again.errText)")
+        let q = try h.cli(["query", "HKU\\\(try sid(h))\\Software\\Demo", "/v", "Color"])
+        #expect(q.outText.contains("REG_SZ    blue"), "\(q.outText)\(q.errText)")
+    }
+
+    private func sid(_ h: DaemonHarness) throws -> String {
+        let list = try h.cli(["session", "list"]).outText
+        return String(try #require(list.split(separator: "\t").dropFirst(2).first))
+    }
+
     /// A client killed with SIGKILL never closes anything: its connection's end closes its
     /// handles, as a Windows process's end does.
     @Test func aKilledClientsHandlesClose() throws {

@@ -133,6 +133,34 @@ struct PolicyTests {
         #expect(try roamedColor(w) == w.utf16z("green"))
     }
 
+    /// Pending work survives the service: a logoff whose upload failed leaves its entry in
+    /// STATE/pending; the next ProfileService on the same state (a restart) uploads it at start
+    /// and clears the entry. A logoff that finished leaves none.
+    @Test func anInterruptedUploadIsFinishedAtTheNextStart() async throws {
+        let w = try World(sleep: { _ in try await Task.sleep(for: .seconds(3600)) })  // no retry comes
+        var session = try await w.profiles.logon(w.alice)
+        _ = try await w.profiles.logoff(session: session)
+        let pending = PendingWork(directory: w.layout.pendingWork)
+        #expect(pending.all().isEmpty, "a finished logoff leaves nothing pending")
+
+        session = try await w.profiles.logon(w.alice)
+        let shell = w.machine.startProcess("/usr/bin/sh", as: w.alice, session: session)
+        let (demo, _) = try w.registry.createKey(.currentUser, "Software\\Demo", access: .keyAllAccess, as: w.machine.caller(shell.pid))
+        try w.registry.setValue(demo, "Color", type: .string, data: w.utf16z("green"), as: w.machine.caller(shell.pid))
+        w.store.setUnreachable(true)
+        let outcome = try await w.profiles.logoff(session: session)
+        #expect(outcome.uploadPending)
+        #expect(pending.all().map(\.user) == ["alice"] && pending.all().first?.stage == .upload)
+
+        // The restart: a new service on the same state; the store is back.
+        w.store.setUnreachable(false)
+        let restarted = ProfileService(machine: w.machine, layout: w.layout, store: w.store, events: w.events)
+        #expect(await restarted.resumePendingWork() == ["alice"])
+        #expect(try roamedColor(w) == w.utf16z("green"))
+        #expect(pending.all().isEmpty)
+        #expect(w.ids.suffix(3) == [EventID.resumedAfterRestart, EventID.synchronizeStarted, EventID.synchronizeFinished])
+    }
+
     /// No usable copy (store unreachable, nothing local): a temporary profile from Default User
     /// (1511), discarded at logoff, never uploaded.
     @Test func aMissingProfileGivesATemporaryOne() async throws {

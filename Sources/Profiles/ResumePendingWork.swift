@@ -1,0 +1,43 @@
+import Foundation
+import HiveFormat
+
+extension ProfileService {
+    /// At start, before anyone logs on: finishes what a crash interrupted (PendingWork). Nothing
+    /// is loaded after a restart, so a logoff caught mid-way is finished by bringing the user's
+    /// hive files up to date from their logs (as mounting them would) and uploading; an upload
+    /// caught mid-way is retried. Returns the users whose work was resumed. A failed upload is
+    /// retried as at logoff; a hive that cannot be brought up to date is not uploaded (the store
+    /// keeps the copy it had) and its entry stays for the next start.
+    public func resumePendingWork() -> [String] {
+        var resumed: [String] = []
+        for (user, stage) in pending.all() {
+            resumed.append(user)
+            let what = stage == .logoff ? "A logoff interrupted by a restart" : "An upload interrupted by a restart"
+            event(EventID.resumedAfterRestart, user: user, "\(what) is finished now")
+            guard store != nil else {
+                pending.clear(user)
+                continue
+            }
+            do {
+                for hive in [layout.userHive(user), layout.classesHive(user)]
+                where FileManager.default.fileExists(atPath: hive.path) {
+                    try Self.bringUpToDate(hive)
+                }
+            } catch {
+                event(EventID.unableToCopy, user: user, "The profile's registry file could not be brought up to date from its logs: \(error); it is not uploaded",
+                      level: .error)
+                continue
+            }
+            pending.record(user, .upload)
+            if !upload(user) { scheduleRetry(user) }
+        }
+        return resumed
+    }
+
+    /// Opening a hive for writing replays its logs into the primary file when it is dirty
+    /// (HiveEditor.open); closing it leaves a clean primary to upload.
+    static func bringUpToDate(_ hive: URL) throws(HiveError) {
+        guard isDirty(hive) else { return }
+        try HiveEditor.open(path: hive.path).close()
+    }
+}
