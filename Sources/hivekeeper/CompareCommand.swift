@@ -1,29 +1,33 @@
 import ArgumentParser
 import HiveFormat
 import RegText
+import RegistryClient
 
 /// reg.exe compare: "=" marks what matches, "<" what KEY1 has (or has differently), ">" what
 /// KEY2 has; the result line, then exit status 0 identical, 2 different, 1 failure.
-struct CompareCommand: ParsableCommand {
+struct CompareCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare",
         abstract: "Compare two keys' values (with /s, their subtrees), as reg.exe compare does.",
         discussion: """
-            hivekeeper compare --hive FILE KEY1 [--hive2 FILE2] KEY2 [/v NAME | /ve] [/s] \
-            [/oa | /od | /os | /on]. /od (the default) shows differences, /os matches, /oa both, \
-            /on neither. Exit status: 0 identical, 2 different, 1 failure.
+            hivekeeper compare [--hive FILE] KEY1 [--hive2 FILE2] KEY2 [/v NAME | /ve] [/s] \
+            [/oa | /od | /os | /on]. Without --hive, KEY1 is a live key (HKLM\\…, HKCU\\…) read \
+            through hivekeeperd; KEY2 is where KEY1 is unless --hive2 names a file (so a live key \
+            can be compared with a saved hive). /od (the default) shows differences, /os matches, \
+            /oa both, /on neither. Exit status: 0 identical, 2 different, 1 failure.
             """
     )
 
     @OptionGroup var hiveOptions: HiveOptions
+    @OptionGroup var daemon: DaemonOptions
 
-    @Option(name: .customLong("hive2"), help: "The hive KEY2 is in (default: the --hive file).")
+    @Option(name: .customLong("hive2"), help: "The hive file KEY2 is in (default: where KEY1 is).")
     var hive2: String?
 
-    @Argument(help: "The first key, relative to the --hive root.")
+    @Argument(help: "The first key: relative to the --hive root, or a live path.")
     var key1: String
 
-    @Argument(help: "The second key, relative to the --hive2 root (or the --hive one).")
+    @Argument(help: "The second key: relative to the --hive2 (or --hive) root, or a live path.")
     var key2: String
 
     @OptionGroup var valueName: ValueNameOptions
@@ -38,21 +42,40 @@ struct CompareCommand: ParsableCommand {
         if recurse && valueName.name != nil { throw ValidationError("/s cannot be combined with /v or /ve") }
     }
 
-    func run() throws {
-        try reporting(hiveOptions) {
-            let first = try hiveOptions.open()
-            var secondOptions = hiveOptions
-            if let hive2 { secondOptions.hive = hive2 }
-            let second = hive2 == nil ? first : try secondOptions.open()
-            let left = KeyPath(key1), right = KeyPath(key2)
-            let start1 = try first.key(at: left), start2 = try second.key(at: right)
+    func run() async throws {
+        try await reportingOnline(hiveOptions) {
+            var client: RegistryClient?
+            defer { client?.close() }
+            func live(_ text: String) async throws -> (any TreeSource, TreeKey, [UInt16]) {
+                let path = try LivePath(text)
+                if client == nil { client = try await daemon.connect() }
+                return (LiveSource(client: client!), .live(path.root, path.subkey), Array(path.display.utf16))
+            }
+            func offline(_ options: HiveOptions, _ text: String) throws -> (any TreeSource, TreeKey, [UInt16]) {
+                let hive = try options.open()
+                let path = KeyPath(text)
+                return (HiveSource(hive: hive), .cell(try hive.key(at: path)), path.display)
+            }
+            let (first, start1, left) = hiveOptions.hive == nil ? try await live(key1) : try offline(hiveOptions, key1)
+            let (second, start2, right): (any TreeSource, TreeKey, [UInt16])
+            if let hive2 {
+                var options = hiveOptions
+                options.hive = hive2
+                (second, start2, right) = try offline(options, key2)
+            } else if hiveOptions.hive == nil {
+                (second, start2, right) = try await live(key2)
+            } else {
+                let path = KeyPath(key2)
+                guard let hiveSource = first as? HiveSource else { throw CLIError("internal: no hive") }
+                (second, start2, right) = (first, .cell(try hiveSource.hive.key(at: path)), path.display)
+            }
             let out = Output.standardOutput()
             defer { try? out.close() }
             var comparison = KeyComparison(first: first, second: second, output: output, out: out)
             if let only = valueName.name.map({ RegistryName($0) }) {
-                try comparison.compareValue(named: only, start1, left.display, start2, right.display)
+                try await comparison.compareValue(named: only, start1, left, start2, right)
             } else {
-                try comparison.compareTrees(start1, left.display, start2, right.display, recurse: recurse)
+                try await comparison.compareTrees(start1, left, start2, right, recurse: recurse)
             }
             out.line("")
             out.line("Result Compared: \(comparison.different ? "Different" : "Identical")")
@@ -72,44 +95,40 @@ enum CompareOutput: String, EnumerableFlag {
 /// The walk behind compare: values matched by name with Windows' case folding, subkeys merged
 /// from the two sorted lists.
 private struct KeyComparison {
-    let first: Hive
-    let second: Hive
+    let first: any TreeSource
+    let second: any TreeSource
     let output: CompareOutput
     let out: Output
     private(set) var different = false
 
-    init(first: Hive, second: Hive, output: CompareOutput, out: Output) {
+    init(first: any TreeSource, second: any TreeSource, output: CompareOutput, out: Output) {
         self.first = first
         self.second = second
         self.output = output
         self.out = out
     }
 
-    private struct Value {
-        let name: RegistryName
-        let type: UInt32
-        let data: [UInt8]
-    }
+    private typealias Value = TreeValue
 
-    mutating func compareValue(named name: RegistryName, _ key1: NamedKey, _ path1: [UInt16],
-                               _ key2: NamedKey, _ path2: [UInt16]) throws {
-        let a = try first.value(of: key1, named: name).map { try Self.load($0, first) }
-        let b = try second.value(of: key2, named: name).map { try Self.load($0, second) }
+    mutating func compareValue(named name: RegistryName, _ key1: TreeKey, _ path1: [UInt16],
+                               _ key2: TreeKey, _ path2: [UInt16]) async throws {
+        let a = try await first.value(of: key1, named: name)
+        let b = try await second.value(of: key2, named: name)
         if a == nil && b == nil {
             throw CLIError("The system was unable to find the specified registry key or value.")
         }
         report(a, path1, b, path2)
     }
 
-    mutating func compareTrees(_ start1: NamedKey, _ startPath1: [UInt16], _ start2: NamedKey,
-                               _ startPath2: [UInt16], recurse: Bool) throws {
+    mutating func compareTrees(_ start1: TreeKey, _ startPath1: [UInt16], _ start2: TreeKey,
+                               _ startPath2: [UInt16], recurse: Bool) async throws {
         var stack = [(start1, startPath1, start2, startPath2)]
         while let (key1, path1, key2, path2) = stack.popLast() {
-            try compareValues(key1, path1, key2, path2)
+            try await compareValues(key1, path1, key2, path2)
             guard recurse else { continue }
-            let children1 = try first.subkeys(of: key1), children2 = try second.subkeys(of: key2)
+            let children1 = try await first.subkeys(of: key1), children2 = try await second.subkeys(of: key2)
             var i = 0, j = 0
-            var both: [(NamedKey, [UInt16], NamedKey, [UInt16])] = []
+            var both: [(TreeKey, [UInt16], TreeKey, [UInt16])] = []
             while i < children1.count || j < children2.count {
                 let order = i == children1.count ? 1 : j == children2.count ? -1
                     : WindowsCase.compare(children1[i].name.codeUnits, children2[j].name.codeUnits)
@@ -122,7 +141,7 @@ private struct KeyComparison {
                 } else {
                     let p1 = joinPath(path1, children1[i].name.codeUnits)
                     keyLine("=", p1, differs: false)
-                    both.append((children1[i], p1, children2[j], joinPath(path2, children2[j].name.codeUnits)))
+                    both.append((children1[i].key, p1, children2[j].key, joinPath(path2, children2[j].name.codeUnits)))
                     i += 1
                     j += 1
                 }
@@ -131,11 +150,9 @@ private struct KeyComparison {
         }
     }
 
-    private mutating func compareValues(_ key1: NamedKey, _ path1: [UInt16], _ key2: NamedKey,
-                                        _ path2: [UInt16]) throws {
-        var values1: [Value] = [], values2: [Value] = []
-        try first.forEachValue(of: key1) { v throws(HiveError) in values1.append(try Self.load(v, first)) }
-        try second.forEachValue(of: key2) { v throws(HiveError) in values2.append(try Self.load(v, second)) }
+    private mutating func compareValues(_ key1: TreeKey, _ path1: [UInt16], _ key2: TreeKey,
+                                        _ path2: [UInt16]) async throws {
+        let values1 = try await first.values(of: key1), values2 = try await second.values(of: key2)
         var index2: [[UInt16]: Int] = [:]
         for (n, v) in values2.enumerated() { index2[Self.folded(v.name)] = n }
         var matched = Set<Int>()
@@ -167,10 +184,6 @@ private struct KeyComparison {
     private mutating func keyLine(_ mark: String, _ path: [UInt16], differs: Bool) {
         if differs { different = true }
         if differs ? output.showsDifferences : output.showsMatches { out.line("\(mark) Key: \(displayName(path))") }
-    }
-
-    private static func load(_ v: ValueKey, _ hive: Hive) throws(HiveError) -> Value {
-        Value(name: v.name, type: v.type.rawValue, data: try hive.data(of: v).bytes)
     }
 
     private static func folded(_ name: RegistryName) -> [UInt16] { name.codeUnits.map(WindowsCase.upcase) }

@@ -1,18 +1,20 @@
 import ArgumentParser
 import HiveFormat
 
-struct CopyCommand: ParsableCommand {
+struct CopyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "copy",
         abstract: "Copy a key's values (with /s, its whole subtree) to another key, as reg.exe copy does.",
         discussion: """
-            hivekeeper copy --hive FILE SRC DST [/s] [/f]. DST and the keys below it are created as \
+            hivekeeper copy [--hive FILE] SRC DST [/s] [/f]. Without --hive, SRC and DST are live keys \
+            (HKLM\\…, HKCU\\…) copied through hivekeeperd. DST and the keys below it are created as \
             needed; a value DST already has is overwritten only after asking, or with /f. The source \
             is read whole before anything is written, so copying a key into its own subtree ends.
             """
     )
 
     @OptionGroup var editOptions: EditOptions
+    @OptionGroup var daemon: DaemonOptions
 
     @Argument(help: "The key to copy from (relative to the hive root).")
     var source: String
@@ -26,7 +28,15 @@ struct CopyCommand: ParsableCommand {
     @Flag(name: .customLong("force"), help: "Overwrite existing values without asking (/f).")
     var force = false
 
-    func run() throws {
+    func run() async throws {
+        if editOptions.hive == nil {
+            try await daemon.run(livePaths: [source, destination]) { client in
+                try await OnlineEdits(client: client).copy(try LivePath(source), to: try LivePath(destination), recurse: recurse, force: force)
+                print("The operation completed successfully.")
+                return 0
+            }
+            return
+        }
         try reporting(nil) {
             let editor = try editOptions.open(create: false)
             let hive = editor.hive

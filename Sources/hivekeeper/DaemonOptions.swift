@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HiveFormat
 import Registry
 import RegistryClient
 
@@ -12,8 +13,10 @@ struct DaemonOptions: ParsableArguments {
     var identity: String?
 
     /// Connects, runs `body`, closes; errors reported as reg.exe does (`reportingOnline`).
-    func run(_ body: (RegistryClient) async throws -> Int32) async throws {
+    /// `livePaths` are checked first, so a mistyped key is named before any connection.
+    func run(livePaths: [String] = [], _ body: (RegistryClient) async throws -> Int32) async throws {
         try await reportingOnline {
+            for p in livePaths { _ = try LivePath(p) }
             let client = try await connect()
             defer { client.close() }
             return try await body(client)
@@ -56,8 +59,9 @@ struct LivePath {
     var display: String { subkey.isEmpty ? rootName : rootName + "\\" + subkey }
 }
 
-/// Runs an online command body: a Win32 error is printed as reg.exe does and exits 1.
-func reportingOnline(_ body: () async throws -> Int32) async throws {
+/// Runs an online (or mixed) command body: a Win32 error is printed as reg.exe does, a hive
+/// file's error as the offline commands do; either exits 1.
+func reportingOnline(_ hiveOptions: HiveOptions? = nil, _ body: () async throws -> Int32) async throws {
     let status: Int32
     do {
         status = try await body()
@@ -66,6 +70,9 @@ func reportingOnline(_ body: () async throws -> Int32) async throws {
         throw ExitCode(1)
     } catch let e as Win32Error {
         Diagnostics.say("ERROR: \(win32Message(e))")
+        throw ExitCode(1)
+    } catch let e as HiveError {
+        Diagnostics.say("ERROR: \(hiveOptions?.hiveErrorText(e) ?? e.description)")
         throw ExitCode(1)
     }
     if status != 0 { throw ExitCode(status) }

@@ -1,11 +1,12 @@
 import ArgumentParser
 import HiveFormat
 import RegText
+import RegistryClient
 
 /// Options of the commands that write a hive file.
 struct EditOptions: ParsableArguments {
-    @Option(name: .customLong("hive"), help: "The hive file to change (locked while open; flushed crash-safely).")
-    var hive: String
+    @Option(name: .customLong("hive"), help: "The hive file to change (locked while open; flushed crash-safely); without it, KEY is a live key changed through hivekeeperd.")
+    var hive: String?
 
     @Flag(name: .customLong("accept-dirty"), help: ArgumentHelp(
         "Write a dirty hive that has no usable transaction log, taking the primary file as it is."))
@@ -13,6 +14,7 @@ struct EditOptions: ParsableArguments {
 
     /// Opens the hive for writing (creating it when `create` and missing).
     func open(create: Bool) throws -> HiveEditor {
+        guard let hive else { throw CLIError("no --hive file given") }
         if create, access(hive, F_OK) != 0 {
             let e = try HiveEditor.create(path: hive)
             Diagnostics.say("hivekeeper: created \(hive)")
@@ -57,16 +59,17 @@ extension HiveEditor {
     }
 }
 
-struct AddCommand: ParsableCommand {
+struct AddCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add",
         abstract: "Add a key or set a value, as reg.exe add does (the hive is created when missing).",
-        discussion: "hivekeeper add --hive FILE KEY [/v NAME | /ve] [/t TYPE] [/s SEP] [/d DATA] [/f]"
+        discussion: "hivekeeper add [--hive FILE] KEY [/v NAME | /ve] [/t TYPE] [/s SEP] [/d DATA] [/f]"
     )
 
     @OptionGroup var editOptions: EditOptions
+    @OptionGroup var daemon: DaemonOptions
 
-    @Argument(help: "Key path relative to the hive root; missing keys are created.")
+    @Argument(help: "Key path relative to the hive root, or a live path (HKLM\\…, HKCU\\…); missing keys are created.")
     var key: String
 
     /// The value to set.
@@ -84,16 +87,25 @@ struct AddCommand: ParsableCommand {
     @Flag(name: .customLong("force"), help: "Overwrite an existing value without asking (/f).")
     var force = false
 
-    func run() throws {
-        try reporting(nil) {
-            let t: UInt32
-            let bytes: [UInt8]
-            do {
-                t = try RegAddData.type(named: type)
-                bytes = try RegAddData.bytes(type: t, data: data, separator: separator)
-            } catch let e as RegAddData.Invalid {
-                throw CLIError(e.description)
+    func run() async throws {
+        let t: UInt32
+        let bytes: [UInt8]
+        do throws(RegAddData.Invalid) {
+            t = try RegAddData.type(named: type)
+            bytes = try RegAddData.bytes(type: t, data: data, separator: separator)
+        } catch {
+            Diagnostics.say("ERROR: \(error.description)")
+            throw ExitCode(1)
+        }
+        if editOptions.hive == nil {
+            try await daemon.run(livePaths: [key]) { client in
+                try await OnlineEdits(client: client).add(try LivePath(key), value: valueName.name, type: t, data: bytes, force: force)
+                print("The operation completed successfully.")
+                return 0
             }
+            return
+        }
+        try reporting(nil) {
             let editor = try editOptions.open(create: true)
             let k = try editor.key(at: KeyPath(key), create: true)
             if let name = valueName.name {
@@ -111,16 +123,17 @@ struct AddCommand: ParsableCommand {
     }
 }
 
-struct DeleteCommand: ParsableCommand {
+struct DeleteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "delete",
         abstract: "Delete a key (with everything below it) or values, as reg.exe delete does.",
-        discussion: "hivekeeper delete --hive FILE KEY [/v NAME | /ve | /va] [/f]"
+        discussion: "hivekeeper delete [--hive FILE] KEY [/v NAME | /ve | /va] [/f]"
     )
 
     @OptionGroup var editOptions: EditOptions
+    @OptionGroup var daemon: DaemonOptions
 
-    @Argument(help: "Key path relative to the hive root.")
+    @Argument(help: "Key path relative to the hive root, or a live path.")
     var key: String
 
     /// The value to delete.
@@ -138,7 +151,16 @@ struct DeleteCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
+        if editOptions.hive == nil {
+            try await daemon.run(livePaths: [key]) { client in
+                let what: OnlineEdits.Deletion = valueName.name.map { .value($0) } ?? (allValues ? .allValues : .key)
+                try await OnlineEdits(client: client).delete(try LivePath(key), what, force: force)
+                print("The operation completed successfully.")
+                return 0
+            }
+            return
+        }
         try reporting(nil) {
             let editor = try editOptions.open(create: false)
             let path = KeyPath(key)

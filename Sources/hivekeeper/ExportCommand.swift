@@ -2,12 +2,14 @@ import ArgumentParser
 import HiveFormat
 import RegText
 
-struct ExportCommand: ParsableCommand {
+struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Write a key and everything below it to a .reg file (or JSON).",
         discussion: """
-            hivekeeper export --hive FILE KEY OUT [--prefix ROOT] [--format reg|regedit4|json] [/y]
+            hivekeeper export [--hive FILE] KEY OUT [--prefix ROOT] [--format reg|regedit4|json] [/y]
+            Without --hive, KEY is a live key (HKLM\\…, HKCU\\…) read through hivekeeperd, and the
+            file names keys by their live paths.
             OUT "-" writes to standard output. Keys whose names a .reg file cannot hold (CR, LF, NUL)
             are left out and named on stderr; the exit status is then 2.
             """
@@ -18,8 +20,9 @@ struct ExportCommand: ParsableCommand {
     }
 
     @OptionGroup var hiveOptions: HiveOptions
+    @OptionGroup var daemon: DaemonOptions
 
-    @Argument(help: "Key path relative to the hive root (\\ for the root).")
+    @Argument(help: "Key path relative to the hive root (\\ for the root), or a live path.")
     var key: String
 
     @Argument(help: "Output file, or - for standard output.")
@@ -34,7 +37,18 @@ struct ExportCommand: ParsableCommand {
     @Flag(name: .customLong("overwrite"), help: "Overwrite OUT without asking (/y).")
     var overwrite = false
 
-    func run() throws {
+    func run() async throws {
+        if hiveOptions.hive == nil {
+            try await daemon.run(livePaths: [key]) { client in
+                let start = try LivePath(key)
+                try confirmOverwrite()
+                let sink = ExportSink(format: format, out: output == "-" ? Output.standardOutput() : try Output.file(output))
+                try await OnlineExport(client: client, sink: sink).run(start)
+                try sink.finish()
+                return sink.partial ? 2 : 0
+            }
+            return
+        }
         try reporting(hiveOptions) {
             let hive = try hiveOptions.open()
             let path = KeyPath(key)
@@ -44,68 +58,41 @@ struct ExportCommand: ParsableCommand {
             var prefixUnits = Array(prefix.utf16)
             while prefixUnits.last == 0x5C { prefixUnits.removeLast() }
             let startPath = path.components.reduce(prefixUnits) { $0 + [0x5C] + $1.codeUnits }
-            var partial = false
+            let sink = ExportSink(format: format, out: out)
             let walk = PathWalk(hive: hive, options: hiveOptions.walkOptions) { at, error in
                 Diagnostics.say("warning: skipped the subtree below \(displayName(at)): \(error)")
-                partial = true
+                sink.partial = true
             }
             var progress = Progress("export")
-            var writer = RegFileWriter(format: format == .regedit4 ? .regedit4 : .version5)
-            var first = true
-            func flushWriter(force: Bool) {
-                if format != .json && (force || writer.pendingCount > 1 << 15) {
-                    out.write(bytes: writer.drain(first: first))
-                    first = false
-                }
-            }
             try walk.run(from: start, path: startPath) { key, keyPath in
                 progress.tick()
-                let name = key.name.codeUnits
-                if keyPath != startPath, let why = writer.unrepresentable(name) {
-                    Diagnostics.say("left out: \(displayName(keyPath)) and its subkeys: \(why)")
-                    partial = true
-                    return .skipChildren
-                }
+                guard keyPath == startPath || sink.canHold(keyPath: keyPath, name: key.name.codeUnits) else { return .skipChildren }
                 var values: [(ValueKey, ValueData)] = []
                 do {
                     try hive.forEachValue(of: key) { v throws(HiveError) in values.append((v, try hive.data(of: v))) }
                 } catch let e as HiveError {
                     guard hiveOptions.salvage else { throw e }
                     Diagnostics.say("warning: values of \(displayName(keyPath)) cut short: \(e)")
-                    partial = true
+                    sink.partial = true
                 }
                 if format == .json {
-                    var jsonValues: [JSONWriter.Value] = []
-                    for (v, d) in values {
-                        jsonValues.append(JSONWriter.Value(name: v.name.codeUnits, type: v.type.rawValue,
-                                                           typeName: v.type.description, data: d.bytes))
+                    let jsonValues = values.map { v, d in
+                        JSONWriter.Value(name: v.name.codeUnits, type: v.type.rawValue, typeName: v.type.description, data: d.bytes)
                     }
-                    let cls = try hive.className(of: key)?.codeUnits
-                    out.line(JSONWriter.keyLine(path: keyPath, lastWritten: key.lastWritten.description,
-                                                className: cls, values: jsonValues))
+                    sink.jsonKey(path: keyPath, lastWritten: key.lastWritten.description,
+                                 className: try hive.className(of: key)?.codeUnits, values: jsonValues)
                     return .descend
                 }
-                writer.beginKey(path: keyPath)
+                sink.beginKey(path: keyPath)
                 for (v, d) in values {
-                    let vname = v.name.codeUnits
-                    if let why = writer.unrepresentable(vname) {
-                        Diagnostics.say("left out: value \"\(displayName(vname))\" of \(displayName(keyPath)): \(why)")
-                        partial = true
-                        continue
-                    }
-                    d.withUnsafeBytes { writer.value(name: vname, type: v.type.rawValue, data: $0) }
+                    d.withUnsafeBytes { sink.value(name: v.name.codeUnits, type: v.type.rawValue, data: $0, keyPath: keyPath) }
                 }
-                flushWriter(force: false)
+                sink.endKey()
                 return .descend
             }
             progress.finish()
-            if format != .json {
-                // regedit ends the file with a blank line after the last section.
-                flushWriter(force: true)
-                out.write(bytes: format == .regedit4 ? [0x0D, 0x0A] : [0x0D, 0x00, 0x0A, 0x00])
-            }
-            try out.close()
-            return partial ? 2 : 0
+            try sink.finish()
+            return sink.partial ? 2 : 0
         }
     }
 

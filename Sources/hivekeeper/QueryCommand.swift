@@ -26,7 +26,7 @@ struct QueryCommand: AsyncParsableCommand {
 
     func run() async throws {
         if hiveOptions.hive == nil {
-            try await daemon.run { client in
+            try await daemon.run(livePaths: [key]) { client in
                 let path = try LivePath(key)
                 let out = Output.standardOutput()
                 defer { try? out.close() }

@@ -131,6 +131,53 @@ import TestSupport
         return String(try #require(list.split(separator: "\t").dropFirst(2).first))
     }
 
+    /// reg.exe's commands on live keys: add, copy, compare, export, delete, load and unload go
+    /// through the daemon with Windows' checks (an ordinary user cannot write HKLM\SOFTWARE or
+    /// load hives).
+    @Test func theOnlineCommandsEditTheLiveRegistry() throws {
+        let h = try DaemonHarness()
+        defer { h.stop() }
+        func ok(_ args: [String], as who: String = "SYSTEM") throws -> String {
+            let r = try h.cli(args, as: who)
+            #expect(r.status == 0, "\(args): \(r.errText)")
+            return r.outText
+        }
+        _ = try ok(["add", "HKLM\\SOFTWARE\\T\\A", "/v", "x", "/t", "REG_DWORD", "/d", "5"])
+        _ = try ok(["add", "HKLM\\SOFTWARE\\T\\A\\B", "/v", "y", "/d", "hi"])
+        _ = try ok(["copy", "HKLM\\SOFTWARE\\T\\A", "HKLM\\SOFTWARE\\T\\C", "/s"])
+        #expect(try ok(["query", "HKLM\\SOFTWARE\\T\\C\\B", "/v", "y"]).contains("y    REG_SZ    hi"))
+        #expect(try ok(["compare", "HKLM\\SOFTWARE\\T\\A", "HKLM\\SOFTWARE\\T\\C", "/s"]).contains("Result Compared: Identical"))
+        _ = try ok(["add", "HKLM\\SOFTWARE\\T\\C\\B", "/v", "y", "/d", "changed", "/f"])
+        let differ = try h.cli(["compare", "HKLM\\SOFTWARE\\T\\A", "HKLM\\SOFTWARE\\T\\C", "/s"])
+        #expect(differ.status == 2 && differ.outText.contains("> Value: HKEY_LOCAL_MACHINE\\SOFTWARE\\T\\C\\B  y  REG_SZ  changed"), "\(differ.outText)")
+        let exported = try ok(["export", "HKLM\\SOFTWARE\\T", "-", "--format", "regedit4"])
+        #expect(exported.contains("[HKEY_LOCAL_MACHINE\\SOFTWARE\\T\\A]\r\n\"x\"=dword:00000005"), "\(exported)")
+        // The export imports into a hive file offline and compares equal with the live key.
+        let reg = h.dir.appendingPathComponent("t.reg").path
+        _ = try ok(["export", "HKLM\\SOFTWARE\\T", reg])
+        let file = h.dir.appendingPathComponent("t.dat").path
+        let imported = try runProgram(builtProduct("hivekeeper"), ["import", "--hive", file, reg, "--prefix", "HKEY_LOCAL_MACHINE"])
+        #expect(imported.status == 0, "\(imported.errText)")
+        #expect(try ok(["compare", "HKLM\\SOFTWARE\\T", "--hive2", file, "SOFTWARE\\T", "/s"]).contains("Identical"))
+        _ = try ok(["delete", "HKLM\\SOFTWARE\\T\\A", "/va", "/f"])
+        _ = try ok(["delete", "HKLM\\SOFTWARE\\T\\C", "/f"])
+        let gone = try h.cli(["query", "HKLM\\SOFTWARE\\T\\C"])
+        #expect(gone.status == 1 && gone.errText.contains("(2)"))
+        #expect(try ok(["query", "HKLM\\SOFTWARE\\T\\A"]).contains("x    REG_DWORD") == false)
+        // load / unload: SYSTEM may; alice may not (no backup/restore privileges: 1314).
+        let denied = try h.cli(["load", "HKLM\\X", file], as: "alice")
+        #expect(denied.status == 1 && denied.errText.contains("(1314)"), "\(denied.errText)")
+        _ = try ok(["load", "HKLM\\X", file])
+        #expect(try ok(["query", "HKLM\\X\\SOFTWARE\\T\\C\\B", "/v", "y"]).contains("changed"))
+        #expect(try h.cli(["unload", "HKLM\\X"], as: "alice").errText.contains("(1314)"))
+        _ = try ok(["unload", "HKLM\\X"])
+        #expect(try h.cli(["query", "HKLM\\X"]).status == 1)
+        // An ordinary user cannot write HKLM\SOFTWARE; a mistyped key is named before connecting.
+        #expect(try h.cli(["add", "HKLM\\SOFTWARE\\T", "/v", "q"], as: "alice").errText.contains("(5)"))
+        let typo = try h.cli(["add", "HKXX\\T"])
+        #expect(typo.status == 1 && typo.errText.contains("Invalid key name"), "\(typo.errText)")
+    }
+
     /// A client killed with SIGKILL never closes anything: its connection's end closes its
     /// handles, as a Windows process's end does.
     @Test func aKilledClientsHandlesClose() throws {

@@ -1,0 +1,111 @@
+import HiveFormat
+import Registry
+import RegistryClient
+import Security
+
+/// add, delete and copy on live keys, through hivekeeperd: the same questions and answers as
+/// offline, Windows' access checks and error codes from the daemon.
+struct OnlineEdits {
+    let client: RegistryClient
+
+    func add(_ path: LivePath, value: String?, type: UInt32, data: [UInt8], force: Bool) async throws {
+        guard !path.subkey.isEmpty else { throw CLIError("Invalid key name: a subkey of \(path.rootName) is needed") }
+        let (k, _) = try await client.createKey(path.root, path.subkey, access: value == nil ? .keyRead : [.queryValue, .setValue])
+        try await using(k) { k in
+            guard let value else { return }
+            if try await exists(k, value) {
+                let shown = value.isEmpty ? "(Default)" : value
+                try confirm("Value \(shown) exists, overwrite(Yes/No)?", force: force,
+                            otherwise: "Value \(shown) exists and would be overwritten")
+            }
+            try await client.setValue(k, value, type: RegistryValueType(type), data: data)
+        }
+    }
+
+    enum Deletion { case key, value(String), allValues }
+
+    func delete(_ path: LivePath, _ what: Deletion, force: Bool) async throws {
+        switch what {
+        case .key:
+            guard !path.subkey.isEmpty else { throw CLIError("Invalid key name: \(path.rootName) itself cannot be deleted") }
+            // The key must exist before the question is asked.
+            try await client.closeKey(try await client.openKey(path.root, path.subkey, access: .queryValue))
+            try confirm("Permanently delete the registry key \(path.display) (Yes/No)?", force: force,
+                        otherwise: "Deleting the key \(path.display) needs confirmation")
+            try await client.deleteTree(path.root, path.subkey)
+        case let .value(name):
+            try await using(try await client.openKey(path.root, path.subkey, access: [.queryValue, .setValue])) { k in
+                guard try await exists(k, name) else {
+                    throw CLIError("The system was unable to find the specified registry key or value.")
+                }
+                let shown = name.isEmpty ? "(Default)" : name
+                try confirm("Delete the registry value \(shown) (Yes/No)?", force: force,
+                            otherwise: "Deleting the value \(shown) needs confirmation")
+                try await client.deleteValue(k, name)
+            }
+        case .allValues:
+            try await using(try await client.openKey(path.root, path.subkey, access: [.queryValue, .setValue])) { k in
+                try confirm("Delete all values under the registry key \(path.display) (Yes/No)?", force: force,
+                            otherwise: "Deleting all values of \(path.display) needs confirmation")
+                // Read the names first: deleting while enumerating would skip every other one.
+                let names = try await LiveSource(client: client).values(of: .live(path.root, path.subkey)).map(\.name)
+                for name in names { try await client.deleteValue(k, name.description) }
+            }
+        }
+    }
+
+    /// reg copy: the source read whole first (so copying into its own subtree ends), then
+    /// written key by key; an existing value is overwritten after asking (Yes/No/All) or with /f.
+    func copy(_ source: LivePath, to target: LivePath, recurse: Bool, force: Bool) async throws {
+        let live = LiveSource(client: client)
+        if source.root == target.root, WindowsCase.compare(Array(source.subkey.utf16), Array(target.subkey.utf16)) == 0 {
+            throw CLIError("The source and the destination are the same key.")
+        }
+        var snapshot: [(path: String, values: [TreeValue])] = []
+        var stack: [(TreeKey, String)] = [(.live(source.root, source.subkey), "")]
+        while let (key, below) = stack.popLast() {
+            snapshot.append((below, try await live.values(of: key)))
+            if recurse {
+                for child in try await live.subkeys(of: key).reversed() {
+                    stack.append((child.key, below.isEmpty ? child.name.description : below + "\\" + child.name.description))
+                }
+            }
+        }
+        var overwriteAll = force
+        for (below, values) in snapshot {
+            let path = [target.subkey, below].filter { !$0.isEmpty }.joined(separator: "\\")
+            let (k, _) = try await client.createKey(target.root, path, access: [.queryValue, .setValue])
+            try await using(k) { k in
+                for v in values {
+                    if !overwriteAll, try await exists(k, v.name.description) {
+                        let shown = v.name.isEmpty ? "(Default)" : v.name.description
+                        overwriteAll = try ask("Value \(shown) exists, overwrite(Yes/No/All)?", allowingAll: true,
+                                               otherwise: "Value \(shown) exists in the destination and would be overwritten")
+                    }
+                    try await client.setValue(k, v.name.description, type: RegistryValueType(v.type), data: v.data)
+                }
+            }
+        }
+    }
+
+    /// Runs `body` with `key`, closing it afterwards whatever happens.
+    private func using<T>(_ key: KeyHandle, _ body: (KeyHandle) async throws -> T) async throws -> T {
+        do {
+            let result = try await body(key)
+            try? await client.closeKey(key)
+            return result
+        } catch {
+            try? await client.closeKey(key)
+            throw error
+        }
+    }
+
+    private func exists(_ key: KeyHandle, _ name: String) async throws(Win32Error) -> Bool {
+        do {
+            _ = try await client.queryValue(key, name)
+            return true
+        } catch where error == .fileNotFound {
+            return false
+        }
+    }
+}
