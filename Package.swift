@@ -65,7 +65,7 @@ let package = Package(
         // The crash test's child: random edits and flushes in a loop, killed at random moments.
         .executableTarget(name: "hivekeeper-crashtest", dependencies: ["HiveFormat"]),
         // Corpus location and a process runner shared by the test targets.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["HiveFormat"], path: "Tests/TestSupport"),
         .testTarget(name: "HiveFormatTests", dependencies: ["HiveFormat", "TestSupport", "hivekeeper-crashtest"]),
         .testTarget(name: "RegTextTests", dependencies: ["RegText"]),
         .testTarget(name: "SecurityTests", dependencies: ["Security", "HiveFormat", "TestSupport"]),

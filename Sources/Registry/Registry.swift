@@ -271,6 +271,17 @@ public final class Registry: Sendable {
         (try? locked { c throws(Win32Error) in c.flushDue().flushed }) ?? 0
     }
 
+    /// RegSaveKey: the key's stored subtree to a new hive file (SeBackupPrivilege).
+    public func saveKey(_ key: KeyHandle, file: String, as caller: RegistryCaller) throws(Win32Error) {
+        try locked { c throws(Win32Error) in try c.saveKey(key, file: file, caller) }
+    }
+
+    /// RegRestoreKey: a saved hive's contents over the key (SeRestorePrivilege); `force` is
+    /// REG_FORCE_RESTORE.
+    public func restoreKey(_ key: KeyHandle, file: String, force: Bool = false, as caller: RegistryCaller) throws(Win32Error) {
+        try locked { c throws(Win32Error) in try c.restoreKey(key, file: file, force: force, caller) }
+    }
+
     /// Writes the hive at `path` now (ERROR_INVALID_PARAMETER when it is not loaded).
     public func flushHive(at path: String) throws(Win32Error) {
         try locked { c throws(Win32Error) in

@@ -174,7 +174,7 @@ extension RegistryCore {
 
     /// Removes `top`'s subtree (`below` lists every key in it) in one pass over the hive: the
     /// objects turn deleted, the volatile keys go, the stored keys are freed once.
-    private func removeTree(_ top: KeyPosition, below: [KeyPosition], keepingTop: Bool = false) throws(Win32Error) {
+    func removeTree(_ top: KeyPosition, below: [KeyPosition], keepingTop: Bool = false) throws(Win32Error) {
         for p in below { markDeleted(p) }
         switch top {
         case let .stored(m, cell):

@@ -80,6 +80,16 @@ extension RegistryClient {
         _ = try await call(.unloadKey(base: base, subkey: subkey))
     }
 
+    /// RegSaveKey: the key's subtree to a new hive file the daemon writes (SeBackupPrivilege).
+    public func saveKey(_ key: KeyHandle, file: String) async throws(Win32Error) {
+        _ = try await call(.saveKey(key, file: file))
+    }
+
+    /// RegRestoreKey: a saved hive over the key (SeRestorePrivilege); `force` is REG_FORCE_RESTORE.
+    public func restoreKey(_ key: KeyHandle, file: String, force: Bool = false) async throws(Win32Error) {
+        _ = try await call(.restoreKey(key, file: file, flags: force ? 0x8 : 0))
+    }
+
     // MARK: Identity and HKEY_CURRENT_USER
 
     /// Runs `body` on a new logical thread impersonating `user` (needs SeImpersonatePrivilege);

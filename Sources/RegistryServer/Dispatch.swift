@@ -62,6 +62,12 @@ extension RegistryService {
             try registry.loadKey(base, subkey, file: file, as: caller)
         case let .unloadKey(base, subkey):
             try registry.unloadKey(base, subkey, as: caller)
+        case let .saveKey(key, file):
+            try registry.saveKey(key, file: file, as: caller)
+        case let .restoreKey(key, file, flags):
+            // REG_FORCE_RESTORE is the one flag; REG_WHOLE_HIVE_VOLATILE and the others are not offered.
+            guard flags & ~0x8 == 0 else { throw .invalidParameter }
+            try registry.restoreKey(key, file: file, force: flags & 0x8 != 0, as: caller)
         case let .impersonate(user):
             guard let account = account(named: user) else { throw .noneMapped }
             do {

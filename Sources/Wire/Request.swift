@@ -23,6 +23,8 @@ public enum Request: Sendable, Hashable {
     case flushKey(KeyHandle)
     case loadKey(base: KeyHandle, subkey: String, file: String)
     case unloadKey(base: KeyHandle, subkey: String)
+    case saveKey(KeyHandle, file: String)
+    case restoreKey(KeyHandle, file: String, flags: UInt32)
 
     // Identity (per logical thread) and HKEY_CURRENT_USER.
     case impersonate(user: String)
@@ -54,6 +56,8 @@ public enum Request: Sendable, Hashable {
         case .flushKey: 21
         case .loadKey: 22
         case .unloadKey: 23
+        case .saveKey: 24
+        case .restoreKey: 25
         case .impersonate: 30
         case .revertToSelf: 31
         case .openCurrentUser: 32
@@ -89,6 +93,10 @@ public enum Request: Sendable, Hashable {
             w.u32(base.rawValue); w.string(subkey); w.string(file)
         case let .unloadKey(base, subkey):
             w.u32(base.rawValue); w.string(subkey)
+        case let .saveKey(h, file):
+            w.u32(h.rawValue); w.string(file)
+        case let .restoreKey(h, file, flags):
+            w.u32(h.rawValue); w.string(file); w.u32(flags)
         case let .impersonate(user), let .logon(user):
             w.string(user)
         case .revertToSelf, .disablePredefinedCache, .listSessions:
@@ -126,6 +134,8 @@ public enum Request: Sendable, Hashable {
         case 21: return .flushKey(try handle("key"))
         case 22: return .loadKey(base: try handle("base key"), subkey: try r.string("subkey"), file: try r.string("file"))
         case 23: return .unloadKey(base: try handle("base key"), subkey: try r.string("subkey"))
+        case 24: return .saveKey(try handle("key"), file: try r.string("file"))
+        case 25: return .restoreKey(try handle("key"), file: try r.string("file"), flags: try r.u32("flags"))
         case 30: return .impersonate(user: try r.string("user"))
         case 31: return .revertToSelf
         case 32: return .openCurrentUser(access: try r.u32("access"))

@@ -172,6 +172,18 @@ import TestSupport
         #expect(try h.cli(["unload", "HKLM\\X"], as: "alice").errText.contains("(1314)"))
         _ = try ok(["unload", "HKLM\\X"])
         #expect(try h.cli(["query", "HKLM\\X"]).status == 1)
+        // save / restore: SYSTEM saves T and restores it over another key; alice holds neither privilege.
+        let saved = h.dir.appendingPathComponent("t.hiv").path
+        #expect(try h.cli(["save", "HKLM\\SOFTWARE\\T", saved], as: "alice").errText.contains("(1314)"))
+        _ = try ok(["save", "HKLM\\SOFTWARE\\T", saved])
+        #expect(try h.cli(["save", "HKLM\\SOFTWARE\\T", saved]).status == 1, "an existing file needs /y")
+        _ = try ok(["save", "HKLM\\SOFTWARE\\T", saved, "/y"])
+        let savedHive = try Hive(path: saved)  // kept alive: a NamedKey reads from its mapping
+        #expect(try savedHive.rootKey().name == "T")
+        _ = try ok(["add", "HKLM\\SOFTWARE\\R", "/v", "old", "/d", "x"])
+        #expect(try h.cli(["restore", "HKLM\\SOFTWARE\\R", saved], as: "alice").errText.contains("(1314)"))
+        _ = try ok(["restore", "HKLM\\SOFTWARE\\R", saved])
+        #expect(try ok(["compare", "HKLM\\SOFTWARE\\T", "HKLM\\SOFTWARE\\R", "/s"]).contains("Identical"))
         // An ordinary user cannot write HKLM\SOFTWARE; a mistyped key is named before connecting.
         #expect(try h.cli(["add", "HKLM\\SOFTWARE\\T", "/v", "q"], as: "alice").errText.contains("(5)"))
         let typo = try h.cli(["add", "HKXX\\T"])

@@ -15,6 +15,7 @@ struct WireTests {
         .enumerateValue(KeyHandle(rawValue: 8), index: 0), .queryValue(KeyHandle(rawValue: 8), name: ""),
         .setValue(KeyHandle(rawValue: 8), name: "n", type: 4, data: [1, 0, 0, 0]), .deleteValue(KeyHandle(rawValue: 8), name: "n"),
         .flushKey(KeyHandle(rawValue: 8)), .loadKey(base: .users, subkey: "T", file: "/tmp/h"), .unloadKey(base: .users, subkey: "T"),
+        .saveKey(KeyHandle(rawValue: 9), file: "/tmp/s"), .restoreKey(KeyHandle(rawValue: 9), file: "/tmp/s", flags: 8),
         .impersonate(user: "alice"), .revertToSelf, .openCurrentUser(access: 0x20019), .disablePredefinedCache,
         .logon(user: "alice"), .logoff(session: 2, policy: "wait"), .logoff(session: 2, policy: nil), .listSessions,
         .handles(user: "alice", hive: nil), .events(after: 7),

@@ -1,0 +1,79 @@
+import Foundation
+import HiveFormat
+
+/// RegSaveKey and RegRestoreKey: a key's stored subtree written to a new hive file, and a saved
+/// hive copied over a key (docs/live-registry.md, "Save and restore", for the sources).
+extension RegistryCore {
+    /// RegSaveKey(Ex): needs SeBackupPrivilege (ERROR_PRIVILEGE_NOT_HELD); the file must not
+    /// exist (ERROR_ALREADY_EXISTS, KB154806); only nonvolatile keys are saved. The new hive's
+    /// root has the key's name and security; it is written with our writer (version 1.5, the
+    /// "latest" format since XP) and flushed before this returns.
+    func saveKey(_ handle: KeyHandle, file: String, _ caller: RegistryCaller) throws(Win32Error) {
+        guard caller.token.isEnabled(.backup) else { throw .privilegeNotHeld }
+        let t = try target(handle, requiring: [], caller)
+        guard case let .stored(m, cell) = t.position else { throw .invalidParameter }  // a volatile key has nothing stored
+        guard access(file, F_OK) != 0 else { throw .alreadyExists }
+        do throws(HiveError) {
+            let source = m.hive
+            let key = try source.key(at: cell)
+            let editor = try HiveEditor.create(path: file, rootName: key.name,
+                                               rootSecurity: Array(try source.security(of: key).descriptor), clock: keyClock)
+            do throws(HiveError) {
+                try editor.setClass(of: editor.hive.baseBlock.rootCellOffset, to: try source.className(of: key))
+                try editor.copyContents(of: key, in: source, into: editor.hive.baseBlock.rootCellOffset)
+                try editor.flush()
+                editor.close()
+            } catch {
+                editor.close()
+                for f in [file, file + ".LOG1", file + ".LOG2"] { unlink(f) }
+                throw error
+            }
+        } catch {
+            throw win32(error)
+        }
+    }
+
+    /// RegRestoreKey: needs SeRestorePrivilege; the key's values and subkeys are replaced by
+    /// what the saved hive's root holds (the key keeps its name and security). Refused while a
+    /// key below it is open — ERROR_ACCESS_DENIED, our reading of NtRestoreKey's
+    /// STATUS_CANNOT_DELETE — unless REG_FORCE_RESTORE, which turns those handles deleted.
+    func restoreKey(_ handle: KeyHandle, file: String, force: Bool, _ caller: RegistryCaller) throws(Win32Error) {
+        guard caller.token.isEnabled(.restore) else { throw .privilegeNotHeld }
+        let t = try target(handle, requiring: [], caller)
+        guard case let .stored(m, cell) = t.position else { throw .invalidParameter }
+        guard !m.isReadOnly else { throw .keyDeleted }
+        let saved: Hive
+        do throws(HiveError) {
+            saved = try Hive.open(path: file, logs: .besideHive).hive
+            _ = try saved.checkConsistency()
+        } catch {
+            throw win32(error)
+        }
+        var below: [KeyPosition] = []
+        var stack = try children(of: t.position)
+        while let next = stack.popLast() {
+            below.append(next)
+            stack += try children(of: next)
+        }
+        if !force {
+            for p in below where (object(ifAny: p)?.references ?? 0) > 0 { throw .accessDenied }
+        }
+        try removeTree(t.position, below: below, keepingTop: true)
+        try deleteAllValues(t.position)
+        do throws(HiveError) {
+            try m.editor!.copyContents(of: try saved.key(at: saved.baseBlock.rootCellOffset), in: saved, into: cell)
+        } catch {
+            throw win32(error)
+        }
+        m.descriptors.removeAll()
+        markDirty(m)
+    }
+
+    /// The object of a key, when something refers to it.
+    private func object(ifAny p: KeyPosition) -> KeyObject? {
+        switch p {
+        case let .stored(m, cell): m.objects[cell]
+        case let .volatile(_, node): node.object
+        }
+    }
+}
