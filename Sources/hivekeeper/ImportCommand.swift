@@ -2,15 +2,16 @@ import ArgumentParser
 import HiveFormat
 import RegText
 
-struct ImportCommand: ParsableCommand {
+struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Apply a .reg file to a hive file (created when missing), as regedit /s does.",
+        abstract: "Apply a .reg file to a hive file (created when missing), or to the live registry, as regedit /s does.",
         discussion: """
             hivekeeper import IN.reg --hive FILE [--prefix ROOT]. Every key must start with ROOT \
             (default HKEY_LOCAL_MACHINE\\OFFLINE, as export writes), which stands for the hive's root. \
-            The whole file is read first: a line it cannot use is an error naming its line and column, \
-            and then nothing is changed. The changes are flushed once, at the end.
+            Without --hive the keys are live paths (HKEY_CURRENT_USER\\…) applied through hivekeeperd, \
+            as reg import does. The whole file is read first: a line it cannot use is an error naming \
+            its line and column, and then nothing is changed. The changes are flushed once, at the end.
             """
     )
 
@@ -18,22 +19,48 @@ struct ImportCommand: ParsableCommand {
     var input: String
 
     @OptionGroup var editOptions: EditOptions
+    @OptionGroup var daemon: DaemonOptions
 
     @Option(help: "The key that stands for the hive's root in the file.")
     var prefix = "HKEY_LOCAL_MACHINE\\OFFLINE"
 
-    func run() throws {
-        try reporting(nil) {
-            let ops: [RegOperation]
-            do {
-                // The mapping must outlive the copy out of it.
-                let file = try HiveStorage(mappingFileAt: input)
-                ops = try withExtendedLifetime(file) { try RegFileParser.parse([UInt8](file.bytes)) }
-            } catch let e as HiveError {
-                throw CLIError(e.description)  // it names the file
-            } catch {
-                throw CLIError("\(input): \(error)")
+    /// The file's operations, or an error naming the file and line.
+    private func operations() throws -> [RegOperation] {
+        do {
+            // The mapping must outlive the copy out of it.
+            let file = try HiveStorage(mappingFileAt: input)
+            return try withExtendedLifetime(file) { try RegFileParser.parse([UInt8](file.bytes)) }
+        } catch let e as HiveError {
+            throw CLIError(e.description)  // it names the file
+        } catch {
+            throw CLIError("\(input): \(error)")
+        }
+    }
+
+    func run() async throws {
+        if editOptions.hive == nil {
+            try await reportingOnline {
+                let ops = try operations()
+                // Every key a live path before anything changes.
+                for op in ops {
+                    switch op {
+                    case let .createKey(path, line), let .deleteKey(path, line):
+                        do { _ = try LivePath(String(decoding: path, as: UTF16.self)) } catch let e as CLIError {
+                            throw CLIError("\(input): line \(line): \(e.description)")
+                        }
+                    default: break
+                    }
+                }
+                let client = try await daemon.connect()
+                defer { client.close() }
+                try await OnlineEdits(client: client).apply(ops, from: input)
+                print("The operation completed successfully.")
+                return 0
             }
+            return
+        }
+        try reporting(nil) {
+            let ops = try operations()
             var root = Array(prefix.utf16)
             while root.last == 0x5C { root.removeLast() }
             /// The components below the root, or an error naming the line.

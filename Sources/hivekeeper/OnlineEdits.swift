@@ -1,4 +1,5 @@
 import HiveFormat
+import RegText
 import Registry
 import RegistryClient
 import Security
@@ -85,6 +86,56 @@ struct OnlineEdits {
                     try await client.setValue(k, v.name.description, type: RegistryValueType(v.type), data: v.data)
                 }
             }
+        }
+    }
+
+    /// reg import: a parsed .reg file applied key by key (`[-KEY]` deletes the subtree, `"v"=-`
+    /// the value; deleting what is not there is no error, as regedit does).
+    func apply(_ ops: [RegOperation], from input: String) async throws {
+        func live(_ units: [UInt16]) throws -> LivePath { try LivePath(String(decoding: units, as: UTF16.self)) }
+        var open: (path: [UInt16], key: KeyHandle)?
+        func key(_ units: [UInt16]) async throws -> KeyHandle {
+            if let o = open, o.path == units { return o.key }
+            if let o = open { try? await client.closeKey(o.key) }
+            let p = try live(units)
+            let (k, _) = try await client.createKey(p.root, p.subkey, access: [.queryValue, .setValue])
+            open = (units, k)
+            return k
+        }
+        do {
+            for op in ops {
+                switch op {
+                case let .createKey(path, _):
+                    _ = try await key(path)
+                case let .deleteKey(path, line):
+                    if let o = open { try? await client.closeKey(o.key); open = nil }
+                    let p = try live(path)
+                    guard !p.subkey.isEmpty else { throw CLIError("\(input): line \(line): \(p.rootName) cannot be deleted") }
+                    try await ignoringNotFound { () async throws(Win32Error) in try await client.deleteTree(p.root, p.subkey) }
+                case let .setValue(path, name, type, data, _):
+                    try await client.setValue(try await key(path), String(decoding: name, as: UTF16.self),
+                                              type: RegistryValueType(type), data: data)
+                case let .deleteValue(path, name, _):
+                    let k = try await key(path)
+                    try await ignoringNotFound { () async throws(Win32Error) in
+                        try await client.deleteValue(k, String(decoding: name, as: UTF16.self))
+                    }
+                }
+            }
+        } catch {
+            if let o = open { try? await client.closeKey(o.key) }
+            throw error
+        }
+        if let o = open { try? await client.closeKey(o.key) }
+    }
+
+    /// Runs `body`; ERROR_FILE_NOT_FOUND is no error (deleting what is not there).
+    /// (A helper, not a `catch where` inside the loop: swift-frontend 6.3.1 crashes on that.)
+    private func ignoringNotFound(_ body: () async throws(Win32Error) -> Void) async throws(Win32Error) {
+        do {
+            try await body()
+        } catch {
+            guard error == .fileNotFound else { throw error }
         }
     }
 

@@ -164,6 +164,8 @@ import TestSupport
         let gone = try h.cli(["query", "HKLM\\SOFTWARE\\T\\C"])
         #expect(gone.status == 1 && gone.errText.contains("(2)"))
         #expect(try ok(["query", "HKLM\\SOFTWARE\\T\\A"]).contains("x    REG_DWORD") == false)
+        _ = try ok(["add", "HKLM\\SOFTWARE\\T\\C", "/v", "x", "/t", "REG_DWORD", "/d", "5"])
+        _ = try ok(["add", "HKLM\\SOFTWARE\\T\\A", "/v", "x", "/t", "REG_DWORD", "/d", "5"])
         // load / unload: SYSTEM may; alice may not (no backup/restore privileges: 1314).
         let denied = try h.cli(["load", "HKLM\\X", file], as: "alice")
         #expect(denied.status == 1 && denied.errText.contains("(1314)"), "\(denied.errText)")
@@ -172,6 +174,15 @@ import TestSupport
         #expect(try h.cli(["unload", "HKLM\\X"], as: "alice").errText.contains("(1314)"))
         _ = try ok(["unload", "HKLM\\X"])
         #expect(try h.cli(["query", "HKLM\\X"]).status == 1)
+        // import: a .reg file of live paths (regedit's deletions included) applied through the daemon.
+        let regFile = h.dir.appendingPathComponent("in.reg")
+        try Data("REGEDIT4\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\I\\J]\r\n\"s\"=\"text\"\r\n\"d\"=dword:0000002a\r\n\r\n[-HKEY_LOCAL_MACHINE\\SOFTWARE\\T\\C]\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\T\\A]\r\n\"x\"=-\r\n".utf8).write(to: regFile)
+        _ = try ok(["import", regFile.path])
+        #expect(try ok(["query", "HKLM\\SOFTWARE\\I\\J", "/v", "d"]).contains("d    REG_DWORD    0x2a"))
+        #expect(try h.cli(["query", "HKLM\\SOFTWARE\\T\\C"]).status == 1)
+        try Data("REGEDIT4\r\n\r\n[HKEY_NOWHERE\\X]\r\n".utf8).write(to: regFile)
+        let badImport = try h.cli(["import", regFile.path])
+        #expect(badImport.status == 1 && badImport.errText.contains("line 3"), "\(badImport.errText)")
         // save / restore: SYSTEM saves T and restores it over another key; alice holds neither privilege.
         let saved = h.dir.appendingPathComponent("t.hiv").path
         #expect(try h.cli(["save", "HKLM\\SOFTWARE\\T", saved], as: "alice").errText.contains("(1314)"))
