@@ -7,7 +7,8 @@ import RegistryClient
 /// touches HKEY_CURRENT_USER — the seed's leak — and a program in the user's session that
 /// saves a setting. Each prints `ready` when set, then obeys lines on standard input:
 /// `probe` (HKCU\Software opened again — by a service, impersonating its user again — and
-/// `probe ok` or `probe error N` printed), `quit`. They print `notice CODE SESSION` for each
+/// `probe ok` or `probe error N` printed), `handle N` (RegQueryInfoKey on raw handle value N:
+/// `handle ok` or `handle error N`), `quit`. They print `notice CODE SESSION` for each
 /// session change pushed and `goodbye REASON` when the daemon goes (said so, or crashed).
 struct DemoActorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -62,6 +63,15 @@ struct DemoActorCommand: AsyncParsableCommand {
                     out.say("probe error \(e.rawValue)")
                 } catch {
                     out.say("probe error \(Win32Error.callFailed.rawValue)")
+                }
+            case let l where l.hasPrefix("handle "):
+                // A raw handle value, as a process guessing another's handles would use it.
+                let raw = UInt32(l.dropFirst(7)) ?? 0
+                do {
+                    _ = try await client.queryInfoKey(KeyHandle(rawValue: raw))
+                    out.say("handle ok")
+                } catch {
+                    out.say("handle error \(error.rawValue)")
                 }
             case "quit":
                 client.close()

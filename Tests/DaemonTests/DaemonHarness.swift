@@ -59,10 +59,17 @@ final class DaemonHarness: @unchecked Sendable {
     }
 
     /// Starts a demo actor (service or program) and waits for its `ready` line.
-    func actor(_ role: String, as identity: String, impersonate: String? = nil) throws -> Actor {
-        var args = ["demo-actor", role, "--socket", socket, "--as", identity]
+    /// `identity` names the account to a demo-identity daemon; `runAs` instead runs the actor as
+    /// that Linux user (through setpriv; root only).
+    func actor(_ role: String, as identity: String? = nil, impersonate: String? = nil, runAs: String? = nil) throws -> Actor {
+        var args = ["demo-actor", role, "--socket", socket] + (identity.map { ["--as", $0] } ?? [])
         if let impersonate { args += ["--impersonate", impersonate] }
-        let a = try Actor(builtProduct("hivekeeper"), args)
+        var executable = builtProduct("hivekeeper")
+        if let runAs, let pw = getpwnam(runAs) {
+            args = ["--reuid=\(pw.pointee.pw_uid)", "--regid=\(pw.pointee.pw_gid)", "--clear-groups", executable] + args
+            executable = "/usr/bin/setpriv"
+        }
+        let a = try Actor(executable, args)
         guard let line = a.lines.next(timeout: 30), line.hasPrefix("ready") else {
             a.process.terminate()
             throw HarnessError("the \(role) actor did not start")

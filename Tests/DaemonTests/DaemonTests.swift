@@ -1,5 +1,6 @@
 import Foundation
 import HiveFormat
+import RegistryClient
 import Testing
 import TestSupport
 
@@ -255,7 +256,7 @@ import TestSupport
     /// without the privilege. Needs root (to create the user and to switch to it).
     @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/useradd")
                    && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")))
-    func anotherUserIsKeptOut() throws {
+    func anotherUserIsKeptOut() async throws {
         let h = try DaemonHarness(demo: false)
         defer { h.stop() }
         let user = "hkt\(getpid() % 100_000)"
@@ -276,6 +277,19 @@ import TestSupport
         #expect(try asNobody(["query", "HKU\\\(sid)\\Software"]).errText.contains("(5)"))
         let impersonating = try asNobody(["demo-actor", "service", "--impersonate", user])
         #expect(impersonating.status != 0 && impersonating.errText.contains("1314"), "\(impersonating.errText)")
+        // Loading and unloading hives needs privileges nobody has.
+        let file = h.dir.appendingPathComponent("x.dat").path
+        #expect(try asNobody(["load", "HKLM\\X", file]).errText.contains("(1314)"))
+        #expect(try asNobody(["unload", "HKU\\\(sid)"]).errText.contains("(1314)"))
+        // Another process's handles cannot be reached by guessing their values: this process
+        // opens a key, another (the actor) tries the same number and meets ERROR_INVALID_HANDLE.
+        let mine = try await RegistryClient.connect(socketPath: h.socket)
+        defer { mine.close() }
+        let key = try await mine.openKey(.localMachine, "SOFTWARE", access: .keyRead)
+        let guesser = try h.actor("program", runAs: user)
+        defer { guesser.kill() }
+        guesser.send("handle \(key.rawValue)")
+        #expect(guesser.lines.next(timeout: 10) == "handle error 6")
         // The user's own hive is theirs (and root's).
         #expect(try h.cli(["query", "HKU\\\(sid)"], as: nil).status == 0)
     }
