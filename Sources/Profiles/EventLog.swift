@@ -68,7 +68,8 @@ public final class EventLog: @unchecked Sendable {
 /// period started), 9003 (unloaded), 9010 (logon), 9011 (a new profile made from Default User),
 /// 9540/9541 (left loaded by the `wait` policy / unloaded later), 9550 (references moved to a
 /// snapshot), 9560 (an upload retried), 9570 (temporary profile discarded), 9580 (recovered
-/// from logs), 9590 (a logoff or upload a restart interrupted, finished at the next start).
+/// from logs), 9590 (a logoff or upload a restart interrupted, finished at the next start),
+/// 9600/9601 (the roaming copy changed since logon: overwritten / merged, with the conflicts).
 public enum EventID {
     public static let hiveLoaded = 5
     public static let logoffReceived = 3
@@ -90,6 +91,8 @@ public enum EventID {
     public static let temporaryDiscarded = 9570
     public static let recoveredFromLogs = 9580
     public static let resumedAfterRestart = 9590
+    public static let roamingOverwritten = 9600
+    public static let roamingMerged = 9601
     public static let servicesNotified = 9001
     public static let gracePeriod = 9002
     public static let hiveUnloaded = 9003

@@ -1,4 +1,5 @@
 import Foundation
+import HiveFormat
 import Registry
 import Security
 
@@ -31,6 +32,14 @@ public struct LogoffOutcome: Sendable, Hashable {
     public var uploadPending = false
     /// Where the roaming copy was written (the store's location), when it was.
     public var roamingCopy: String?
+}
+
+/// What a logoff does when the store's copy changed since logon (docs/profiles.md).
+public enum RoamingConflictPolicy: String, Sendable, Hashable, CaseIterable {
+    /// Windows' behaviour: this machine's copy replaces the store's; an event says what was lost.
+    case lastWriterWins = "last-writer-wins"
+    /// A three-way merge with the copy fetched at logon as the base (RoamingMerge).
+    case merge
 }
 
 /// What the logoff does when the grace period passes and references remain.
@@ -260,13 +269,23 @@ extension ProfileService {
     }
 
     /// One upload attempt, with its events (6, then 7; on failure 1509 and 1504); a success
-    /// ends the user's pending work.
+    /// ends the user's pending work. Under the store lock: if the store's copy is no longer the
+    /// one this machine fetched (another machine logged off since), the conflict policy decides
+    /// first — overwrite (event 9600) or merge (9601) — then the copy is replaced.
     func upload(_ user: String) -> Bool {
         guard let store else { return false }
         let local = layout.userHive(user)
         event(EventID.synchronizeStarted, user: user, "Starting synchronize profile from \(local.path) to the roaming store")
+        let owner = "\(machineName) pid \(getpid())"
         do {
+            let t = now()
+            try store.lock(user, owner: owner, now: t, expires: t.addingTimeInterval(Double(storeLockLifetime.components.seconds)))
+            defer { store.unlock(user, owner: owner) }
+            try reconcile(user, store: store, local: local)
             try store.upload(user, from: local)
+            let base = layout.roamingBase(user)
+            try? FileManager.default.removeItem(at: base)
+            try? FileManager.default.copyItem(at: local, to: base)
             event(EventID.synchronizeFinished, user: user, "Finished synchronize profile. Result: success")
             pending.clear(user)
             return true
@@ -276,6 +295,35 @@ extension ProfileService {
                   "Windows cannot update your roaming profile completely; the local copy is kept and the upload will be retried",
                   level: .warning)
             return false
+        }
+    }
+
+    /// When the store's copy changed since this machine fetched it: last writer wins (the
+    /// overwritten copy named) or a merge into the local hive (every conflict listed).
+    private func reconcile(_ user: String, store: any RoamingStore, local: URL) throws {
+        guard let current = try store.copy(of: user) else { return }
+        let base = layout.roamingBase(user)
+        let baseData = FileManager.default.contents(atPath: base.path)
+        guard baseData.map(fnv1a) != current.hash else { return }
+        let theirs = "written \(current.lastWritten), \(current.size) bytes, hash \(String(current.hash, radix: 16))"
+        switch roamingConflicts {
+        case .lastWriterWins:
+            event(EventID.roamingOverwritten, user: user,
+                  "The roaming copy changed since logon (another machine logged off); this machine's copy replaces it (last writer wins)",
+                  ["overwritten: \(theirs)"], level: .warning)
+        case .merge:
+            let theirsFile = local.deletingLastPathComponent().appendingPathComponent("NTUSER.DAT.theirs")
+            try? FileManager.default.removeItem(at: theirsFile)
+            try store.download(user, to: theirsFile)
+            defer { try? FileManager.default.removeItem(at: theirsFile) }
+            let baseTree = try baseData.map { try RoamingMerge.read(try Hive(bytes: [UInt8]($0))) } ?? [:]
+            let theirsTree = try RoamingMerge.read(try Hive(bytes: [UInt8](try Data(contentsOf: theirsFile))))
+            let oursTree = try RoamingMerge.read(try Hive(bytes: [UInt8](try Data(contentsOf: local))))
+            let (keys, conflicts) = RoamingMerge(base: baseTree, ours: oursTree, theirs: theirsTree).merged()
+            try RoamingMerge.write(keys, into: local)
+            event(EventID.roamingMerged, user: user,
+                  "The roaming copy changed since logon (another machine logged off); merged with it: \(conflicts.count) conflict\(conflicts.count == 1 ? "" : "s"), this machine's side kept",
+                  ["theirs: \(theirs)"] + conflicts.map(\.description), level: conflicts.isEmpty ? .information : .warning)
         }
     }
 

@@ -15,6 +15,12 @@ public actor ProfileService {
     public let gracePeriod: Duration
     /// What happens when the grace period passes and references remain (docs/profiles.md).
     public let policy: UnloadPolicy
+    /// What a logoff does when the store's copy changed since logon (another machine logged off).
+    public let roamingConflicts: RoamingConflictPolicy
+    /// This machine, as the store lock names its owner.
+    public let machineName: String
+    /// How long a store lock is good for; a lock older than that was left by a crash.
+    public let storeLockLifetime: Duration
     /// How often and how patiently a failed upload is retried.
     public let uploadRetries: Int
     public let firstRetryDelay: Duration
@@ -49,6 +55,8 @@ public actor ProfileService {
     public init(machine: Machine, layout: StateLayout, store: (any RoamingStore)?, events: EventLog,
                 gracePeriod: Duration = .seconds(30), policy: UnloadPolicy = .force,
                 uploadRetries: Int = 8, firstRetryDelay: Duration = .seconds(5),
+                roamingConflicts: RoamingConflictPolicy = .lastWriterWins,
+                machineName: String = ProcessInfo.processInfo.hostName, storeLockLifetime: Duration = .seconds(120),
                 sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.machine = machine
@@ -57,6 +65,9 @@ public actor ProfileService {
         self.events = events
         self.gracePeriod = gracePeriod
         self.policy = policy
+        self.roamingConflicts = roamingConflicts
+        self.machineName = machineName
+        self.storeLockLifetime = storeLockLifetime
         self.uploadRetries = uploadRetries
         self.firstRetryDelay = firstRetryDelay
         self.sleep = sleep
@@ -192,11 +203,17 @@ public actor ProfileService {
                     event(EventID.roamingUnavailable, account, "The roaming profile cannot be reached (\(error)); the local copy is used", level: .warning)
                     return .use
                 }
+                let base = layout.roamingBase(account.name)
                 if let remote, localTime.map({ remote.lastWritten > $0 }) ?? true {
                     try store.download(account.name, to: local)
+                    try? FileManager.default.removeItem(at: base)
+                    try FileManager.default.copyItem(at: local, to: base)
                     event(EventID.synchronizeFinished, account, "Roaming copy is newer: downloaded to \(local.path)")
                     return .use
                 }
+                // What the store holds now is what this session's logoff must not overwrite
+                // unknowingly: kept as the base.
+                if remote != nil { try store.download(account.name, to: base) } else { try? FileManager.default.removeItem(at: base) }
             }
             if localTime == nil {
                 try atomicCopy(from: layout.defaultUserHive, to: local)

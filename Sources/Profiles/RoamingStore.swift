@@ -19,6 +19,18 @@ public protocol RoamingStore: Sendable {
     func upload(_ user: String, from local: URL) throws
     /// Where the user's copy lives, for people (a path, a URL).
     func location(of user: String) -> String
+    /// Takes the user's store lock for `owner` until `expires` (a lock whose expiry passed is
+    /// taken over); throws `StoreLocked` while another owner holds it.
+    func lock(_ user: String, owner: String, now: Date, expires: Date) throws
+    /// Gives the lock back (only `owner`'s).
+    func unlock(_ user: String, owner: String)
+}
+
+/// Another machine holds a user's store lock.
+public struct StoreLocked: Error, CustomStringConvertible {
+    public let owner: String
+    public let expires: Date
+    public var description: String { "the roaming store is locked by \(owner) until \(expires)" }
 }
 
 /// A RoamingStore on a directory (any mounted share; the embedded default).
@@ -39,6 +51,38 @@ public struct DirectoryStore: RoamingStore {
 
     public func download(_ user: String, to local: URL) throws {
         try atomicCopy(from: file(user), to: local)
+    }
+
+    /// `<user>.V6/NTUSER.DAT.lock`: "owner\nexpiry (seconds since 1970)\n", created exclusively
+    /// (O_EXCL), so two machines cannot both create it.
+    func lockFile(_ user: String) -> URL { file(user).deletingLastPathComponent().appendingPathComponent("NTUSER.DAT.lock") }
+
+    public func lock(_ user: String, owner: String, now: Date, expires: Date) throws {
+        let f = lockFile(user)
+        try FileManager.default.createDirectory(at: f.deletingLastPathComponent(), withIntermediateDirectories: true)
+        for _ in 0..<2 {
+            let fd = open(f.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            if fd >= 0 {
+                let text = Array("\(owner)\n\(Int(expires.timeIntervalSince1970))\n".utf8)
+                _ = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                fsync(fd)
+                close(fd)
+                return
+            }
+            guard errno == EEXIST else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: f.path]) }
+            let lines = ((try? String(contentsOf: f, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+            let holder = lines.first ?? "?"
+            let until = Date(timeIntervalSince1970: TimeInterval(lines.count > 1 ? Int(lines[1]) ?? 0 : 0))
+            guard until <= now || holder == owner else { throw StoreLocked(owner: holder, expires: until) }
+            unlink(f.path)  // stale (its owner crashed or hung) or our own: take it over
+        }
+        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: f.path])
+    }
+
+    public func unlock(_ user: String, owner: String) {
+        let f = lockFile(user)
+        guard let text = try? String(contentsOf: f, encoding: .utf8), text.split(separator: "\n").first.map(String.init) == owner else { return }
+        unlink(f.path)
     }
 
     public func upload(_ user: String, from local: URL) throws {

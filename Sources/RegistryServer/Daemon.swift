@@ -36,7 +36,8 @@ public final class Daemon: Sendable {
         let events = EventLog(file: layout.eventLog)
         let store = configuration.roamingStore.map { DirectoryStore(root: URL(fileURLWithPath: $0)) }
         let profiles = ProfileService(machine: machine, layout: layout, store: store, events: events,
-                                      gracePeriod: configuration.gracePeriod, policy: configuration.policy)
+                                      gracePeriod: configuration.gracePeriod, policy: configuration.policy,
+                                      roamingConflicts: configuration.roamingConflicts)
         let service = RegistryService(machine: machine, profiles: profiles, events: events,
                                       configuration: configuration, logger: logger)
         // A crash's unfinished logoffs and uploads, before anyone can log on again.

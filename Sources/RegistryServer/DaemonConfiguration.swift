@@ -13,6 +13,8 @@ public struct DaemonConfiguration: Sendable, Hashable {
     public var roamingStore: String?
     public var gracePeriod: Duration
     public var policy: UnloadPolicy
+    /// A logoff finding the roaming copy changed since logon: overwrite it, or merge.
+    public var roamingConflicts: RoamingConflictPolicy = .lastWriterWins
     /// Linux users that are service accounts (SeImpersonatePrivilege, session-change notices).
     public var serviceAccounts: Set<String>
     /// The site's SID domain part (S-1-5-21-A-B-C): one user, one SID on every machine.
@@ -81,6 +83,9 @@ public struct DaemonConfiguration: Sendable, Hashable {
             case "logoff_policy":
                 guard let p = UnloadPolicy(rawValue: value) else { throw fail("logoff_policy is force, wait or snapshot") }
                 c.policy = p
+            case "roaming_conflicts":
+                guard let p = RoamingConflictPolicy(rawValue: value) else { throw fail("roaming_conflicts is last-writer-wins or merge") }
+                c.roamingConflicts = p
             case "service_accounts":
                 c.serviceAccounts = Set(value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
             case "sid_domain":

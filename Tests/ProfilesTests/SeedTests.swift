@@ -18,13 +18,13 @@ final class World: @unchecked Sendable {
     let slept = Counter()
 
     /// `sleep`: how the grace period passes (at once by default).
-    init(sleep: (@Sendable (Duration) async throws -> Void)? = nil) throws {
+    init(sleep: (@Sendable (Duration) async throws -> Void)? = nil, storeRoot: URL? = nil) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("hk-prof-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         machine = Machine(registry: registry, domain: DomainIdentifier(1_111, 2_222, 3_333))
         layout = StateLayout(root: dir.appendingPathComponent("state"))
         try machine.setUp(layout)
-        store = FlakyStore(DirectoryStore(root: dir.appendingPathComponent("roaming")))
+        store = FlakyStore(DirectoryStore(root: storeRoot ?? dir.appendingPathComponent("roaming")))
         events = EventLog(file: layout.eventLog)
         alice = machine.addAccount(name: "alice", uid: 1001)
         serviceAccount = machine.addAccount(name: "contoso", uid: 990, isService: true)
@@ -35,8 +35,11 @@ final class World: @unchecked Sendable {
     let sleepFunction: @Sendable (Duration) async throws -> Void
 
     var policy: UnloadPolicy = .force
+    var roamingConflicts: RoamingConflictPolicy = .lastWriterWins
+    var machineName = "machine"
     lazy var profiles = ProfileService(machine: machine, layout: layout, store: store, events: events,
-                                       gracePeriod: .seconds(30), policy: policy, sleep: sleepFunction)
+                                       gracePeriod: .seconds(30), policy: policy, roamingConflicts: roamingConflicts,
+                                       machineName: machineName, sleep: sleepFunction)
 
     deinit { try? FileManager.default.removeItem(at: dir) }
 
@@ -71,6 +74,11 @@ final class FlakyStore: RoamingStore, @unchecked Sendable {
     func download(_ user: String, to local: URL) throws { try check(); try inner.download(user, to: local) }
     func upload(_ user: String, from local: URL) throws { try check(upload: true); try inner.upload(user, from: local) }
     func location(of user: String) -> String { inner.location(of: user) }
+    func lock(_ user: String, owner: String, now: Date, expires: Date) throws {
+        try check()
+        try inner.lock(user, owner: owner, now: now, expires: expires)
+    }
+    func unlock(_ user: String, owner: String) { inner.unlock(user, owner: owner) }
 }
 
 final class Counter: @unchecked Sendable {

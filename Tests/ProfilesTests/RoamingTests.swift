@@ -1,0 +1,147 @@
+import Foundation
+import HiveFormat
+import Profiles
+import Registry
+import Security
+import Testing
+
+/// Roaming between machines (docs/profiles.md "Roaming between machines"): two ProfileService
+/// instances — two machines, each with its own registry and local profile — on one store.
+@Suite(.serialized) struct RoamingTests {
+    let store: URL
+    let one: World
+    let two: World
+
+    init() throws {
+        store = FileManager.default.temporaryDirectory.appendingPathComponent("hk-roam-\(UUID().uuidString.prefix(8))")
+        one = try World(sleep: { _ in try await Task.sleep(for: .milliseconds(20)) }, storeRoot: store)
+        two = try World(sleep: { _ in try await Task.sleep(for: .milliseconds(20)) }, storeRoot: store)
+        one.machineName = "one"
+        two.machineName = "two"
+    }
+
+    func cleanUp() { try? FileManager.default.removeItem(at: store) }
+
+    /// alice's session on `w`: `body` runs as her program, then she logs off.
+    @discardableResult
+    func session(on w: World, _ body: (RegistryCaller) throws -> Void = { _ in }) async throws -> LogoffOutcome {
+        let s = try await w.profiles.logon(w.alice)
+        try edit(on: w, session: s, body)
+        return try await w.profiles.logoff(session: s)
+    }
+
+    func edit(on w: World, session: Int, _ body: (RegistryCaller) throws -> Void) throws {
+        let p = w.machine.startProcess("/usr/bin/app", as: w.alice, session: session)
+        try body(try w.machine.caller(p.pid))
+        w.machine.endProcess(p.pid)
+    }
+
+    func set(_ w: World, _ caller: RegistryCaller, _ key: String, _ name: String, _ text: String) throws {
+        let (k, _) = try w.registry.createKey(.currentUser, key, access: .keyAllAccess, as: caller)
+        try w.registry.setValue(k, name, type: .string, data: w.utf16z(text), as: caller)
+        try w.registry.closeKey(k, as: caller)
+    }
+
+    /// The store's copy: a value's text, or nil when the key or value is absent.
+    func roamed(_ key: String, _ name: String) throws -> String? {
+        let hive = try Hive(bytes: Data(contentsOf: store.appendingPathComponent("alice.V6/NTUSER.DAT")))
+        guard let k = try? hive.key(path: key), let v = try hive.value(of: k, named: RegistryName(name)) else { return nil }
+        let b = try hive.data(of: v).bytes
+        return String(decoding: stride(from: 0, to: b.count - 1, by: 2).map { UInt16(b[$0]) | UInt16(b[$0 + 1]) << 8 }.prefix { $0 != 0 },
+                      as: UTF16.self)
+    }
+
+    /// Both machines logged on with the same roaming copy; `first` logs off, then `second`.
+    func overlapping(first: (RegistryCaller) throws -> Void, second: (RegistryCaller) throws -> Void) async throws {
+        try await session(on: one) { c in
+            try set(one, c, "Software\\Base", "v", "base")
+            try set(one, c, "Software\\Gone", "g", "1")
+            try set(one, c, "Software\\Kept", "k", "1")
+        }
+        let s1 = try await one.profiles.logon(one.alice)
+        let s2 = try await two.profiles.logon(two.alice)
+        try edit(on: one, session: s1, first)
+        try edit(on: two, session: s2, second)
+        _ = try await one.profiles.logoff(session: s1)
+        _ = try await two.profiles.logoff(session: s2)
+    }
+
+    /// Windows' way, the default: the second logoff overwrites the first's changes, and says so.
+    @Test func lastWriterWinsSaysWhatItOverwrote() async throws {
+        defer { cleanUp() }
+        try await overlapping(first: { c in try set(one, c, "Software\\One", "x", "1") },
+                              second: { c in try set(two, c, "Software\\Two", "y", "2") })
+        #expect(try roamed("Software\\Two", "y") == "2")
+        #expect(try roamed("Software\\One", "x") == nil, "machine one's change is lost, as on Windows")
+        let e = try #require(two.events.all.first { $0.id == EventID.roamingOverwritten })
+        #expect(e.details.first?.hasPrefix("overwritten: written ") == true)
+        #expect(!one.events.all.contains { $0.id == EventID.roamingOverwritten }, "the first logoff replaced what it fetched")
+    }
+
+    /// `merge`: disjoint changes both survive; nothing conflicts.
+    @Test func disjointChangesMerge() async throws {
+        defer { cleanUp() }
+        two.roamingConflicts = .merge
+        try await overlapping(first: { c in try set(one, c, "Software\\One", "x", "1") },
+                              second: { c in try set(two, c, "Software\\Two", "y", "2") })
+        #expect(try roamed("Software\\One", "x") == "1")
+        #expect(try roamed("Software\\Two", "y") == "2")
+        #expect(try roamed("Software\\Base", "v") == "base")
+        let e = try #require(two.events.all.first { $0.id == EventID.roamingMerged })
+        #expect(e.message.contains("0 conflicts"))
+    }
+
+    /// The same value changed on both machines: the one logging off wins, and the event lists
+    /// the conflict with both datas.
+    @Test func theSameValueChangedOnBothIsAConflictTheLaterLogoffWins() async throws {
+        defer { cleanUp() }
+        two.roamingConflicts = .merge
+        try await overlapping(first: { c in try set(one, c, "Software\\Base", "v", "one") },
+                              second: { c in try set(two, c, "Software\\Base", "v", "two") })
+        #expect(try roamed("Software\\Base", "v") == "two")
+        let e = try #require(two.events.all.first { $0.id == EventID.roamingMerged })
+        #expect(e.message.contains("1 conflict,"))
+        #expect(e.details.contains("Software\\Base value v: here \"two\", there \"one\""), "\(e.details)")
+    }
+
+    /// A key deleted on one machine stays deleted when the other left it alone; when the other
+    /// changed something under it, the key is kept and the conflict reported.
+    @Test func deletionsMergeUnlessTheOtherSideChangedTheKey() async throws {
+        defer { cleanUp() }
+        two.roamingConflicts = .merge
+        try await overlapping(first: { c in
+            try one.registry.deleteTree(.currentUser, "Software\\Gone", as: c)
+            try one.registry.deleteTree(.currentUser, "Software\\Kept", as: c)
+        }, second: { c in
+            try set(two, c, "Software\\Kept", "k2", "new")
+        })
+        #expect(try roamed("Software\\Gone", "g") == nil)
+        #expect(try roamed("Software\\Kept", "k2") == "new")
+        let e = try #require(two.events.all.first { $0.id == EventID.roamingMerged })
+        #expect(e.details.contains("Software\\Kept: here changed, there deleted"), "\(e.details)")
+    }
+
+    /// A lock whose owner crashed expires and is taken over; a live one makes the upload wait
+    /// (the local copy is kept, the upload retried) and nothing is lost once it goes.
+    @Test func aStaleLockExpiresAndALiveOneOnlyDelays() async throws {
+        defer { cleanUp() }
+        try await session(on: one) { c in try set(one, c, "Software\\Base", "v", "first") }
+        let lock = store.appendingPathComponent("alice.V6/NTUSER.DAT.lock")
+        let past = Int(Date().timeIntervalSince1970) - 10
+        try Data("crashed machine\n\(past)\n".utf8).write(to: lock)
+        let stale = try await session(on: one) { c in try set(one, c, "Software\\Base", "v", "second") }
+        #expect(stale.uploaded && !FileManager.default.fileExists(atPath: lock.path))
+        #expect(try roamed("Software\\Base", "v") == "second")
+
+        let future = Int(Date().timeIntervalSince1970) + 3600
+        try Data("busy machine\n\(future)\n".utf8).write(to: lock)
+        let held = try await session(on: one) { c in try set(one, c, "Software\\Base", "v", "third") }
+        #expect(!held.uploaded && held.uploadPending)
+        #expect(one.events.all.contains { $0.id == EventID.unableToCopy && $0.message.contains("locked by busy machine") })
+        #expect(try roamed("Software\\Base", "v") == "second")
+        // The holder is gone (crashed: its lock expired); the retry uploads what was kept.
+        try Data("busy machine\n\(past)\n".utf8).write(to: lock)
+        try await one.waitForEvent(EventID.uploadRetried)
+        #expect(try roamed("Software\\Base", "v") == "third")
+    }
+}
