@@ -50,8 +50,11 @@ struct DemoCommand: AsyncParsableCommand {
         let realUsers = !demoIdentity && DemoCast.canUseRealUsers()
         do {
             // Real users reach the socket through this directory; a demo-identity one is private.
-            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-            chmod(root.path, realUsers ? 0o755 : 0o700)
+            // (A directory the user named and that exists keeps its permissions.)
+            if !FileManager.default.fileExists(atPath: root.path) {
+                try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+                chmod(root.path, realUsers ? 0o755 : 0o700)
+            }
             let cast = try DemoCast.make(realUsers: realUsers)
             let cleanup = DemoCleanup(cast: cast, directory: temporary ? root : nil)
             cleanup.onInterrupt()
