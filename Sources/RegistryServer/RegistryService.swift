@@ -55,7 +55,8 @@ public final class RegistryService: Sendable {
         let account: Account
         if let name = demoIdentity {
             guard configuration.demoIdentity else { throw .accessDenied }
-            account = demoAccount(name)
+            guard let a = demoAccount(name) else { throw .noneMapped }
+            account = a
         } else {
             guard let a = machine.account(uid: uid, isService: { configuration.serviceAccounts.contains($0) }) else { throw .noneMapped }
             account = a
@@ -88,8 +89,12 @@ public final class RegistryService: Sendable {
         configuration.demoIdentity ? demoAccount(name) : machine.account(named: name)
     }
 
-    private func demoAccount(_ name: String) -> Account {
+    /// A demo identity; names that could not be Linux user names (they name directories of the
+    /// state: a slash, a leading dot, control characters, over 32 characters) map to none.
+    private func demoAccount(_ name: String) -> Account? {
         if name.uppercased() == "SYSTEM" { return .system }
+        guard !name.isEmpty, name.count <= 32, !name.hasPrefix("."), !name.hasPrefix("-"),
+              name.unicodeScalars.allSatisfy({ $0 != "/" && $0 != "\\" && $0.value >= 0x20 && $0.value != 0x7F }) else { return nil }
         if let a = machine.account(named: name) { return a }
         return machine.addAccount(name: name, uid: UInt32(demoUIDs.next()), isService: configuration.serviceAccounts.contains(name))
     }

@@ -198,6 +198,10 @@ import TestSupport
         #expect(try ok(["compare", "HKLM\\SOFTWARE\\T", "HKLM\\SOFTWARE\\R", "/s"]).contains("Identical"))
         // An ordinary user cannot write HKLM\SOFTWARE; a mistyped key is named before connecting.
         #expect(try h.cli(["add", "HKLM\\SOFTWARE\\T", "/v", "q"], as: "alice").errText.contains("(5)"))
+        // A demo identity is never a path: it names directories of the daemon's state.
+        for bad in ["../x", ".hidden", "a/b"] {
+            #expect(try h.cli(["query", "HKLM"], as: bad).errText.contains("(1332)"), "\(bad)")
+        }
         let typo = try h.cli(["add", "HKXX\\T"])
         #expect(typo.status == 1 && typo.errText.contains("Invalid key name"), "\(typo.errText)")
     }
