@@ -84,28 +84,31 @@ struct RoamingMerge {
                 }
                 result[p] = node
             case let (o?, nil):
-                if b == nil {
-                    result[p] = o  // added here
-                } else if !unchanged(ours, below: p) {
+                if let kept = oneSided(o, at: p, keeper: ours, deleter: theirs, base: b) {
                     result[p] = o
-                    if parentPresent(theirs, p) {
-                        conflicts.append(Conflict(key: o.path, value: nil, ours: "changed", theirs: "deleted"))
-                    }
-                }  // else: deleted there, unchanged here — deleted
+                    if kept { conflicts.append(Conflict(key: o.path, value: nil, ours: "changed", theirs: "deleted")) }
+                }
             case let (nil, t?):
-                if b == nil {
-                    result[p] = t  // added there
-                } else if !unchanged(theirs, below: p) {
+                if let kept = oneSided(t, at: p, keeper: theirs, deleter: ours, base: b) {
                     result[p] = t
-                    if parentPresent(ours, p) {
-                        conflicts.append(Conflict(key: t.path, value: nil, ours: "deleted", theirs: "changed"))
-                    }
-                }  // else: deleted here, unchanged there — deleted
+                    if kept { conflicts.append(Conflict(key: t.path, value: nil, ours: "deleted", theirs: "changed")) }
+                }
             case (nil, nil):
                 break
             }
         }
         return (result, conflicts.sorted { ($0.key, $0.value ?? "") < ($1.key, $1.value ?? "") })
+    }
+
+    /// A key only one side has: nil when it goes (the other side deleted it and this side left
+    /// it as the base had it); otherwise it stays — `true` when that is a conflict to report
+    /// (deleted there, changed here; reported at the top of the deleted subtree), `false` when
+    /// this side simply added it.
+    private func oneSided(_ node: Node, at p: [UInt16], keeper: [[UInt16]: Node], deleter: [[UInt16]: Node],
+                          base b: Node?) -> Bool? {
+        guard b != nil else { return false }
+        guard !unchanged(keeper, below: p) else { return nil }
+        return parentPresent(deleter, p)
     }
 
     /// Whether `side` holds exactly what the base holds at and below `p` (keys and values).

@@ -124,9 +124,13 @@ private struct KeyComparison {
                                _ startPath2: [UInt16], recurse: Bool) async throws {
         var stack = [(start1, startPath1, start2, startPath2)]
         while let (key1, path1, key2, path2) = stack.popLast() {
-            try await compareValues(key1, path1, key2, path2)
-            guard recurse else { continue }
-            let children1 = try await first.subkeys(of: key1), children2 = try await second.subkeys(of: key2)
+            guard recurse else {
+                compareValues(try await first.values(of: key1), path1, try await second.values(of: key2), path2)
+                continue
+            }
+            let (values1, children1) = try await first.contents(of: key1)
+            let (values2, children2) = try await second.contents(of: key2)
+            compareValues(values1, path1, values2, path2)
             var i = 0, j = 0
             var both: [(TreeKey, [UInt16], TreeKey, [UInt16])] = []
             while i < children1.count || j < children2.count {
@@ -150,9 +154,8 @@ private struct KeyComparison {
         }
     }
 
-    private mutating func compareValues(_ key1: TreeKey, _ path1: [UInt16], _ key2: TreeKey,
-                                        _ path2: [UInt16]) async throws {
-        let values1 = try await first.values(of: key1), values2 = try await second.values(of: key2)
+    private mutating func compareValues(_ values1: [TreeValue], _ path1: [UInt16], _ values2: [TreeValue],
+                                        _ path2: [UInt16]) {
         var index2: [[UInt16]: Int] = [:]
         for (n, v) in values2.enumerated() { index2[Self.folded(v.name)] = n }
         var matched = Set<Int>()

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import HiveFormat
 import Registry
 import RegistryClient
 
@@ -57,25 +56,6 @@ struct LivePath {
     }
 
     var display: String { subkey.isEmpty ? rootName : rootName + "\\" + subkey }
-}
-
-/// Runs an online (or mixed) command body: a Win32 error is printed as reg.exe does, a hive
-/// file's error as the offline commands do; either exits 1.
-func reportingOnline(_ hiveOptions: HiveOptions? = nil, _ body: () async throws -> Int32) async throws {
-    let status: Int32
-    do {
-        status = try await body()
-    } catch let e as CLIError {
-        Diagnostics.say("ERROR: \(e.description)")
-        throw ExitCode(1)
-    } catch let e as Win32Error {
-        Diagnostics.say("ERROR: \(win32Message(e))")
-        throw ExitCode(1)
-    } catch let e as HiveError {
-        Diagnostics.say("ERROR: \(hiveOptions?.hiveErrorText(e) ?? e.description)")
-        throw ExitCode(1)
-    }
-    if status != 0 { throw ExitCode(status) }
 }
 
 /// reg.exe's wording for the errors people meet most, with the code.

@@ -65,11 +65,14 @@ struct OnlineEdits {
         var snapshot: [(path: String, values: [TreeValue])] = []
         var stack: [(TreeKey, String)] = [(.live(source.root, source.subkey), "")]
         while let (key, below) = stack.popLast() {
-            snapshot.append((below, try await live.values(of: key)))
-            if recurse {
-                for child in try await live.subkeys(of: key).reversed() {
-                    stack.append((child.key, below.isEmpty ? child.name.description : below + "\\" + child.name.description))
-                }
+            guard recurse else {
+                snapshot.append((below, try await live.values(of: key)))
+                continue
+            }
+            let (values, subkeys) = try await live.contents(of: key)
+            snapshot.append((below, values))
+            for child in subkeys.reversed() {
+                stack.append((child.key, below.isEmpty ? child.name.description : below + "\\" + child.name.description))
             }
         }
         var overwriteAll = force

@@ -15,7 +15,7 @@ struct OnlineExport {
         var progress = Progress("export")
         while let (key, path) = stack.popLast() {
             progress.tick()
-            let values = try await live.values(of: key)
+            let (values, subkeys) = try await live.contents(of: key)
             if sink.format == .json {
                 guard case let .live(root, subpath) = key else { continue }
                 let k = try await client.openKey(root, subpath, access: .queryValue)
@@ -34,7 +34,7 @@ struct OnlineExport {
                 }
                 sink.endKey()
             }
-            for child in try await live.subkeys(of: key).reversed() {
+            for child in subkeys.reversed() {
                 let childPath = joinPath(path, child.name.codeUnits)
                 if sink.canHold(keyPath: childPath, name: child.name.codeUnits) { stack.append((child.key, childPath)) }
             }

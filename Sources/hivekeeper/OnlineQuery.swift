@@ -59,7 +59,7 @@ struct OnlineQuery {
 
     private func printValues(_ key: KeyHandle) async throws -> Bool {
         var index = 0
-        while let v = try await item(key, index, client.enumerateValue) {
+        while let v = try await item({ () async throws(Win32Error) in try await client.enumerateValue(key, index: index) }) {
             printValue(v)
             index += 1
         }
@@ -68,18 +68,10 @@ struct OnlineQuery {
 
     private func subkeys(_ key: KeyHandle) async throws -> [String] {
         var names: [String] = []
-        while let k = try await item(key, names.count, client.enumerateKey) { names.append(k.name) }
-        return names
-    }
-
-    /// Item `index` of an enumeration, nil past its end (ERROR_NO_MORE_ITEMS).
-    private func item<T>(_ key: KeyHandle, _ index: Int,
-                         _ get: (KeyHandle, Int) async throws(Win32Error) -> T) async throws(Win32Error) -> T? {
-        do {
-            return try await get(key, index)
-        } catch where error == .noMoreItems {
-            return nil
+        while let k = try await item({ () async throws(Win32Error) in try await client.enumerateKey(key, index: names.count) }) {
+            names.append(k.name)
         }
+        return names
     }
 
     private func printValue(_ v: RegistryValue) {

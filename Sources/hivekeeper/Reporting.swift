@@ -1,5 +1,6 @@
 import ArgumentParser
 import HiveFormat
+import Registry
 
 /// Runs a command body the way reg.exe reports: "ERROR: …" on stderr and exit status 1 on
 /// failure; the body returns the status otherwise (0, or 2 for a partial result).
@@ -7,14 +8,35 @@ func reporting(_ hiveOptions: HiveOptions?, _ body: () throws -> Int32) throws {
     let status: Int32
     do {
         status = try body()
-    } catch let e as CLIError {
-        Diagnostics.say("ERROR: \(e.description)")
-        throw ExitCode(1)
-    } catch let e as HiveError {
-        Diagnostics.say("ERROR: \(hiveOptions?.hiveErrorText(e) ?? e.description)")
-        throw ExitCode(1)
+    } catch {
+        throw reported(error, hiveOptions)
     }
     if status != 0 { throw ExitCode(status) }
+}
+
+/// The same for a body that may wait on hivekeeperd.
+func reportingOnline(_ hiveOptions: HiveOptions? = nil, _ body: () async throws -> Int32) async throws {
+    let status: Int32
+    do {
+        status = try await body()
+    } catch {
+        throw reported(error, hiveOptions)
+    }
+    if status != 0 { throw ExitCode(status) }
+}
+
+/// Says a failure reg.exe's way and turns it into exit status 1; other errors (ArgumentParser's
+/// own, ExitCode) pass through.
+private func reported(_ error: any Error, _ hiveOptions: HiveOptions?) -> any Error {
+    let text: String
+    switch error {
+    case let e as CLIError: text = e.description
+    case let e as Win32Error: text = win32Message(e)
+    case let e as HiveError: text = hiveOptions?.hiveErrorText(e) ?? e.description
+    default: return error
+    }
+    Diagnostics.say("ERROR: \(text)")
+    return ExitCode(1)
 }
 
 /// A walk that knows each key's full path (as UTF-16, for .reg and JSON output).

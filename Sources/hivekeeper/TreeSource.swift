@@ -22,6 +22,14 @@ protocol TreeSource {
     func value(of key: TreeKey, named name: RegistryName) async throws -> TreeValue?
     /// The subkeys in Windows' name order.
     func subkeys(of key: TreeKey) async throws -> [(name: RegistryName, key: TreeKey)]
+    /// Both at once (a live key is opened once for the pair).
+    func contents(of key: TreeKey) async throws -> (values: [TreeValue], subkeys: [(name: RegistryName, key: TreeKey)])
+}
+
+extension TreeSource {
+    func contents(of key: TreeKey) async throws -> (values: [TreeValue], subkeys: [(name: RegistryName, key: TreeKey)]) {
+        (try await values(of: key), try await subkeys(of: key))
+    }
 }
 
 struct HiveSource: TreeSource {
@@ -66,13 +74,7 @@ struct LiveSource: TreeSource {
     }
 
     func values(of key: TreeKey) async throws -> [TreeValue] {
-        try await opened(key) { h in
-            var out: [TreeValue] = []
-            while let v = try await item({ () async throws(Win32Error) in try await client.enumerateValue(h, index: out.count) }) {
-                out.append(TreeValue(name: v.name, type: v.type.rawValue, data: v.data))
-            }
-            return out
-        }
+        try await opened(key) { h in try await values(h) }
     }
 
     func value(of key: TreeKey, named name: RegistryName) async throws -> TreeValue? {
@@ -87,13 +89,26 @@ struct LiveSource: TreeSource {
     }
 
     func subkeys(of key: TreeKey) async throws -> [(name: RegistryName, key: TreeKey)] {
+        try await opened(key) { h in try await subkeys(h, of: key) }
+    }
+
+    func contents(of key: TreeKey) async throws -> (values: [TreeValue], subkeys: [(name: RegistryName, key: TreeKey)]) {
+        try await opened(key) { h in (try await values(h), try await subkeys(h, of: key)) }
+    }
+
+    private func values(_ h: KeyHandle) async throws -> [TreeValue] {
+        var out: [TreeValue] = []
+        while let v = try await item({ () async throws(Win32Error) in try await client.enumerateValue(h, index: out.count) }) {
+            out.append(TreeValue(name: v.name, type: v.type.rawValue, data: v.data))
+        }
+        return out
+    }
+
+    private func subkeys(_ h: KeyHandle, of key: TreeKey) async throws -> [(name: RegistryName, key: TreeKey)] {
         guard case let .live(root, path) = key else { preconditionFailure("a hive cell given to the live source") }
-        let names: [String] = try await opened(key) { h in
-            var names: [String] = []
-            while let k = try await item({ () async throws(Win32Error) in try await client.enumerateKey(h, index: names.count) }) {
-                names.append(k.name)
-            }
-            return names
+        var names: [String] = []
+        while let k = try await item({ () async throws(Win32Error) in try await client.enumerateKey(h, index: names.count) }) {
+            names.append(k.name)
         }
         return names.map { RegistryName($0) }
             .sorted { WindowsCase.compare($0.codeUnits, $1.codeUnits) < 0 }
