@@ -61,9 +61,10 @@ let package = Package(
             ]
         ),
         // scripts/bench-read's measuring side (not a test: benchmarks are numbers for people).
-        .executableTarget(name: "hivekeeper-bench", dependencies: ["HiveFormat", "Registry", "Security"]),
-        // The crash test's child: random edits and flushes in a loop, killed at random moments.
-        .executableTarget(name: "hivekeeper-crashtest", dependencies: ["HiveFormat"]),
+        .executableTarget(name: "hivekeeper-bench", dependencies: ["HiveFormat", "Registry", "Security", "Profiles"]),
+        // The crash tests' child: random edits and flushes (or SMB uploads) in a loop, killed at
+        // random moments.
+        .executableTarget(name: "hivekeeper-crashtest", dependencies: ["HiveFormat", "Profiles"]),
         // Corpus location and a process runner shared by the test targets.
         .target(name: "TestSupport", dependencies: ["HiveFormat"], path: "Tests/TestSupport"),
         .testTarget(name: "HiveFormatTests", dependencies: ["HiveFormat", "TestSupport", "hivekeeper-crashtest"]),

@@ -192,10 +192,8 @@ public actor ProfileService {
         do {
             try fm.createDirectory(at: layout.profile(account.name), withIntermediateDirectories: true)
             if let store {
-                let remote: RoamingCopy?
-                do {
-                    remote = try store.copy(of: account.name)
-                } catch {
+                // The store gone (or refusing us) part-way: the local copy, or a temporary profile.
+                func unreachable(_ error: any Error) -> CopyChoice {
                     guard localTime != nil else {
                         event(EventID.roamingUnavailable, account, "The roaming profile cannot be reached (\(error)) and there is no local copy", level: .warning)
                         return .temporary
@@ -203,9 +201,19 @@ public actor ProfileService {
                     event(EventID.roamingUnavailable, account, "The roaming profile cannot be reached (\(error)); the local copy is used", level: .warning)
                     return .use
                 }
+                let remote: RoamingCopy?
+                do {
+                    remote = try store.copy(of: account.name)
+                } catch {
+                    return unreachable(error)
+                }
                 let base = layout.roamingBase(account.name)
                 if let remote, localTime.map({ remote.lastWritten > $0 }) ?? true {
-                    try store.download(account.name, to: local)
+                    do {
+                        try store.download(account.name, to: local)
+                    } catch {
+                        return unreachable(error)
+                    }
                     try? FileManager.default.removeItem(at: base)
                     try FileManager.default.copyItem(at: local, to: base)
                     event(EventID.synchronizeFinished, account, "Roaming copy is newer: downloaded to \(local.path)")
@@ -213,7 +221,15 @@ public actor ProfileService {
                 }
                 // What the store holds now is what this session's logoff must not overwrite
                 // unknowingly: kept as the base.
-                if remote != nil { try store.download(account.name, to: base) } else { try? FileManager.default.removeItem(at: base) }
+                if remote != nil {
+                    do {
+                        try store.download(account.name, to: base)
+                    } catch {
+                        return unreachable(error)
+                    }
+                } else {
+                    try? FileManager.default.removeItem(at: base)
+                }
             }
             if localTime == nil {
                 try atomicCopy(from: layout.defaultUserHive, to: local)

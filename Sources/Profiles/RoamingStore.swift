@@ -33,6 +33,25 @@ public struct StoreLocked: Error, CustomStringConvertible {
     public var description: String { "the roaming store is locked by \(owner) until \(expires)" }
 }
 
+/// A store lock file's content: "owner\nexpiry (seconds since 1970)\n".
+enum StoreLockText {
+    static func make(owner: String, expires: Date) -> [UInt8] {
+        Array("\(owner)\n\(Int(expires.timeIntervalSince1970))\n".utf8)
+    }
+
+    static func holder(_ bytes: [UInt8]) -> (owner: String, expires: Date) {
+        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
+        return (lines.first ?? "?", Date(timeIntervalSince1970: TimeInterval(lines.count > 1 ? Int(lines[1]) ?? 0 : 0)))
+    }
+
+    /// Returns when `owner` may take over the lock `bytes` describe (it expired — its owner
+    /// crashed or hung — or is `owner`'s own); throws `StoreLocked` otherwise.
+    static func checkTakeOver(_ bytes: [UInt8], by owner: String, now: Date) throws {
+        let (holder, until) = holder(bytes)
+        guard until <= now || holder == owner else { throw StoreLocked(owner: holder, expires: until) }
+    }
+}
+
 /// A RoamingStore on a directory (any mounted share; the embedded default).
 public struct DirectoryStore: RoamingStore {
     public let root: URL
@@ -63,17 +82,14 @@ public struct DirectoryStore: RoamingStore {
         for _ in 0..<2 {
             let fd = open(f.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
             if fd >= 0 {
-                let text = Array("\(owner)\n\(Int(expires.timeIntervalSince1970))\n".utf8)
+                let text = StoreLockText.make(owner: owner, expires: expires)
                 _ = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
                 fsync(fd)
                 close(fd)
                 return
             }
             guard errno == EEXIST else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: f.path]) }
-            let lines = ((try? String(contentsOf: f, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
-            let holder = lines.first ?? "?"
-            let until = Date(timeIntervalSince1970: TimeInterval(lines.count > 1 ? Int(lines[1]) ?? 0 : 0))
-            guard until <= now || holder == owner else { throw StoreLocked(owner: holder, expires: until) }
+            try StoreLockText.checkTakeOver(FileManager.default.contents(atPath: f.path).map { [UInt8]($0) } ?? [], by: owner, now: now)
             unlink(f.path)  // stale (its owner crashed or hung) or our own: take it over
         }
         throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: f.path])
@@ -81,7 +97,7 @@ public struct DirectoryStore: RoamingStore {
 
     public func unlock(_ user: String, owner: String) {
         let f = lockFile(user)
-        guard let text = try? String(contentsOf: f, encoding: .utf8), text.split(separator: "\n").first.map(String.init) == owner else { return }
+        guard let text = FileManager.default.contents(atPath: f.path), StoreLockText.holder([UInt8](text)).owner == owner else { return }
         unlink(f.path)
     }
 
@@ -95,8 +111,11 @@ public struct DirectoryStore: RoamingStore {
 /// Copies `source` over `target` through a temporary file in the target's directory: written,
 /// given the source's last-write time, fsynced, renamed over the target, the directory fsynced.
 func atomicCopy(from source: URL, to target: URL) throws {
-    let data = try Data(contentsOf: source)
-    let time = try lastWriteTime(source)
+    try atomicWrite(try Data(contentsOf: source), lastWritten: try lastWriteTime(source), to: target)
+}
+
+/// Writes `data` as `target` the same way, with `time` as its last-write time.
+func atomicWrite(_ data: Data, lastWritten time: Date, to target: URL) throws {
     let temp = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).\(UUID().uuidString).tmp")
     guard FileManager.default.createFile(atPath: temp.path, contents: nil) else {
         throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temp.path])
@@ -124,8 +143,11 @@ func lastWriteTime(_ url: URL) throws -> Date {
     return attributes[.modificationDate] as? Date ?? .distantPast
 }
 
-func fnv1a(_ data: Data) -> UInt64 {
+func fnv1a(_ data: Data) -> UInt64 { data.withUnsafeBytes(fnv1a) }
+func fnv1a(_ bytes: [UInt8]) -> UInt64 { bytes.withUnsafeBytes(fnv1a) }
+
+func fnv1a(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
     var h: UInt64 = 0xCBF2_9CE4_8422_2325
-    for b in data { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
+    for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
     return h
 }

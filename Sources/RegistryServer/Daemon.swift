@@ -34,9 +34,10 @@ public final class Daemon: Sendable {
         let machine = Machine(registry: registry, domain: configuration.domain)
         try machine.setUp(layout)
         let events = EventLog(file: layout.eventLog)
-        let store = configuration.roamingStore.map { DirectoryStore(root: URL(fileURLWithPath: $0)) }
+        let store = try configuration.makeRoamingStore()
         let profiles = ProfileService(machine: machine, layout: layout, store: store, events: events,
                                       gracePeriod: configuration.gracePeriod, policy: configuration.policy,
+                                      firstRetryDelay: configuration.uploadRetryDelay,
                                       roamingConflicts: configuration.roamingConflicts)
         let service = RegistryService(machine: machine, profiles: profiles, events: events,
                                       configuration: configuration, logger: logger)

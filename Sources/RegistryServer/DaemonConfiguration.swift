@@ -9,8 +9,15 @@ public struct DaemonConfiguration: Sendable, Hashable {
     public var stateDirectory: String
     /// The Unix socket clients connect to.
     public var socketPath: String
-    /// The directory-backed roaming store; nil for none (profiles stay local).
+    /// The roaming store: a directory, or `smb://host[:port]/share/path`; nil for none
+    /// (profiles stay local).
     public var roamingStore: String?
+    /// An SMB store's credentials file (smbclient's `-A` format, owner-readable only).
+    public var roamingCredentials: String?
+    /// How long an SMB store waits for an answer before the server counts as unreachable.
+    public var roamingTimeout: Duration = .seconds(20)
+    /// The first wait before a failed upload is tried again (doubling after each failure).
+    public var uploadRetryDelay: Duration = .seconds(5)
     public var gracePeriod: Duration
     public var policy: UnloadPolicy
     /// A logoff finding the roaming copy changed since logon: overwrite it, or merge.
@@ -77,6 +84,13 @@ public struct DaemonConfiguration: Sendable, Hashable {
             case "state_directory": c.stateDirectory = value
             case "socket": c.socketPath = value
             case "roaming_store": c.roamingStore = value.isEmpty || value == "none" ? nil : value
+            case "roaming_credentials": c.roamingCredentials = value.isEmpty ? nil : value
+            case "roaming_timeout":
+                guard let s = Double(value), s > 0, s <= 600 else { throw fail("roaming_timeout is seconds, above 0 and up to 600") }
+                c.roamingTimeout = .milliseconds(Int(s * 1000))
+            case "upload_retry_delay":
+                guard let s = Double(value), s > 0, s <= 3600 else { throw fail("upload_retry_delay is seconds, above 0 and up to 3600") }
+                c.uploadRetryDelay = .milliseconds(Int(s * 1000))
             case "grace_period":
                 guard let s = Double(value), s >= 0, s <= 3600 else { throw fail("grace_period is seconds, 0 to 3600") }
                 c.gracePeriod = .milliseconds(Int(s * 1000))
@@ -105,6 +119,19 @@ public struct DaemonConfiguration: Sendable, Hashable {
             }
         }
         return c
+    }
+}
+
+extension DaemonConfiguration {
+    /// The configured roaming store: an `smb://` URL is an SMBStore (its credentials file read
+    /// and checked now), anything else a directory.
+    public func makeRoamingStore() throws -> (any RoamingStore)? {
+        guard let roamingStore else { return nil }
+        guard roamingStore.lowercased().hasPrefix("smb://") else { return DirectoryStore(root: URL(fileURLWithPath: roamingStore)) }
+        guard let roamingCredentials else {
+            throw ConfigurationError(file: "configuration", line: 0, reason: "the SMB roaming store \(roamingStore) needs roaming_credentials (a file in smbclient's -A format)")
+        }
+        return try SMBStore(url: roamingStore, credentials: try SMBCredentials.load(file: roamingCredentials), timeout: roamingTimeout)
     }
 }
 

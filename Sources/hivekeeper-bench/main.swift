@@ -52,11 +52,15 @@ func mappedResidentKiB(of file: String) -> Int {
 
 let args = CommandLine.arguments
 guard args.count >= 2 else {
-    print("usage: hivekeeper-bench HIVE [RUNS]   |   hivekeeper-bench write OUT   |   hivekeeper-bench registry [RUNS]")
+    print("usage: hivekeeper-bench HIVE [RUNS] | write OUT | registry [RUNS] | smb-upload URL CREDENTIALS FILE RUNS")
     exit(2)
 }
 if args[1] == "registry" {
     benchmarkRegistry(runs: args.count > 2 ? Int(args[2]) ?? 3 : 3)
+    exit(0)
+}
+if args[1] == "smb-upload", args.count == 6 {
+    benchmarkSMBUpload(url: args[2], credentials: args[3], file: args[4], runs: Int(args[5]) ?? 10)
     exit(0)
 }
 if args[1] == "write", args.count == 3 {

@@ -4,6 +4,10 @@
 // moments and checks that the hive recovers with every flushed change.
 //
 //   hivekeeper-crashtest HIVE SEED
+//
+// Its second job (SMBUploadLoop.swift), for the SMB store's kill tests:
+//
+//   hivekeeper-crashtest smb-upload URL CREDENTIALS USER FILE...
 import HiveFormat
 
 #if canImport(Glibc)
@@ -11,6 +15,7 @@ import Glibc
 #endif
 
 let args = CommandLine.arguments
+if args.count > 1 && args[1] == "smb-upload" { smbUploadLoop(Array(args.dropFirst(2))) }
 guard args.count == 3, let seed = UInt64(args[2]) else {
     print("usage: hivekeeper-crashtest HIVE SEED")
     exit(2)

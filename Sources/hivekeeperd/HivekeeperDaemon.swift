@@ -23,7 +23,9 @@ struct HivekeeperDaemon: AsyncParsableCommand {
     @Option(help: "Configuration file.") var config: String?
     @Option(help: "Unix socket path.") var socket: String?
     @Option(help: "State directory (machine hives, profiles, event log).") var state: String?
-    @Option(help: "Directory-backed roaming profile store ('none' for no roaming).") var roaming: String?
+    @Option(help: "Roaming profile store: a directory or smb://host[:port]/share/path ('none' for no roaming).") var roaming: String?
+    @Option(name: .customLong("roaming-credentials"), help: "An SMB store's credentials file (smbclient -A format, mode 600).")
+    var roamingCredentials: String?
     @Option(help: "Grace period at logoff, in seconds.") var grace: Double?
     @Option(help: "Logoff policy: force, wait or snapshot.") var policy: String?
     @Option(name: .customLong("service-account"), help: "A Linux user that is a service account (repeatable).")
@@ -40,6 +42,7 @@ struct HivekeeperDaemon: AsyncParsableCommand {
             if let socket { overrides.append("socket = \(socket)") }
             if let state { overrides.append("state_directory = \(state)") }
             if let roaming { overrides.append("roaming_store = \(roaming)") }
+            if let roamingCredentials { overrides.append("roaming_credentials = \(roamingCredentials)") }
             if let grace { overrides.append("grace_period = \(grace)") }
             if let policy { overrides.append("logoff_policy = \(policy)") }
             if !serviceAccounts.isEmpty { overrides.append("service_accounts = \(serviceAccounts.joined(separator: ","))") }

@@ -1,0 +1,37 @@
+import Foundation
+import Profiles
+
+/// scripts/bench-smb's measuring side: uploads FILE as a user's NTUSER.DAT through SMBStore
+/// RUNS times (after one warm-up that makes the connection), printing each run's seconds for
+/// the store's upload alone and for the logoff's whole upload step around it (store lock,
+/// the check that the store's copy is still the one fetched at logon, upload, unlock).
+func benchmarkSMBUpload(url: String, credentials: String, file: String, runs: Int) {
+    do {
+        let store = try SMBStore(url: url, credentials: try SMBCredentials.load(file: credentials))
+        let local = URL(fileURLWithPath: file)
+        try store.upload("bench", from: local)
+        var upload: [Double] = [], step: [Double] = []
+        for _ in 0..<runs {
+            let t0 = now()
+            try store.upload("bench", from: local)
+            upload.append(now() - t0)
+        }
+        for _ in 0..<runs {
+            let t0 = now()
+            try store.lock("bench", owner: "bench", now: Date(), expires: Date().addingTimeInterval(60))
+            _ = try store.copy(of: "bench")
+            try store.upload("bench", from: local)
+            store.unlock("bench", owner: "bench")
+            step.append(now() - t0)
+        }
+        func show(_ xs: [Double]) -> String {
+            let s = xs.sorted()
+            return String(format: "best %.4f s, median %.4f s", s[0], s[s.count / 2])
+        }
+        print("SMBStore.upload: \(show(upload))")
+        print("upload step (lock, check, upload, unlock): \(show(step))")
+    } catch {
+        print("error: \(error)")
+        exit(1)
+    }
+}

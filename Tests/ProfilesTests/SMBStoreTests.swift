@@ -1,0 +1,199 @@
+import Foundation
+import HiveFormat
+@testable import Profiles
+import Testing
+import TestSupport
+
+/// SMBStore against a real smbd on 127.0.0.1 (docs/profiles.md "Roaming on an SMB share"):
+/// byte-for-byte round trips, the replace that never leaves the share without a whole copy, the
+/// lock, and each fault — unreachable, wrong password, an uploader or the server killed in the
+/// middle of an upload.
+@Suite(.serialized, .enabled(if: SambaServer.isAvailable, "needs root and Debian's samba"))
+struct SMBStoreTests {
+    let server: SambaServer
+    let store: SMBStore
+    let work: URL
+
+    init() throws {
+        server = try SambaServer()
+        store = try SMBStore(url: server.url + "/roaming", credentials: try SMBCredentials.load(file: server.credentialsFile),
+                             timeout: .seconds(5))
+        work = FileManager.default.temporaryDirectory.appendingPathComponent("hk-smbtest-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+    }
+
+    func cleanUp() {
+        server.remove()
+        try? FileManager.default.removeItem(at: work)
+    }
+
+    /// A corpus hive copied here with a last-write time of our choosing.
+    func localHive(_ corpus: String, written: Date) throws -> URL {
+        let f = work.appendingPathComponent(UUID().uuidString)
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: SharedCorpus.path(corpus)), to: f)
+        chmod(f.path, 0o644)
+        try FileManager.default.setAttributes([.modificationDate: written], ofItemAtPath: f.path)
+        return f
+    }
+
+    var shareDirectory: URL { server.file("roaming/alice.V6") }
+
+    @Test(.enabled(if: SharedCorpus.isPresent))
+    func aHiveRoundTripsByteForByte() throws {
+        defer { cleanUp() }
+        #expect(try store.copy(of: "alice") == nil, "nothing there yet")
+        let written = Date(timeIntervalSince1970: 1_700_000_000.25)
+        let first = try localHive("regipy/NTUSER.DAT", written: written)
+        try store.upload("alice", from: first)
+        // The file the server keeps is the hive, byte for byte, with its last-write time.
+        let onShare = shareDirectory.appendingPathComponent("NTUSER.DAT")
+        #expect(try Data(contentsOf: onShare) == Data(contentsOf: first))
+        let shareTime = try #require(try FileManager.default.attributesOfItem(atPath: onShare.path)[.modificationDate] as? Date)
+        #expect(abs(shareTime.timeIntervalSince(written)) < 0.001)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: shareDirectory.path) == ["NTUSER.DAT"], "no steps left behind")
+
+        let copy = try #require(try store.copy(of: "alice"))
+        #expect(copy.size == (try Data(contentsOf: first)).count)
+        #expect(abs(copy.lastWritten.timeIntervalSince(written)) < 0.001)
+        #expect(store.location(of: "alice") == server.url + "/roaming/alice.V6/NTUSER.DAT")
+
+        // Replacing it: the new copy, whole; downloading gives it back with its time.
+        let second = try localHive("regipy/NTUSER_with_winscp.DAT", written: written.addingTimeInterval(60))
+        try store.upload("alice", from: second)
+        #expect(try Data(contentsOf: onShare) == Data(contentsOf: second))
+        let back = work.appendingPathComponent("back")
+        try store.download("alice", to: back)
+        #expect(try Data(contentsOf: back) == Data(contentsOf: second))
+        let backTime = try #require(try FileManager.default.attributesOfItem(atPath: back.path)[.modificationDate] as? Date)
+        #expect(abs(backTime.timeIntervalSince(written.addingTimeInterval(60))) < 0.001)
+        #expect(try store.copy(of: "alice")?.hash == store.copy(of: "alice")?.hash)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: shareDirectory.path) == ["NTUSER.DAT"])
+    }
+
+    /// An upload cut short between its steps: a reader takes the newest whole copy, never a
+    /// partial one, and the next upload finishes the job.
+    @Test(.enabled(if: SharedCorpus.isPresent))
+    func aHalfDoneReplaceReadsTheNewestWholeCopy() throws {
+        defer { cleanUp() }
+        let old = try localHive("regipy/NTUSER.DAT", written: Date(timeIntervalSince1970: 1_600_000_000))
+        let new = try localHive("regipy/NTUSER_with_winscp.DAT", written: Date(timeIntervalSince1970: 1_700_000_000))
+        try store.upload("alice", from: old)
+        let dir = shareDirectory
+        // Written as the server would have: owned by the share's user.
+        func put(_ name: String, _ data: Data, _ time: Date) throws {
+            let path = dir.appendingPathComponent(name).path
+            try data.write(to: URL(fileURLWithPath: path))
+            try FileManager.default.setAttributes([.modificationDate: time], ofItemAtPath: path)
+            if let pw = getpwnam(server.user) { chown(path, pw.pointee.pw_uid, pw.pointee.pw_gid) }
+        }
+        let oldData = try Data(contentsOf: old), newData = try Data(contentsOf: new)
+
+        // Cut after NTUSER.DAT became .previous, while the new copy was still being written.
+        try FileManager.default.moveItem(at: dir.appendingPathComponent("NTUSER.DAT"), to: dir.appendingPathComponent("NTUSER.DAT.previous"))
+        try put("NTUSER.DAT.upload", newData.prefix(newData.count / 2), Date(timeIntervalSince1970: 1_700_000_000))
+        #expect(try store.copy(of: "alice")?.size == oldData.count, "the partial upload is not a copy")
+        let back = work.appendingPathComponent("back")
+        try store.download("alice", to: back)
+        #expect(try Data(contentsOf: back) == oldData)
+
+        // Cut after the new copy was whole, before it was renamed into place: it is the newest.
+        try put("NTUSER.DAT.upload", newData, Date(timeIntervalSince1970: 1_700_000_000))
+        try store.download("alice", to: back)
+        #expect(try Data(contentsOf: back) == newData)
+
+        // The next upload leaves NTUSER.DAT alone on the share.
+        try store.upload("alice", from: old)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["NTUSER.DAT"])
+        #expect(try Data(contentsOf: dir.appendingPathComponent("NTUSER.DAT")) == oldData)
+    }
+
+    /// The lock is created exclusively by the server; a live one refuses another owner, an
+    /// expired one is taken over, only its owner removes it.
+    @Test func theLockIsTheServers() throws {
+        defer { cleanUp() }
+        let now = Date()
+        try store.lock("alice", owner: "one", now: now, expires: now.addingTimeInterval(60))
+        let lockFile = shareDirectory.appendingPathComponent("NTUSER.DAT.lock")
+        #expect(String(decoding: try Data(contentsOf: lockFile), as: UTF8.self).hasPrefix("one\n"))
+        let other = try SMBStore(url: server.url + "/roaming", credentials: try SMBCredentials.load(file: server.credentialsFile))
+        #expect(throws: StoreLocked.self) { try other.lock("alice", owner: "two", now: now, expires: now.addingTimeInterval(60)) }
+        other.unlock("alice", owner: "two")
+        #expect(FileManager.default.fileExists(atPath: lockFile.path), "not two's to remove")
+        // Past its expiry, "one" crashed or hung: "two" takes it over.
+        try other.lock("alice", owner: "two", now: now.addingTimeInterval(61), expires: now.addingTimeInterval(120))
+        #expect(String(decoding: try Data(contentsOf: lockFile), as: UTF8.self).hasPrefix("two\n"))
+        other.unlock("alice", owner: "two")
+        #expect(!FileManager.default.fileExists(atPath: lockFile.path))
+    }
+
+    @Test func aWrongPasswordIsAClearError() throws {
+        defer { cleanUp() }
+        let wrong = try SMBStore(url: server.url + "/roaming", credentials: SMBCredentials(username: server.user, password: "wrong"))
+        let error = try #require(throws: SMBError.self) { try wrong.copy(of: "alice") }
+        #expect(error.description.contains("access denied"), "\(error)")
+        #expect(error.description.contains(server.url), "the error names the store: \(error)")
+        #expect(!error.isUnreachable)
+    }
+
+    @Test func aStoppedServerIsUnreachableAndComesBack() throws {
+        defer { cleanUp() }
+        try store.lock("alice", owner: "one", now: Date(), expires: Date().addingTimeInterval(60))
+        server.stop()
+        let error = try #require(throws: SMBError.self) { try store.copy(of: "alice") }
+        #expect(error.isUnreachable, "\(error)")
+        #expect(error.description.contains("cannot be reached"), "\(error)")
+        // The same store works again once the server is back (libsmbclient reconnects).
+        try server.start()
+        #expect(try store.copy(of: "alice") == nil)
+        store.unlock("alice", owner: "one")
+    }
+
+    /// The uploader killed at random moments, then smbd killed at random moments under a
+    /// running uploader: afterwards the share always reads as one of the two files, whole.
+    @Test(.enabled(if: SharedCorpus.isPresent))
+    func killsInTheMiddleOfUploadsNeverLeaveAPartialCopy() throws {
+        defer { cleanUp() }
+        let files = ["regipy/NTUSER.DAT", "regipy/NTUSER_BAGMRU.DAT"].map { SharedCorpus.path($0) }
+        let contents = try files.map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
+        var random = SystemRandomNumberGenerator()
+        func whole() throws {
+            let back = work.appendingPathComponent("back")
+            try store.download("alice", to: back)
+            #expect(contents.contains(try Data(contentsOf: back)), "the share holds a whole copy")
+        }
+        for round in 0..<16 {
+            let killServer = round >= 8
+            let child = try Actor(builtProduct("hivekeeper-crashtest"),
+                                  ["smb-upload", server.url + "/roaming", server.credentialsFile, "alice"] + files)
+            if round == 0 { #expect(child.lines.next(timeout: 30)?.hasPrefix("uploaded") == true) }
+            usleep(UInt32.random(in: 0...300_000, using: &random))
+            if killServer {
+                server.stop(SIGKILL)
+                usleep(100_000)
+                try server.start()
+            }
+            child.kill()
+            try whole()
+        }
+    }
+
+    @Test func credentialsFilesAreChecked() throws {
+        defer { cleanUp() }
+        let c = try SMBCredentials.parse("username = bob\r\npassword =  two words \n# comment\ndomain=WG\n", file: "f")
+        #expect(c == SMBCredentials(username: "bob", password: "two words ", domain: "WG"))
+        #expect(throws: SMBError.self) { try SMBCredentials.parse("user = bob\n", file: "f") }
+        let f = work.appendingPathComponent("creds")
+        try "username = bob\npassword = x\n".write(to: f, atomically: true, encoding: .utf8)
+        chmod(f.path, 0o644)
+        let error = try #require(throws: SMBError.self) { try SMBCredentials.load(file: f.path) }
+        #expect(error.description.contains("chmod 600"), "\(error)")
+        #expect(throws: SMBError.self) { try SMBStore(url: "smb://host", credentials: c) }
+        #expect(throws: SMBError.self) { try SMBStore(url: "/srv/profiles", credentials: c) }
+    }
+
+    @Test func aMissingLibraryNamesThePackage() throws {
+        defer { cleanUp() }
+        let error = try #require(throws: SMBError.self) { try SMBClientLibrary(soname: "libsmbclient-absent.so.0") }
+        #expect(error.description.contains("apt-get install libsmbclient"), "\(error)")
+    }
+}
