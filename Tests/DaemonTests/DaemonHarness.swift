@@ -11,17 +11,27 @@ final class DaemonHarness: @unchecked Sendable {
     private let arguments: [String]
 
     /// Starts the daemon with `arguments` added (demo-identity unless `demo` is false) and waits
-    /// for its `ready` line.
-    init(demo: Bool = true, grace: Double = 1, extra: [String] = []) throws {
+    /// for its `ready` line. `roaming` replaces the directory store (an smb:// URL, say);
+    /// `config` lines go into a configuration file.
+    init(demo: Bool = true, grace: Double = 1, roaming: String? = nil, config: [String] = [], extra: [String] = []) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("hk-daemon-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         chmod(dir.path, 0o755)  // other users' clients reach the socket through it
         socket = dir.appendingPathComponent("run/socket").path
-        arguments = ["--state", dir.appendingPathComponent("state").path, "--socket", socket,
-                     "--roaming", dir.appendingPathComponent("roaming").path, "--grace", String(grace),
+        let configFile = dir.appendingPathComponent("hivekeeperd.conf")
+        try (config.joined(separator: "\n") + "\n").write(to: configFile, atomically: true, encoding: .utf8)
+        arguments = ["--config", configFile.path, "--state", dir.appendingPathComponent("state").path, "--socket", socket,
+                     "--roaming", roaming ?? dir.appendingPathComponent("roaming").path, "--grace", String(grace),
                      "--service-account", "contoso", "--log-level", "warning"] + (demo ? ["--demo-identity"] : []) + extra
         daemon = Process()
         try launch()
+    }
+
+    /// The daemon's events, as `hivekeeper events --json` gives them.
+    func events() throws -> [[String: Any]] {
+        try cli(["events", "--json"]).outText.split(separator: "\n").compactMap {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
     }
 
     private func launch() throws {

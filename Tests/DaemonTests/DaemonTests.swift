@@ -331,4 +331,5 @@ final class LockedBox<T>: @unchecked Sendable {
     init(_ v: T) { value = v }
     func get() -> T { lock.withLock { value } }
     func set(_ v: T) { lock.withLock { value = v } }
+    func update(_ change: (inout T) -> Void) { lock.withLock { change(&value) } }
 }

@@ -111,7 +111,10 @@ public final class SambaServer: @unchecked Sendable {
         _ = try? Self.run("/usr/bin/pkill", ["-\(signal)", "-f", "smbd .*-s \(config)"])
         kill(p.processIdentifier, signal)
         p.waitUntilExit()
-        for _ in 0..<100 where Self.accepts(port) { usleep(20_000) }
+        for _ in 0..<100 {
+            if !Self.accepts(port) { break }
+            usleep(20_000)
+        }
     }
 
     public var isRunning: Bool { process?.isRunning ?? false }
