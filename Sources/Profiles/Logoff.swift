@@ -283,9 +283,7 @@ extension ProfileService {
             defer { store.unlock(user, owner: owner) }
             try reconcile(user, store: store, local: local)
             try store.upload(user, from: local)
-            let base = layout.roamingBase(user)
-            try? FileManager.default.removeItem(at: base)
-            try? FileManager.default.copyItem(at: local, to: base)
+            try? keepAsBase(local, layout.roamingBase(user))
             event(EventID.synchronizeFinished, user: user, "Finished synchronize profile. Result: success")
             pending.clear(user)
             return true
@@ -301,8 +299,12 @@ extension ProfileService {
     /// When the store's copy changed since this machine fetched it: last writer wins (the
     /// overwritten copy named) or a merge into the local hive (every conflict listed).
     private func reconcile(_ user: String, store: any RoamingStore, local: URL) throws {
-        guard let current = try store.copy(of: user) else { return }
         let base = layout.roamingBase(user)
+        // The store's copy still has the base's size and last-write time: unchanged, known
+        // without reading it (an upload gives the store's copy the local file's time).
+        guard let stamp = try store.stamp(of: user) else { return }
+        if let baseStamp = RoamingStamp.of(base), baseStamp.matches(stamp) { return }
+        guard let current = try store.copy(of: user) else { return }
         let baseData = FileManager.default.contents(atPath: base.path)
         guard baseData.map(fnv1a) != current.hash else { return }
         let theirs = "written \(current.lastWritten), \(current.size) bytes, hash \(String(current.hash, radix: 16))"
@@ -325,6 +327,14 @@ extension ProfileService {
                   "The roaming copy changed since logon (another machine logged off); merged with it: \(conflicts.count) conflict\(conflicts.count == 1 ? "" : "s"), this machine's side kept",
                   ["theirs: \(theirs)"] + conflicts.map(\.description), level: conflicts.isEmpty ? .information : .warning)
         }
+    }
+
+    /// Keeps `local` as the roaming base: the store's copy as this machine last saw it, with
+    /// the same last-write time (what `reconcile` compares first).
+    func keepAsBase(_ local: URL, _ base: URL) throws {
+        try? FileManager.default.removeItem(at: base)
+        try FileManager.default.copyItem(at: local, to: base)
+        try FileManager.default.setAttributes([.modificationDate: try lastWriteTime(local)], ofItemAtPath: base.path)
     }
 
     /// Retries a failed upload with doubling delays (from `firstRetryDelay`, `uploadRetries`

@@ -201,9 +201,9 @@ public actor ProfileService {
                     event(EventID.roamingUnavailable, account, "The roaming profile cannot be reached (\(error)); the local copy is used", level: .warning)
                     return .use
                 }
-                let remote: RoamingCopy?
+                let remote: RoamingStamp?
                 do {
-                    remote = try store.copy(of: account.name)
+                    remote = try store.stamp(of: account.name)
                 } catch {
                     return unreachable(error)
                 }
@@ -214,8 +214,7 @@ public actor ProfileService {
                     } catch {
                         return unreachable(error)
                     }
-                    try? FileManager.default.removeItem(at: base)
-                    try FileManager.default.copyItem(at: local, to: base)
+                    try keepAsBase(local, base)
                     event(EventID.synchronizeFinished, account, "Roaming copy is newer: downloaded to \(local.path)")
                     return .use
                 }

@@ -8,10 +8,32 @@ public struct RoamingCopy: Sendable, Hashable {
     public var hash: UInt64
 }
 
+/// What a store can say of a copy without reading it: its size and last-write time.
+public struct RoamingStamp: Sendable, Hashable {
+    public var lastWritten: Date
+    public var size: Int
+
+    /// The same copy, as far as a stamp can tell: the same size and last-write time (to the
+    /// millisecond: what every store keeps of the time an upload gives it).
+    func matches(_ other: RoamingStamp) -> Bool {
+        size == other.size && abs(lastWritten.timeIntervalSince(other.lastWritten)) < 0.001
+    }
+
+    /// A local file's stamp.
+    static func of(_ file: URL) -> RoamingStamp? {
+        guard let a = try? FileManager.default.attributesOfItem(atPath: file.path),
+              let size = a[.size] as? Int, let time = a[.modificationDate] as? Date else { return nil }
+        return RoamingStamp(lastWritten: time, size: size)
+    }
+}
+
 /// Where roaming profiles live: laid out as Windows does, `<user>.V6/NTUSER.DAT`.
 public protocol RoamingStore: Sendable {
-    /// The store's copy, if any.
+    /// The store's copy, if any (reads it whole, for its hash).
     func copy(of user: String) throws -> RoamingCopy?
+    /// The store's copy's size and last-write time, if there is one: cheaper than `copy(of:)`
+    /// where the store can tell without reading the file.
+    func stamp(of user: String) throws -> RoamingStamp?
     /// Copies the store's NTUSER.DAT to `local`, keeping its last-write time.
     func download(_ user: String, to local: URL) throws
     /// Replaces the store's NTUSER.DAT with `local` atomically (never a partial copy visible),
@@ -24,6 +46,12 @@ public protocol RoamingStore: Sendable {
     func lock(_ user: String, owner: String, now: Date, expires: Date) throws
     /// Gives the lock back (only `owner`'s).
     func unlock(_ user: String, owner: String)
+}
+
+extension RoamingStore {
+    public func stamp(of user: String) throws -> RoamingStamp? {
+        try copy(of: user).map { RoamingStamp(lastWritten: $0.lastWritten, size: $0.size) }
+    }
 }
 
 /// Another machine holds a user's store lock.
@@ -66,6 +94,10 @@ public struct DirectoryStore: RoamingStore {
         guard FileManager.default.fileExists(atPath: f.path) else { return nil }
         let data = try Data(contentsOf: f)
         return RoamingCopy(lastWritten: try lastWriteTime(f), size: data.count, hash: fnv1a(data))
+    }
+
+    public func stamp(of user: String) throws -> RoamingStamp? {
+        FileManager.default.fileExists(atPath: file(user).path) ? RoamingStamp.of(file(user)) : nil
     }
 
     public func download(_ user: String, to local: URL) throws {

@@ -69,6 +69,12 @@ public struct SMBStore: RoamingStore {
         return RoamingCopy(lastWritten: c.lastWritten, size: c.bytes.count, hash: fnv1a(c.bytes))
     }
 
+    /// One stat when NTUSER.DAT is there; otherwise the half-done replace's choice (a read).
+    public func stamp(of user: String) throws -> RoamingStamp? {
+        if let info = try connection.stat(file(user)) { return RoamingStamp(lastWritten: info.lastWritten, size: info.size) }
+        return try current(user).map { RoamingStamp(lastWritten: $0.lastWritten, size: $0.bytes.count) }
+    }
+
     public func download(_ user: String, to local: URL) throws {
         guard let c = try current(user) else { throw SMBError.operation(what: "download", url: file(user), errno: ENOENT) }
         try atomicWrite(Data(c.bytes), lastWritten: c.lastWritten, to: local)

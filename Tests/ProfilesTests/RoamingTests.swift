@@ -66,6 +66,22 @@ import Testing
         _ = try await two.profiles.logoff(session: s2)
     }
 
+    /// A store copy nobody changed since logon is known by its size and last-write time: neither
+    /// the logon nor the logoff reads it whole (on an SMB share that is the whole hive again).
+    @Test func anUnchangedCopyIsKnownByItsStamp() async throws {
+        defer { cleanUp() }
+        try await session(on: one) { c in try set(one, c, "Software\\A", "a", "1") }
+        try await session(on: two) { c in try set(two, c, "Software\\B", "b", "2") }
+        #expect(two.store.wholeReads == 0, "the first upload found no copy; the second session's logon and logoff read stamps only")
+        // One logs on; two logs on and off meanwhile: one's logoff finds the copy changed and
+        // reads it whole, once.
+        let s1 = try await one.profiles.logon(one.alice)
+        try await session(on: two) { c in try set(two, c, "Software\\C", "c", "3") }
+        _ = try await one.profiles.logoff(session: s1)
+        #expect(one.store.wholeReads == 1)
+        #expect(one.events.all.contains { $0.id == EventID.roamingOverwritten }, "and the change was noticed")
+    }
+
     /// Windows' way, the default: the second logoff overwrites the first's changes, and says so.
     @Test func lastWriterWinsSaysWhatItOverwrote() async throws {
         defer { cleanUp() }

@@ -70,7 +70,14 @@ final class FlakyStore: RoamingStore, @unchecked Sendable {
             if upload, failing > 0 { failing -= 1; throw Unreachable() }
         }
     }
-    func copy(of user: String) throws -> RoamingCopy? { try check(); return try inner.copy(of: user) }
+    /// How many times the store's copy was read whole for its hash.
+    private(set) var wholeReads = 0
+    func copy(of user: String) throws -> RoamingCopy? {
+        try check()
+        lock.withLock { wholeReads += 1 }
+        return try inner.copy(of: user)
+    }
+    func stamp(of user: String) throws -> RoamingStamp? { try check(); return try inner.stamp(of: user) }
     func download(_ user: String, to local: URL) throws { try check(); try inner.download(user, to: local) }
     func upload(_ user: String, from local: URL) throws { try check(upload: true); try inner.upload(user, from: local) }
     func location(of user: String) -> String { inner.location(of: user) }
