@@ -124,6 +124,18 @@ final class SMBConnection: @unchecked Sendable {
     /// failing with EEXIST when there is one (the server decides, so two machines cannot both
     /// create it).
     func write(_ url: String, _ bytes: [UInt8], exclusive: Bool = false) throws(SMBError) {
+        let (result, error): (Void?, SMBError?) = bytes.withUnsafeBytes { buffer in
+            do throws(SMBError) {
+                return (try write(url, buffer, exclusive: exclusive), nil)
+            } catch {
+                return (nil, error)
+            }
+        }
+        if let error { throw error }
+        _ = result
+    }
+
+    func write(_ url: String, _ bytes: UnsafeRawBufferPointer, exclusive: Bool = false) throws(SMBError) {
         let open = function(library.getOpen, as: SMBClientLibrary.Open.self)
         let write = function(library.getWrite, as: SMBClientLibrary.Write.self)
         var file: OpaquePointer?
@@ -134,9 +146,7 @@ final class SMBConnection: @unchecked Sendable {
         var offset = 0
         while offset < bytes.count {
             let n = min(Self.chunkSize, bytes.count - offset)
-            let (written, code) = bytes.withUnsafeBytes { buffer in
-                locked { write(context, file!, buffer.baseAddress! + offset, n) }
-            }
+            let (written, code) = locked { write(context, file!, bytes.baseAddress! + offset, n) }
             guard written > 0 else {
                 close(file!)
                 throw written < 0 ? .operation(what: "write", url: url, errno: code)
