@@ -148,6 +148,20 @@ struct SMBStoreTests {
         store.unlock("alice", owner: "one")
     }
 
+    /// A server that stops answering (SIGSTOP) is unreachable after the timeout, not a hang.
+    @Test func aServerThatStopsAnsweringTimesOut() throws {
+        defer { cleanUp() }
+        let impatient = try SMBStore(url: server.url + "/roaming", credentials: try SMBCredentials.load(file: server.credentialsFile),
+                                     timeout: .seconds(1))
+        #expect(try impatient.copy(of: "alice") == nil)
+        server.signal(SIGSTOP)
+        defer { server.signal(SIGCONT) }
+        let started = Date()
+        let error = try #require(throws: SMBError.self) { try impatient.copy(of: "alice") }
+        #expect(error.isUnreachable, "\(error)")
+        #expect(Date().timeIntervalSince(started) < 10, "bounded by the timeout")
+    }
+
     /// The uploader killed at random moments, then smbd killed at random moments under a
     /// running uploader: afterwards the share always reads as one of the two files, whole.
     @Test(.enabled(if: SharedCorpus.isPresent))

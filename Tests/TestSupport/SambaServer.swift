@@ -117,6 +117,11 @@ public final class SambaServer: @unchecked Sendable {
         }
     }
 
+    /// Sends `signal` to smbd and its children (SIGSTOP: a server that stops answering).
+    public func signal(_ signal: Int32) {
+        _ = try? Self.run("/usr/bin/pkill", ["-\(signal)", "-f", "smbd .*-s \(config)"])
+    }
+
     public var isRunning: Bool { process?.isRunning ?? false }
 
     /// Stops the server and removes its user and directory.
