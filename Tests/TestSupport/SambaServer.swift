@@ -91,6 +91,9 @@ public final class SambaServer: @unchecked Sendable {
         _ = try? log?.seekToEnd()
         p.standardOutput = log
         p.standardError = log
+        // Not our stdin: smbd in the foreground exits when a pipe on its stdin ends (as under
+        // `swift test`, whose stdin is one).
+        p.standardInput = FileHandle(forReadingAtPath: "/dev/null")
         try p.run()
         process = p
         for _ in 0..<200 {
@@ -99,7 +102,8 @@ public final class SambaServer: @unchecked Sendable {
             usleep(50_000)
         }
         stop()
-        throw HarnessError("smbd did not start listening on 127.0.0.1:\(port)")
+        let output = (try? String(contentsOf: dir.appendingPathComponent("smbd.out"), encoding: .utf8)) ?? ""
+        throw HarnessError("smbd did not start listening on 127.0.0.1:\(port): \(output.suffix(1500))")
     }
 
     /// Stops smbd (SIGTERM, or the given signal) and waits for it and its children.
