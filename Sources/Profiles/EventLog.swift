@@ -93,6 +93,7 @@ public enum EventID {
     public static let resumedAfterRestart = 9590
     public static let roamingOverwritten = 9600
     public static let roamingMerged = 9601
+    public static let chaosForcedUnload = 9610
     public static let servicesNotified = 9001
     public static let gracePeriod = 9002
     public static let hiveUnloaded = 9003

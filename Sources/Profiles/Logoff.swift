@@ -396,7 +396,7 @@ extension ProfileService {
         return all
     }
 
-    private func combinedReport(_ hives: [String]) -> LeakReport {
+    func combinedReport(_ hives: [String]) -> LeakReport {
         let reports = hives.map { machine.leakReport(for: $0) }
         return LeakReport(hive: hives.joined(separator: ", "), entries: reports.flatMap(\.entries))
     }

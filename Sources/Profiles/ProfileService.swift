@@ -42,6 +42,8 @@ public actor ProfileService {
         var deferredUnload = false
         /// A temporary profile (no usable copy): discarded at logoff, never uploaded.
         var isTemporary = false
+        /// The NTUSER.DAT mounted at `userPath`.
+        var hiveFile: URL?
         init(account: Account) { self.account = account }
         var userPath: String { "\\REGISTRY\\USER\\\(account.sid)" }
         var classesPath: String { "\\REGISTRY\\USER\\\(account.sid)_Classes" }
@@ -243,8 +245,9 @@ public actor ProfileService {
     }
 
     /// Mounts NTUSER.DAT (given) and the local UsrClass.dat.
-    private func mountProfile(_ account: Account, _ profile: Loaded, hive: URL) throws(Win32Error) {
+    func mountProfile(_ account: Account, _ profile: Loaded, hive: URL) throws(Win32Error) {
         let registry = machine.registry
+        profile.hiveFile = hive
         try registry.mountHive(file: hive.path, at: profile.userPath, rootSecurity: userHiveSecurity(account.sid))
         do throws(Win32Error) {
             try registry.mountHive(file: layout.classesHive(account.name).path, at: profile.classesPath,

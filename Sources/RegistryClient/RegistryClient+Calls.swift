@@ -144,6 +144,14 @@ extension RegistryClient {
         return r
     }
 
+    /// Chaos for developers (SYSTEM only): `user`'s hives unloaded by force and loaded again, so
+    /// that every reference a program held into them now fails with ERROR_KEY_DELETED (1018) —
+    /// what a logoff's forced unload does, on demand. The references it broke.
+    public func chaosForceUnload(user: String) async throws(Win32Error) -> [WireReference] {
+        guard case let .references(r) = try await call(.chaosForceUnload(user: user)) else { throw .callFailed }
+        return r
+    }
+
     /// Event log entries (JSON lines) after `after`, and where the next call should start.
     public func events(after: Int = 0) async throws(Win32Error) -> (lines: [String], next: Int) {
         guard case let .events(lines, next) = try await call(.events(after: UInt32(clamping: after))) else { throw .callFailed }

@@ -10,7 +10,7 @@ extension RegistryService {
     public func answer(_ frame: ClientFrame, from pid: Int32) -> Answer {
         let id = frame.id
         switch frame.request {
-        case .logon, .logoff, .listSessions: return .later { await self.profileCall(frame, pid) }
+        case .logon, .logoff, .listSessions, .chaosForceUnload: return .later { await self.profileCall(frame, pid) }
         default: break
         }
         do throws(Win32Error) {
@@ -89,7 +89,7 @@ extension RegistryService {
             return .references(try references(user: user, hive: hive, asking: caller))
         case let .events(after):
             return try eventLines(after: after, asking: caller)
-        case .logon, .logoff, .listSessions:
+        case .logon, .logoff, .listSessions, .chaosForceUnload:
             throw .invalidParameter  // profile calls: `profileCall`
         }
         return .none
@@ -133,6 +133,19 @@ extension RegistryService {
                 return .logoff(WireLogoff(endedProcesses: o.endedProcesses.map(\.rawValue), notifiedServices: o.notifiedServices,
                                           unload: o.unload.name, leakReport: o.leakReport?.lines ?? [], leaks: leaks,
                                           uploaded: o.uploaded, uploadPending: o.uploadPending, roamingCopy: o.roamingCopy))
+            } catch {
+                throw error.win32
+            }
+        case let .chaosForceUnload(user):
+            guard isSystem(pid) else { throw .privilegeNotHeld }
+            guard let account = account(named: user), account.sid != .localSystem else { throw .noneMapped }
+            do {
+                let broken = try await profiles.chaosForceUnload(account)
+                logger.notice("chaos: forced unload", metadata: ["user": "\(user)", "references": "\(broken.entries.count)"])
+                return .references(broken.entries.map { e in
+                    wireReference(e.reference, executable: e.executable,
+                                  account: machine.process(e.reference.process)?.account.name ?? e.account, origin: e.origin)
+                })
             } catch {
                 throw error.win32
             }

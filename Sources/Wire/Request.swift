@@ -38,6 +38,8 @@ public enum Request: Sendable, Hashable {
     case listSessions
     case handles(user: String?, hive: String?)
     case events(after: UInt32)
+    /// Chaos for developers: the user's hives force-unloaded and loaded again (SYSTEM only).
+    case chaosForceUnload(user: String)
 
     var tag: UInt16 {
         switch self {
@@ -67,6 +69,7 @@ public enum Request: Sendable, Hashable {
         case .listSessions: 42
         case .handles: 43
         case .events: 44
+        case .chaosForceUnload: 45
         }
     }
 
@@ -97,7 +100,7 @@ public enum Request: Sendable, Hashable {
             w.u32(h.rawValue); w.string(file)
         case let .restoreKey(h, file, flags):
             w.u32(h.rawValue); w.string(file); w.u32(flags)
-        case let .impersonate(user), let .logon(user):
+        case let .impersonate(user), let .logon(user), let .chaosForceUnload(user):
             w.string(user)
         case .revertToSelf, .disablePredefinedCache, .listSessions:
             break
@@ -145,6 +148,7 @@ public enum Request: Sendable, Hashable {
         case 42: return .listSessions
         case 43: return .handles(user: try r.optionalString("user"), hive: try r.optionalString("hive"))
         case 44: return .events(after: try r.u32("index"))
+        case 45: return .chaosForceUnload(user: try r.string("user"))
         default: throw .unknownTag(kind: "request", tag: tag)
         }
     }

@@ -87,14 +87,19 @@ struct HandlesCommand: AsyncParsableCommand {
     func run() async throws {
         try await daemon.run { client in
             let refs = try await client.handles(user: user, hive: hive)
-            for r in refs {
-                let handle = r.handle.map { String(format: "0x%x", $0) } ?? "-"
-                print("\(r.pid)\t\(r.executable)\t\(r.account)\t\(r.kind)\t\(handle)\t\(String(format: "0x%08x", r.access))\t\(r.keyPath)\t\(r.origin)")
-            }
-            if refs.isEmpty { print("No references.") }
+            printReferences(refs)
             return 0
         }
     }
+}
+
+/// One line per reference: pid, executable, account, kind, handle, access, key, origin.
+func printReferences(_ refs: [WireReference]) {
+    for r in refs {
+        let handle = r.handle.map { String(format: "0x%x", $0) } ?? "-"
+        print("\(r.pid)\t\(r.executable)\t\(r.account)\t\(r.kind)\t\(handle)\t\(String(format: "0x%08x", r.access))\t\(r.keyPath)\t\(r.origin)")
+    }
+    if refs.isEmpty { print("No references.") }
 }
 
 /// `hivekeeper events`: the profile service's event log.

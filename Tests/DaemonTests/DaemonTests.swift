@@ -127,6 +127,34 @@ import TestSupport
         #expect(q.outText.contains("REG_SZ    blue"), "\(q.outText)\(q.errText)")
     }
 
+    /// `hivekeeper chaos force-unload alice` (docs/profiles.md "Chaos"): the service that
+    /// impersonated her meets ERROR_KEY_DELETED at once, without a logoff; she stays logged on
+    /// and her program's new opens work; only root may do it.
+    @Test func chaosForceUnloadBreaksTheLeakedReferencesNow() throws {
+        let h = try DaemonHarness(grace: 60)
+        defer { h.stop() }
+        let session = try h.cli(["session", "logon", "alice"]).outText.trimmingCharacters(in: .whitespacesAndNewlines)
+        let service = try h.actor("service", as: "contoso", impersonate: "alice")
+        defer { service.kill() }
+        service.send("probe")
+        #expect(service.lines.next(timeout: 10) == "probe ok")
+
+        #expect(try h.cli(["chaos", "force-unload", "alice"], as: "alice").errText.contains("(1314)"), "not for alice herself")
+        let chaos = try h.cli(["chaos", "force-unload", "alice"])
+        #expect(chaos.status == 0, "\(chaos.errText)")
+        #expect(chaos.outText.contains("\(service.pid)\t") && chaos.outText.contains("predefinedCache"), "\(chaos.outText)")
+        service.send("probe")
+        #expect(service.lines.next(timeout: 10) == "probe error 1018", "its cached HKCU points at the unloaded hive")
+
+        #expect(try h.cli(["session", "list"]).outText.contains("\(session)\talice\t"), "still logged on")
+        let program = try h.actor("program", as: "alice")
+        defer { program.kill() }
+        program.send("probe")
+        #expect(program.lines.next(timeout: 10) == "probe ok", "a new process's HKCU is the reloaded hive")
+        #expect(try h.events().contains { $0["id"] as? Int == 9610 })
+        #expect(try h.cli(["chaos", "force-unload", "bob"]).errText.contains("(2)"), "bob's profile is not loaded")
+    }
+
     private func sid(_ h: DaemonHarness) throws -> String {
         let list = try h.cli(["session", "list"]).outText
         return String(try #require(list.split(separator: "\t").dropFirst(2).first))
