@@ -28,8 +28,8 @@ final class DaemonHarness: @unchecked Sendable {
     }
 
     /// The daemon's events, as `hivekeeper events --json` gives them.
-    func events() throws -> [[String: Any]] {
-        try cli(["events", "--json"]).outText.split(separator: "\n").compactMap {
+    func events(as identity: String? = "SYSTEM") throws -> [[String: Any]] {
+        try cli(["events", "--json"], as: identity).outText.split(separator: "\n").compactMap {
             try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }
     }
