@@ -61,7 +61,7 @@ let package = Package(
             ]
         ),
         // scripts/bench-read's measuring side (not a test: benchmarks are numbers for people).
-        .executableTarget(name: "hivekeeper-bench", dependencies: ["HiveFormat", "Registry", "Security", "Profiles"]),
+        .executableTarget(name: "hivekeeper-bench", dependencies: ["HiveFormat", "Registry", "Security", "Profiles", "RegistryClient"]),
         // The crash tests' child: random edits and flushes (or SMB uploads) in a loop, killed at
         // random moments.
         .executableTarget(name: "hivekeeper-crashtest", dependencies: ["HiveFormat", "Profiles"]),

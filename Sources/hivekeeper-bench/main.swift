@@ -52,7 +52,7 @@ func mappedResidentKiB(of file: String) -> Int {
 
 let args = CommandLine.arguments
 guard args.count >= 2 else {
-    print("usage: hivekeeper-bench HIVE [RUNS] | write OUT | registry [RUNS] | smb-upload URL CREDENTIALS FILE RUNS")
+    print("usage: hivekeeper-bench HIVE [RUNS] | write OUT | registry [RUNS] | smb-upload URL CREDENTIALS FILE RUNS | socket SOCKET CLIENTS TOTAL")
     exit(2)
 }
 if args[1] == "registry" {
@@ -61,6 +61,10 @@ if args[1] == "registry" {
 }
 if args[1] == "smb-upload", args.count == 6 {
     benchmarkSMBUpload(url: args[2], credentials: args[3], file: args[4], runs: Int(args[5]) ?? 10)
+    exit(0)
+}
+if args[1] == "socket", args.count == 5 {
+    await benchmarkSocket(socket: args[2], clients: Int(args[3]) ?? 1, total: Int(args[4]) ?? 200_000)
     exit(0)
 }
 if args[1] == "write", args.count == 3 {
