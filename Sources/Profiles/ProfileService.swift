@@ -221,14 +221,14 @@ public actor ProfileService {
                     return .use
                 }
                 // What the store holds now is what this session's logoff must not overwrite
-                // unknowingly: kept as the base.
-                if remote != nil {
+                // unknowingly: kept as the base (fetched only when the base is not it already).
+                if let remote, RoamingStamp.of(base).map({ !$0.matches(remote) }) ?? true {
                     do {
                         try store.download(account.name, to: base)
                     } catch {
                         return unreachable(error)
                     }
-                } else {
+                } else if remote == nil {
                     try? FileManager.default.removeItem(at: base)
                 }
             }

@@ -126,12 +126,9 @@ extension RegistryService {
             do {
                 let o = try await profiles.logoff(session: Int(session), policy: policy)
                 logger.info("logoff", metadata: ["session": "\(session)", "unload": "\(o.unload.name)"])
-                let leaks = (o.leakReport?.entries ?? []).map { e in
-                    wireReference(e.reference, executable: e.executable,
-                                  account: machine.process(e.reference.process)?.account.name ?? e.account, origin: e.origin)
-                }
                 return .logoff(WireLogoff(endedProcesses: o.endedProcesses.map(\.rawValue), notifiedServices: o.notifiedServices,
-                                          unload: o.unload.name, leakReport: o.leakReport?.lines ?? [], leaks: leaks,
+                                          unload: o.unload.name, leakReport: o.leakReport?.lines ?? [],
+                                          leaks: wireReferences(o.leakReport?.entries ?? []),
                                           uploaded: o.uploaded, uploadPending: o.uploadPending, roamingCopy: o.roamingCopy))
             } catch {
                 throw error.win32
@@ -142,10 +139,7 @@ extension RegistryService {
             do {
                 let broken = try await profiles.chaosForceUnload(account)
                 logger.notice("chaos: forced unload", metadata: ["user": "\(user)", "references": "\(broken.entries.count)"])
-                return .references(broken.entries.map { e in
-                    wireReference(e.reference, executable: e.executable,
-                                  account: machine.process(e.reference.process)?.account.name ?? e.account, origin: e.origin)
-                })
+                return .references(wireReferences(broken.entries))
             } catch {
                 throw error.win32
             }
@@ -157,6 +151,15 @@ extension RegistryService {
             })
         default:
             throw .invalidParameter
+        }
+    }
+
+    /// A leak report's references as the wire carries them (the account of a process still
+    /// running named as it is now).
+    private func wireReferences(_ entries: [LeakReport.Entry]) -> [WireReference] {
+        entries.map { e in
+            wireReference(e.reference, executable: e.executable,
+                          account: machine.process(e.reference.process)?.account.name ?? e.account, origin: e.origin)
         }
     }
 

@@ -71,6 +71,8 @@ import Testing
     @Test func anUnchangedCopyIsKnownByItsStamp() async throws {
         defer { cleanUp() }
         try await session(on: one) { c in try set(one, c, "Software\\A", "a", "1") }
+        try await session(on: one) { c in try set(one, c, "Software\\A", "a", "2") }
+        #expect(one.store.downloads == 0 && one.store.wholeReads == 0, "its own upload is its base: nothing fetched again")
         try await session(on: two) { c in try set(two, c, "Software\\B", "b", "2") }
         #expect(two.store.wholeReads == 0, "the first upload found no copy; the second session's logon and logoff read stamps only")
         // One logs on; two logs on and off meanwhile: one's logoff finds the copy changed and

@@ -78,7 +78,13 @@ final class FlakyStore: RoamingStore, @unchecked Sendable {
         return try inner.copy(of: user)
     }
     func stamp(of user: String) throws -> RoamingStamp? { try check(); return try inner.stamp(of: user) }
-    func download(_ user: String, to local: URL) throws { try check(); try inner.download(user, to: local) }
+    /// How many times the store's copy was downloaded.
+    private(set) var downloads = 0
+    func download(_ user: String, to local: URL) throws {
+        try check()
+        lock.withLock { downloads += 1 }
+        try inner.download(user, to: local)
+    }
     func upload(_ user: String, from local: URL) throws { try check(upload: true); try inner.upload(user, from: local) }
     func location(of user: String) -> String { inner.location(of: user) }
     func lock(_ user: String, owner: String, now: Date, expires: Date) throws {
