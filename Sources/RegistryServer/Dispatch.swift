@@ -107,8 +107,7 @@ extension RegistryService {
     private func profileRequest(_ request: Request, _ pid: Int32) async throws(Win32Error) -> Payload {
         switch request {
         case let .logon(user):
-            guard isSystem(pid) else { throw .privilegeNotHeld }
-            guard let account = account(named: user), account.sid != .localSystem else { throw .noneMapped }
+            let account = try profileOwner(user, askedBy: pid)
             do {
                 let s = try await profiles.logon(account)
                 logger.info("logon", metadata: ["user": "\(user)", "session": "\(s)"])
@@ -134,8 +133,7 @@ extension RegistryService {
                 throw error.win32
             }
         case let .chaosForceUnload(user):
-            guard isSystem(pid) else { throw .privilegeNotHeld }
-            guard let account = account(named: user), account.sid != .localSystem else { throw .noneMapped }
+            let account = try profileOwner(user, askedBy: pid)
             do {
                 let broken = try await profiles.chaosForceUnload(account)
                 logger.notice("chaos: forced unload", metadata: ["user": "\(user)", "references": "\(broken.entries.count)"])
@@ -152,6 +150,14 @@ extension RegistryService {
         default:
             throw .invalidParameter
         }
+    }
+
+    /// The account whose profile a SYSTEM-only call acts on: 1314 for anyone but SYSTEM, 1332
+    /// for a name that maps to no account (or to SYSTEM, which has no profile).
+    private func profileOwner(_ user: String, askedBy pid: Int32) throws(Win32Error) -> Account {
+        guard isSystem(pid) else { throw .privilegeNotHeld }
+        guard let account = account(named: user), account.sid != .localSystem else { throw .noneMapped }
+        return account
     }
 
     /// A leak report's references as the wire carries them (the account of a process still
