@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // regf bytes: base block, bins, cells, records. Knows nothing above bytes.
@@ -29,7 +31,9 @@ let package = Package(
         // The configuration manager: namespace, key objects, handles, Win32 errors, load/unload.
         .target(name: "Registry", dependencies: ["HiveFormat", "Security"]),
         // Accounts, impersonation, HKCU's resolution, the profile service and its logoff, roaming.
-        .target(name: "Profiles", dependencies: ["Registry", "HiveFormat", "Security"]),
+        .target(name: "Profiles", dependencies: [
+            "Registry", "HiveFormat", "Security", .product(name: "CoreMetrics", package: "swift-metrics"),
+        ]),
         // The protocol between hivekeeperd and its clients: messages, their codec, framing.
         .target(name: "Wire", dependencies: ["Registry", "Security"]),
         // The daemon's server side: a SwiftNIO server on a Unix socket, identity from SO_PEERCRED.
@@ -39,11 +43,16 @@ let package = Package(
                 "Wire", "Profiles", "Registry", "Security", "HiveFormat",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         // The client library: the registry API over the daemon's socket.
-        .target(name: "RegistryClient", dependencies: ["Wire", "Registry", "Security", "HiveFormat"]),
+        .target(name: "RegistryClient", dependencies: ["Wire", "Registry", "Security", "HiveFormat", "CClientShims"]),
+        // epoll and eventfd for the client's I/O loop (Swift's Glibc module does not bring them).
+        .target(name: "CClientShims"),
         .executableTarget(
             name: "hivekeeperd",
             dependencies: [
@@ -74,7 +83,10 @@ let package = Package(
         .testTarget(name: "ProfilesTests", dependencies: ["Profiles", "Registry", "HiveFormat", "Security", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["hivekeeper", "HiveFormat", "TestSupport"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "Registry"]),
-        .testTarget(name: "DaemonTests", dependencies: ["RegistryClient", "RegistryServer", "Wire", "Registry", "Profiles", "hivekeeperd", "hivekeeper", "TestSupport"]),
+        .testTarget(name: "DaemonTests", dependencies: [
+            "RegistryClient", "RegistryServer", "Wire", "Registry", "Profiles", "Security", "hivekeeperd", "hivekeeper", "TestSupport",
+            .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

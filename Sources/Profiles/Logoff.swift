@@ -103,6 +103,8 @@ extension ProfileService {
     public func logoff(session: Int, policy override: UnloadPolicy? = nil) async throws(ProfileError) -> LogoffOutcome {
         guard let account = sessions.removeValue(forKey: session) else { throw .noSuchSession(session) }
         var outcome = LogoffOutcome()
+        let started = now()
+        defer { metrics.logoff(outcome, seconds: now().timeIntervalSince(started)) }
         event(EventID.logoffReceived, account, "Received user logoff notification on session \(session)")
         for p in machine.processes(inSession: session) {
             machine.terminateSessionProcess(p)
@@ -183,6 +185,7 @@ extension ProfileService {
                 outcome.unload = .afterWaiting
             case .unreferenced, .gracePassed:
                 let held = combinedReport(hives)
+                metrics.leaks(held)
                 switch policy {
                 case .force:
                     for h in hives where registry.isHiveLoaded(at: h) { try? registry.unloadHive(at: h, force: true) }
@@ -277,6 +280,9 @@ extension ProfileService {
         let local = layout.userHive(user)
         event(EventID.synchronizeStarted, user: user, "Starting synchronize profile from \(local.path) to the roaming store")
         let owner = "\(machineName) pid \(getpid())"
+        let started = now()
+        var succeeded = false
+        defer { metrics.upload(succeeded: succeeded, seconds: now().timeIntervalSince(started)) }
         do {
             let t = now()
             try store.lock(user, owner: owner, now: t, expires: t.addingTimeInterval(Double(storeLockLifetime.components.seconds)))
@@ -286,6 +292,7 @@ extension ProfileService {
             try? keepAsBase(local, layout.roamingBase(user))
             event(EventID.synchronizeFinished, user: user, "Finished synchronize profile. Result: success")
             pending.clear(user)
+            succeeded = true
             return true
         } catch {
             event(EventID.unableToCopy, user: user, "Windows was unable to copy \(local.path) to the roaming store: \(error)", level: .error)

@@ -30,6 +30,8 @@ public actor ProfileService {
     /// stamps events.
     let sleep: @Sendable (Duration) async throws -> Void
     let now: @Sendable () -> Date
+    /// Logons, logoffs and their durations, leaks found, uploads (ProfileMetrics.swift).
+    public let metrics: ProfileMetrics
 
     /// A loaded profile: its hives, who holds it (sessions and loadUserProfile callers), and the
     /// logoff waiting on it, if any.
@@ -60,7 +62,7 @@ public actor ProfileService {
                 roamingConflicts: RoamingConflictPolicy = .lastWriterWins,
                 machineName: String = ProcessInfo.processInfo.hostName, storeLockLifetime: Duration = .seconds(120),
                 sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
-                now: @escaping @Sendable () -> Date = { Date() }) {
+                now: @escaping @Sendable () -> Date = { Date() }, metrics: ProfileMetrics = ProfileMetrics()) {
         self.machine = machine
         self.layout = layout
         self.store = store
@@ -74,6 +76,7 @@ public actor ProfileService {
         self.firstRetryDelay = firstRetryDelay
         self.sleep = sleep
         self.now = now
+        self.metrics = metrics
     }
 
     func event(_ id: Int, _ user: Account?, _ message: String, _ details: [String] = [], level: ProfileEvent.Level = .information) {
@@ -100,6 +103,7 @@ public actor ProfileService {
         pending.clear(account.name)  // loaded again: its next logoff is the one to finish
         event(EventID.logon, account, "Logon of \(account.name) in session \(session)")
         _ = machine.notifyServices(.logon(session: session))
+        metrics.logons.increment()
         return session
     }
 

@@ -227,6 +227,11 @@ public final class Registry: Sendable {
         (try? locked { c throws(Win32Error) in c.mounts.values.map(\.path).sorted() }) ?? []
     }
 
+    /// Every loaded hive's references, counted by kind (for metrics).
+    public func referenceCounts() -> [String: [ReferenceKind: Int]] {
+        (try? locked { c throws(Win32Error) in c.referenceCounts() }) ?? [:]
+    }
+
     /// Whether a hive is mounted at `path`.
     public func isHiveLoaded(at path: String) -> Bool {
         (try? locked { c throws(Win32Error) in c.mount(at: path) != nil }) ?? false

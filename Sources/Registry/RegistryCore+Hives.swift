@@ -140,6 +140,24 @@ extension RegistryCore {
         return out
     }
 
+    /// How many references of each kind every loaded hive has, by the hive's path: what the
+    /// daemon's metrics sample, counted without building the key paths a leak report shows.
+    func referenceCounts() -> [String: [ReferenceKind: Int]] {
+        var byMount: [ObjectIdentifier: [ReferenceKind: Int]] = [:]
+        func count(_ o: KeyObject, _ kind: ReferenceKind) {
+            guard o.isLive else { return }
+            byMount[ObjectIdentifier(o.mount), default: [:]][kind, default: 0] += 1
+        }
+        for p in processes.values {
+            for (_, e) in p.handles.all { count(e.object, .handle) }
+            if let o = p.currentUser { count(o, .predefinedCache) }
+            for (_, o) in p.overrides { count(o, .override) }
+        }
+        var out: [String: [ReferenceKind: Int]] = [:]
+        for m in mounts.values { out[m.path] = byMount[ObjectIdentifier(m)] ?? [:] }
+        return out
+    }
+
     /// Moves every live reference into `source` onto the key at the same path in `target`
     /// (the `snapshot` policy: leaked handles go on reading a copy). A key the target lacks
     /// turns deleted; volatile keys cannot move and turn unloaded.

@@ -49,6 +49,26 @@ struct ClientSocket: Sendable {
         }
     }
 
+    /// Writes all of `bytes` without blocking: while the socket is full, `whileFull` runs (and
+    /// says false to give up). For the loop's thread, which must keep reading meanwhile.
+    func write(_ bytes: [UInt8], whileFull: () -> Bool) -> Bool {
+        bytes.withUnsafeBytes { raw in
+            var done = 0
+            while done < raw.count {
+                let n = send(fd, raw.baseAddress! + done, raw.count - done, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    if errno == EAGAIN || errno == EWOULDBLOCK {
+                        if whileFull() { continue }
+                    }
+                    return false
+                }
+                done += n
+            }
+            return true
+        }
+    }
+
     /// Reads what is there (blocking until something is); nil at the end or on an error.
     func read(into buffer: inout [UInt8]) -> Int? {
         while true {

@@ -9,23 +9,27 @@ import Wire
 /// body on a thread of its own, as ImpersonateLoggedOnUser … RevertToSelf would.
 ///
 /// One connection, open until `close()` (or the process's end); calls may overlap (replies are
-/// matched by id). When the daemon goes away,
+/// matched by id). The process's connections share one I/O thread (`ClientLoop`); code making
+/// many calls runs fastest on it, under `withTaskExecutorPreference(RegistryClient.executor)`.
+/// When the daemon goes away,
 /// calls fail with RPC_S_CALL_FAILED and `goodbye` handlers run; connect again to go on (the
 /// daemon forgot this process's handles, as a Windows process's end would).
-public final class RegistryClient: @unchecked Sendable {
+public final class RegistryClient: ClientLoop.Reader, @unchecked Sendable {
     public let welcome: Welcome
     private let socket: ClientSocket
     private let lock = NSLock()
     /// Writes take their own lock: a write blocked on a full socket must not keep the reader
     /// thread from taking replies off it (which is what unblocks the daemon's side).
     private let writeLock = NSLock()
-    private var pending: [UInt32: CheckedContinuation<ServerFrame, Never>] = [:]
+    private var pending: [UInt32: UnsafeContinuation<ServerFrame, Never>] = [:]
     private var nextID: UInt32 = 1
     private var closed = false
     private var closeReason = "the connection to hivekeeperd closed"
     private var sessionHandlers: [@Sendable (_ code: UInt32, _ session: UInt32) -> Void] = []
     private var goodbyeHandlers: [@Sendable (String) -> Void] = []
-    private let reader: Thread
+    /// Touched only on the loop's thread.
+    private var decoder: FrameDecoder
+    private var hasEnded = false
 
     /// The logical thread a call comes from (0: the process's main thread).
     @TaskLocal public static var thread: UInt32 = 0
@@ -48,7 +52,7 @@ public final class RegistryClient: @unchecked Sendable {
         let connection = Pending(socket: socket)
         let hello = ClientFrame(id: 0, thread: 0, request: .hello(version: WireProtocol.version, demoIdentity: demoIdentity,
                                                                   executable: executable ?? CommandLine.arguments.first))
-        guard socket.write(WireProtocol.frame(hello.encoded())) else {
+        guard socket.write(hello.framed()) else {
             socket.closeSocket()
             throw .serverUnavailable
         }
@@ -66,17 +70,21 @@ public final class RegistryClient: @unchecked Sendable {
         }
     }
 
+    /// The executor of the process's client I/O thread: tasks preferring it get their replies
+    /// without a thread hop. Keep what runs there short — it holds up every connection's replies.
+    public static var executor: any TaskExecutor { ClientLoop.shared }
+
     private init(socket: ClientSocket, welcome: Welcome, decoder: FrameDecoder) {
         self.socket = socket
         self.welcome = welcome
-        let box = ReaderBox()
-        reader = Thread { box.client?.readLoop(decoder) }
-        reader.name = "hivekeeper-client-reader"
-        box.client = self
-        reader.start()
+        self.decoder = decoder
+        // Notices that came with the welcome (before the loop reads for us).
+        received(UnsafeRawBufferPointer(start: nil, count: 0))
+        ClientLoop.shared.add(socket.fd, self)
     }
 
     deinit {
+        ClientLoop.shared.remove(socket.fd)
         socket.shutdownBoth()
         socket.closeSocket()
     }
@@ -100,7 +108,8 @@ public final class RegistryClient: @unchecked Sendable {
 
     func call(_ request: Request) async throws(Win32Error) -> Payload {
         let thread = RegistryClient.thread
-        let frame: ServerFrame = await withCheckedContinuation { (c: CheckedContinuation<ServerFrame, Never>) in
+        // Resumed exactly once: whoever takes it out of `pending` (under the lock) resumes it.
+        let frame: ServerFrame = await withUnsafeContinuation { (c: UnsafeContinuation<ServerFrame, Never>) in
             let (id, isClosed): (UInt32, Bool) = lock.withLock {
                 if closed { return (0, true) }
                 let id = nextID
@@ -113,9 +122,9 @@ public final class RegistryClient: @unchecked Sendable {
                 c.resume(returning: .failure(id: 0, code: Win32Error.callFailed.rawValue, message: "not connected"))
                 return
             }
-            let bytes = WireProtocol.frame(ClientFrame(id: id, thread: thread, request: request).encoded())
+            let bytes = ClientFrame(id: id, thread: thread, request: request).framed()
             // Whole frames only: writes from several tasks must not interleave.
-            let ok = writeLock.withLock { socket.write(bytes) }
+            let ok = write(bytes)
             if !ok, let c = lock.withLock({ pending.removeValue(forKey: id) }) {
                 c.resume(returning: .failure(id: id, code: Win32Error.callFailed.rawValue, message: "the connection closed"))
             }
@@ -127,21 +136,38 @@ public final class RegistryClient: @unchecked Sendable {
         }
     }
 
-    private func readLoop(_ start: FrameDecoder) {
-        var decoder = start
-        var buffer = [UInt8](repeating: 0, count: 64 << 10)
-        var reason = "the connection to hivekeeperd closed"
-        outer: while true {
-            do {
-                while let body = try decoder.next() { deliver(try ServerFrame(decoding: body)) }
-            } catch {
-                reason = "hivekeeperd sent a malformed frame: \(error)"
-                break outer
-            }
-            guard let n = socket.read(into: &buffer) else { break }
-            decoder.append(buffer[0..<n])
+    /// Writes a whole frame. On the loop's thread a full socket must not block it — it is the
+    /// thread that reads the replies the daemon waits to send — so there the write reads while it
+    /// waits.
+    private func write(_ bytes: [UInt8]) -> Bool {
+        guard ClientLoop.shared.isCurrent else { return writeLock.withLock { socket.write(bytes) } }
+        let fd = socket.fd
+        while !writeLock.try() {
+            guard ClientLoop.shared.waitAndRead(fd) else { return false }
         }
-        let (waiting, handlers, said) = lock.withLock { () -> ([CheckedContinuation<ServerFrame, Never>], [@Sendable (String) -> Void], String) in
+        defer { writeLock.unlock() }
+        return socket.write(bytes) { ClientLoop.shared.waitAndRead(fd) }
+    }
+
+    // MARK: ClientLoop.Reader (on the loop's thread)
+
+    var awaitsReply: Bool { lock.withLock { !pending.isEmpty } }
+
+    func received(_ bytes: UnsafeRawBufferPointer) {
+        decoder.append(bytes)
+        do {
+            while let body = try decoder.next() { deliver(try ServerFrame(decoding: body)) }
+        } catch {
+            ClientLoop.shared.remove(socket.fd)
+            socket.shutdownBoth()
+            ended("hivekeeperd sent a malformed frame: \(error)")
+        }
+    }
+
+    func ended(_ reason: String) {
+        let (waiting, handlers, said) = lock.withLock { () -> ([UnsafeContinuation<ServerFrame, Never>], [@Sendable (String) -> Void], String) in
+            if hasEnded { return ([], [], "") }
+            hasEnded = true
             closed = true
             let w = Array(pending.values)
             pending = [:]
@@ -185,10 +211,6 @@ private final class Pending: @unchecked Sendable {
             decoder.append(buffer[0..<n])
         }
     }
-}
-
-private final class ReaderBox: @unchecked Sendable {
-    weak var client: RegistryClient?
 }
 
 final class ThreadIDs: @unchecked Sendable {

@@ -17,6 +17,8 @@ import Wire
 final class ClientTable: @unchecked Sendable {
     struct Client {
         var account: Account
+        /// The account's token, built once: every call needs it.
+        var token: Token
         var executable: String
         var connections: [ObjectIdentifier: any ClientConnection] = [:]
         /// Impersonation per logical thread id (RevertToSelf removes the entry).
@@ -30,7 +32,7 @@ final class ClientTable: @unchecked Sendable {
     func attach(pid: Int32, account: Account, executable: String, connection: any ClientConnection) -> Bool {
         lock.withLock {
             if clients[pid] == nil || clients[pid]!.account != account {
-                clients[pid] = Client(account: account, executable: executable)
+                clients[pid] = Client(account: account, token: account.token, executable: executable)
                 clients[pid]!.connections[ObjectIdentifier(connection)] = connection
                 return true
             }
@@ -58,6 +60,15 @@ final class ClientTable: @unchecked Sendable {
 
     func impersonation(pid: Int32, thread: UInt32) -> Token? { lock.withLock { clients[pid]?.threads[thread] } }
 
+    /// Who a call from `thread` of `pid` acts as: its impersonation, else the process's token.
+    /// Nil for a process not attached.
+    func token(pid: Int32, thread: UInt32) -> Token? {
+        lock.withLock {
+            guard let c = clients[pid] else { return nil }
+            return c.threads.isEmpty ? c.token : c.threads[thread] ?? c.token
+        }
+    }
+
     func setImpersonation(pid: Int32, thread: UInt32, _ token: Token?) {
         lock.withLock { clients[pid]?.threads[thread] = token }
     }
@@ -69,4 +80,7 @@ final class ClientTable: @unchecked Sendable {
     var allConnections: [any ClientConnection] { lock.withLock { clients.values.flatMap { $0.connections.values } } }
 
     func client(_ pid: Int32) -> Client? { lock.withLock { clients[pid] } }
+
+    /// Processes connected now.
+    var count: Int { lock.withLock { clients.count } }
 }

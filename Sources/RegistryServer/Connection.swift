@@ -13,7 +13,7 @@ final class ChannelConnection: ClientConnection {
 
     func send(_ notice: Notice) { write(.notice(notice)) }
     func write(_ frame: ServerFrame) {
-        let bytes = WireProtocol.frame(frame.encoded())
+        let bytes = frame.framed()
         channel.writeAndFlush(channel.allocator.buffer(bytes: bytes), promise: nil)
     }
     func close() { channel.close(promise: nil) }
@@ -173,7 +173,7 @@ final class Connection: ChannelInboundHandler {
     }
 
     private func write(_ frame: ServerFrame, _ context: ChannelHandlerContext) {
-        let bytes = WireProtocol.frame(frame.encoded())
+        let bytes = frame.framed()
         context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
     }
 

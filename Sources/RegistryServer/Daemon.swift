@@ -17,14 +17,20 @@ public final class Daemon: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let server: any Channel
     private let flusher: RepeatedTask
+    private let metricsServer: (any Channel)?
+
+    /// Where the Prometheus endpoint listens, when `metrics_listen` is set (its real port when
+    /// the setting said 0).
+    public var metricsAddress: SocketAddress? { metricsServer?.localAddress }
 
     private init(service: RegistryService, configuration: DaemonConfiguration, group: MultiThreadedEventLoopGroup,
-                 server: any Channel, flusher: RepeatedTask) {
+                 server: any Channel, flusher: RepeatedTask, metricsServer: (any Channel)?) {
         self.service = service
         self.configuration = configuration
         self.group = group
         self.server = server
         self.flusher = flusher
+        self.metricsServer = metricsServer
     }
 
     /// Sets the machine up from `configuration.stateDirectory` and listens on its socket.
@@ -35,10 +41,12 @@ public final class Daemon: Sendable {
         try machine.setUp(layout)
         let events = EventLog(file: layout.eventLog)
         let store = try configuration.makeRoamingStore()
+        let metrics = configuration.metricsListen.map { _ in DaemonMetrics() }
         let profiles = ProfileService(machine: machine, layout: layout, store: store, events: events,
                                       gracePeriod: configuration.gracePeriod, policy: configuration.policy,
                                       firstRetryDelay: configuration.uploadRetryDelay,
-                                      roamingConflicts: configuration.roamingConflicts)
+                                      roamingConflicts: configuration.roamingConflicts,
+                                      metrics: metrics.map { ProfileMetrics(factory: $0.factory) } ?? ProfileMetrics())
         let service = RegistryService(machine: machine, profiles: profiles, events: events,
                                       configuration: configuration, logger: logger)
         // A crash's unfinished logoffs and uploads, before anyone can log on again.
@@ -51,7 +59,7 @@ public final class Daemon: Sendable {
                                                 attributes: [.posixPermissions: configuration.demoIdentity ? 0o700 : 0o755])
         if configuration.demoIdentity { chmod(socketDirectory, 0o700) }
 
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.ioThreads)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .childChannelOption(.maxMessagesPerRead, value: 16)
@@ -71,6 +79,19 @@ public final class Daemon: Sendable {
         // Everyone may connect to the system daemon (access is checked per call, as the identity
         // the kernel gives); a demo daemon's socket is its user's alone.
         chmod(configuration.socketPath, configuration.demoIdentity ? 0o600 : 0o666)
+        var metricsServer: (any Channel)?
+        if let metrics, let listen = configuration.metricsListen, let (host, port) = MetricsEndpoint.parse(listen) {
+            do {
+                metricsServer = try await MetricsEndpoint.start(host: host, port: port, group: group) { [service] in
+                    metrics.scrape(registry, connectedProcesses: service.clients.count)
+                }
+            } catch {
+                try? await server.close()
+                unlink(configuration.socketPath)
+                try? await group.shutdownGracefully()
+                throw ConfigurationError(file: "configuration", line: 0, reason: "metrics_listen \(listen): cannot listen there: \(error)")
+            }
+        }
         let flusher = group.next().scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
             registry.flushDueHives()
         }
@@ -78,7 +99,11 @@ public final class Daemon: Sendable {
             "socket": "\(configuration.socketPath)", "state": "\(configuration.stateDirectory)",
             "demo-identity": "\(configuration.demoIdentity)",
         ])
-        return Daemon(service: service, configuration: configuration, group: group, server: server, flusher: flusher)
+        if let address = metricsServer?.localAddress {
+            logger.info("metrics endpoint listening", metadata: ["address": "\(address)"])
+        }
+        return Daemon(service: service, configuration: configuration, group: group, server: server, flusher: flusher,
+                      metricsServer: metricsServer)
     }
 
     /// Clean shutdown: clients are told to reconnect later, the socket closes, every hive is
@@ -87,6 +112,7 @@ public final class Daemon: Sendable {
         flusher.cancel()
         service.sayGoodbye("hivekeeperd is shutting down; reconnect when it is back")
         try? await server.close()
+        try? await metricsServer?.close()
         do {
             try service.machine.registry.flushAll()
         } catch {

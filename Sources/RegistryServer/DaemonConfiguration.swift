@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Profiles
 import Security
 
@@ -33,6 +34,12 @@ public struct DaemonConfiguration: Sendable, Hashable {
     /// Demo-identity mode: clients name their account in `hello`; the socket is 0700, private
     /// to the daemon's own user (docs/daemon.md). Never for a shared machine.
     public var demoIdentity: Bool
+    /// Where the Prometheus endpoint listens (`host:port`, port 0 for any); nil: no endpoint.
+    public var metricsListen: String?
+    /// The socket server's event-loop threads. Registry calls are short and serialised by the
+    /// registry's lock, so more threads mostly contend; half the cores leaves the rest to the
+    /// clients (docs/benchmarks.md has the measurement).
+    public var ioThreads: Int = max(1, System.coreCount / 2)
 
     /// Defaults for a daemon run by `uid`: root's under /var/lib and /run, a user's under
     /// $XDG_STATE_HOME and $XDG_RUNTIME_DIR.
@@ -115,6 +122,16 @@ public struct DaemonConfiguration: Sendable, Hashable {
             case "demo_identity":
                 guard let b = Bool(value) else { throw fail("demo_identity is true or false") }
                 c.demoIdentity = b
+            case "metrics_listen":
+                if value.isEmpty || value == "none" {
+                    c.metricsListen = nil
+                } else {
+                    guard MetricsEndpoint.parse(value) != nil else { throw fail("metrics_listen is host:port (127.0.0.1:9464, say) or none") }
+                    c.metricsListen = value
+                }
+            case "io_threads":
+                guard let n = Int(value), (1...256).contains(n) else { throw fail("io_threads is a number from 1 to 256") }
+                c.ioThreads = n
             default: throw fail("unknown key \(key)")
             }
         }

@@ -116,8 +116,8 @@ public final class RegistryService: Sendable {
     }
 
     func caller(_ pid: Int32, _ thread: UInt32) throws(Win32Error) -> RegistryCaller {
-        guard let c = clients.client(pid) else { throw .invalidHandle }
-        return RegistryCaller(process: ProcessID(pid), token: clients.impersonation(pid: pid, thread: thread) ?? c.account.token)
+        guard let token = clients.token(pid: pid, thread: thread) else { throw .invalidHandle }
+        return RegistryCaller(process: ProcessID(pid), token: token)
     }
 
     func isSystem(_ pid: Int32) -> Bool { clients.client(pid)?.account.sid == .localSystem }

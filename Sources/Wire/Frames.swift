@@ -13,9 +13,21 @@ public struct ClientFrame: Sendable, Hashable {
 
     public func encoded() -> [UInt8] {
         var w = WireWriter()
+        encode(into: &w)
+        return w.bytes
+    }
+
+    /// The frame as it goes on the socket, length first (`WireProtocol.frame(encoded())`,
+    /// without the copy).
+    public func framed() -> [UInt8] {
+        var w = WireWriter.frame()
+        encode(into: &w)
+        return w.finishFrame()
+    }
+
+    private func encode(into w: inout WireWriter) {
         w.u32(id); w.u32(thread)
         request.encode(into: &w)
-        return w.bytes
     }
 
     public init(decoding body: [UInt8]) throws(WireError) {
@@ -36,6 +48,19 @@ public enum ServerFrame: Sendable, Hashable {
 
     public func encoded() -> [UInt8] {
         var w = WireWriter()
+        encode(into: &w)
+        return w.bytes
+    }
+
+    /// The frame as it goes on the socket, length first (`WireProtocol.frame(encoded())`,
+    /// without the copy).
+    public func framed() -> [UInt8] {
+        var w = WireWriter.frame()
+        encode(into: &w)
+        return w.finishFrame()
+    }
+
+    private func encode(into w: inout WireWriter) {
         switch self {
         case let .reply(id, payload):
             w.u8(0); w.u32(id); payload.encode(into: &w)
@@ -46,7 +71,6 @@ public enum ServerFrame: Sendable, Hashable {
         case let .notice(.goodbye(reason)):
             w.u8(2); w.u16(2); w.string(reason)
         }
-        return w.bytes
     }
 
     public init(decoding body: [UInt8]) throws(WireError) {

@@ -5,6 +5,21 @@ public struct WireWriter: Sendable {
 
     public init(capacity: Int = 64) { bytes.reserveCapacity(capacity) }
 
+    /// A writer for one frame: room for the length in front, filled in by `framed`.
+    static func frame() -> WireWriter {
+        var w = WireWriter()
+        w.u32(0)
+        return w
+    }
+
+    /// The frame's bytes, its length in front (the writer came from `frame()`).
+    mutating func finishFrame() -> [UInt8] {
+        withUnsafeBytes(of: UInt32(bytes.count - 4).littleEndian) { n in
+            bytes.withUnsafeMutableBytes { $0.copyMemory(from: n) }
+        }
+        return bytes
+    }
+
     public mutating func u8(_ v: UInt8) { bytes.append(v) }
     public mutating func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
     public mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }

@@ -26,7 +26,7 @@ func benchmarkSocket(socket: String, clients: Int, total: Int) async {
         let t0 = now()
         let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
             for (c, h) in zip(connections, handles) {
-                group.addTask {
+                group.addTask(executorPreference: RegistryClient.executor) {
                     var l: [Double] = []
                     l.reserveCapacity(perClient)
                     for _ in 0..<perClient {

@@ -30,6 +30,8 @@ struct HivekeeperDaemon: AsyncParsableCommand {
     @Option(help: "Logoff policy: force, wait or snapshot.") var policy: String?
     @Option(name: .customLong("service-account"), help: "A Linux user that is a service account (repeatable).")
     var serviceAccounts: [String] = []
+    @Option(name: .customLong("metrics-listen"), help: "Serve Prometheus metrics at http://HOST:PORT/metrics ('none' for no endpoint).")
+    var metricsListen: String?
     @Flag(name: .customLong("demo-identity"), help: "Clients name their account (private 0700 socket only; for the demo).")
     var demoIdentity = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String = "info"
@@ -47,6 +49,7 @@ struct HivekeeperDaemon: AsyncParsableCommand {
             if let policy { overrides.append("logoff_policy = \(policy)") }
             if !serviceAccounts.isEmpty { overrides.append("service_accounts = \(serviceAccounts.joined(separator: ","))") }
             if demoIdentity { overrides.append("demo_identity = true") }
+            if let metricsListen { overrides.append("metrics_listen = \(metricsListen)") }
             c = try DaemonConfiguration.parse(overrides.joined(separator: "\n"), file: "command line", over: c)
         } catch {
             throw ValidationError("\(error)")

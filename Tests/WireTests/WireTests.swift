@@ -88,6 +88,16 @@ struct WireTests {
         }
     }
 
+    @Test func framedIsTheLengthThenTheMessage() {
+        for r in Self.requests {
+            let f = ClientFrame(id: 7, thread: 3, request: r)
+            #expect(f.framed() == WireProtocol.frame(f.encoded()))
+        }
+        for s in [ServerFrame.failure(id: 9, code: 5, message: "Zugriff verweigert"), .notice(.goodbye(reason: "bye"))] {
+            #expect(s.framed() == WireProtocol.frame(s.encoded()))
+        }
+    }
+
     @Test func framesSurviveAnySplitAndOversizeIsRefused() throws {
         let bodies = Self.requests.map { ClientFrame(id: 1, thread: 0, request: $0).encoded() }
         let stream = bodies.flatMap { WireProtocol.frame($0) }

@@ -1,0 +1,176 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CClientShims
+import Foundation
+
+/// The process's one I/O thread for its daemon connections: an epoll loop that reads every
+/// connection's replies and hands them to the waiting calls. It is also a `TaskExecutor`, so code
+/// that makes many calls in a row can run *on* it (`RegistryClient.executor`): a reply then
+/// resumes its task on the thread that read it, with no hop to another thread — one thread
+/// drives any number of connections, as redis-benchmark's event loop does (docs/benchmarks.md).
+///
+/// Work run on it must be short: while a task runs here, no connection's replies are read.
+final class ClientLoop: TaskExecutor, @unchecked Sendable {
+    static let shared = ClientLoop()
+
+    /// Who the loop reads for: told of bytes and of the end, on the loop's thread.
+    protocol Reader: AnyObject {
+        /// True while a call waits for its reply.
+        var awaitsReply: Bool { get }
+        func received(_ bytes: UnsafeRawBufferPointer)
+        func ended(_ reason: String)
+    }
+
+    private let epoll: Int32
+    /// An eventfd: a count written to it ends the loop's wait (work from another thread).
+    private let wake: Int32
+    private let lock = NSLock()
+    private var jobs: [UnownedJob] = []
+    private var sleeping = false
+    private var readers: [Int32: WeakReader] = [:]
+    private struct WeakReader { weak var reader: (any Reader)? }
+    private var loopThread: pthread_t?
+
+    private init() {
+        epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
+        wake = eventfd(0, Int32(EFD_CLOEXEC | EFD_NONBLOCK))
+        precondition(epoll >= 0 && wake >= 0, "hivekeeper client: cannot create its epoll loop (errno \(errno))")
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue
+        event.data.fd = wake
+        epoll_ctl(epoll, EPOLL_CTL_ADD, wake, &event)
+        let thread = Thread { [unowned self] in run() }
+        thread.name = "hivekeeper-client"
+        thread.start()
+    }
+
+    /// True on the loop's own thread (a write there must not block: nothing else reads).
+    var isCurrent: Bool {
+        guard let loopThread = lock.withLock({ loopThread }) else { return false }
+        return pthread_equal(loopThread, pthread_self()) != 0
+    }
+
+    /// Starts reading `fd` for `reader` (held weakly: a client dropped without `close()` still
+    /// goes away, and removes itself).
+    func add(_ fd: Int32, _ reader: any Reader) {
+        // Bounds the blocking read of `run()`'s fast path.
+        var timeout = timeval(tv_sec: 0, tv_usec: Int(Self.blockingReadLimit * 1_000_000))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        lock.withLock { readers[fd] = WeakReader(reader: reader) }
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue
+        event.data.fd = fd
+        epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event)
+    }
+
+    /// Stops reading `fd` (before it is closed, so a reused number is not mistaken for it).
+    func remove(_ fd: Int32) {
+        epoll_ctl(epoll, EPOLL_CTL_DEL, fd, nil)
+        lock.withLock { _ = readers.removeValue(forKey: fd) }
+    }
+
+    private func poke() {
+        var one: UInt64 = 1
+        _ = Glibc.write(wake, &one, 8)
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let unowned = UnownedJob(job)
+        let mustWake = lock.withLock { () -> Bool in
+            jobs.append(unowned)
+            defer { sleeping = false }
+            return sleeping
+        }
+        if mustWake { poke() }
+    }
+
+    /// On the loop's thread, while a write waits: waits up to a millisecond for `fd` to become
+    /// readable or writable and reads what arrived. False once the connection ended.
+    func waitAndRead(_ fd: Int32) -> Bool {
+        var p = pollfd(fd: fd, events: Int16(POLLIN | POLLOUT), revents: 0)
+        guard poll(&p, 1, 1) >= 0 || errno == EINTR else { return false }
+        guard p.revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 else { return true }
+        guard let reader = lock.withLock({ readers[fd]?.reader }) else { return false }
+        return read(fd, reader)
+    }
+
+    /// The longest the loop blocks in one connection's read (the fast path below), holding up
+    /// jobs other threads hand it.
+    static let blockingReadLimit = 0.002
+
+    private func run() {
+        lock.withLock { loopThread = pthread_self() }
+        var events = [epoll_event](repeating: epoll_event(), count: 64)
+        var blockingReadTimedOut = false
+        while true {
+            runJobs()
+            let (idle, only) = lock.withLock { () -> (Bool, (Int32, any Reader)?) in
+                if !jobs.isEmpty { return (false, nil) }
+                sleeping = true
+                let only = readers.count == 1 ? readers.first.flatMap { e in e.value.reader.map { (e.key, $0) } } : nil
+                return (true, only)
+            }
+            if !idle { continue }
+            // The fast path: one connection, a reply awaited. A thread blocked in recv(2) is woken
+            // by the reply itself, much sooner than one in epoll_wait(2) (measured: 23-27k round trips
+            // a second against 15-17k, docs/benchmarks.md), at the price of jobs from other
+            // threads waiting up to `blockingReadLimit`.
+            if let (fd, reader) = only, !blockingReadTimedOut, reader.awaitsReply {
+                let n = recv(fd, buffer.baseAddress, buffer.count, 0)
+                lock.withLock { sleeping = false }
+                if n > 0 {
+                    reader.received(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+                } else if n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+                    remove(fd)
+                    reader.ended(n == 0 ? "the connection to hivekeeperd closed" : "reading from hivekeeperd failed (errno \(errno))")
+                } else if errno != EINTR {
+                    blockingReadTimedOut = true
+                }
+                continue
+            }
+            blockingReadTimedOut = false
+            let n = events.withUnsafeMutableBufferPointer { epoll_wait(epoll, $0.baseAddress, Int32($0.count), -1) }
+            lock.withLock { sleeping = false }
+            guard n > 0 else { continue }
+            for i in 0..<Int(n) {
+                let fd = events[i].data.fd
+                if fd == wake {
+                    var count: UInt64 = 0
+                    _ = Glibc.read(wake, &count, 8)
+                } else if let reader = lock.withLock({ readers[fd]?.reader }) {
+                    read(fd, reader)
+                }
+            }
+        }
+    }
+
+    private func runJobs() {
+        while true {
+            let batch = lock.withLock { () -> [UnownedJob] in
+                defer { jobs.removeAll(keepingCapacity: true) }
+                return jobs
+            }
+            if batch.isEmpty { return }
+            for job in batch { job.runSynchronously(on: asUnownedTaskExecutor()) }
+        }
+    }
+
+    private var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 8)
+
+    @discardableResult
+    private func read(_ fd: Int32, _ reader: any Reader) -> Bool {
+        while true {
+            let n = recv(fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT))
+            if n > 0 {
+                reader.received(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+                return true
+            }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return true }
+            remove(fd)
+            reader.ended(n == 0 ? "the connection to hivekeeperd closed" : "reading from hivekeeperd failed (errno \(errno))")
+            return false
+        }
+    }
+}
