@@ -214,7 +214,9 @@ public actor ProfileService {
                     return unreachable(error)
                 }
                 let base = layout.roamingBase(account.name)
-                if let remote, localTime.map({ remote.lastWritten > $0 }) ?? true {
+                // Newer by at least a millisecond: below that, times are the same copy's time
+                // carried through a store (Date's rounding left a microsecond of noise).
+                if let remote, localTime.map({ remote.lastWritten.timeIntervalSince($0) >= 0.001 }) ?? true {
                     do {
                         try store.download(account.name, to: local)
                     } catch {

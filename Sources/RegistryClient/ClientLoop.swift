@@ -27,10 +27,11 @@ final class ClientLoop: TaskExecutor, @unchecked Sendable {
     private let wake: Int32
     private let lock = NSLock()
     private var jobs: [UnownedJob] = []
+    /// The batch being run (swapped with `jobs`, so neither reallocates).
+    private var running: [UnownedJob] = []
     private var sleeping = false
     private var readers: [Int32: WeakReader] = [:]
     private struct WeakReader { weak var reader: (any Reader)? }
-    private var loopThread: pthread_t?
 
     private init() {
         epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
@@ -46,10 +47,13 @@ final class ClientLoop: TaskExecutor, @unchecked Sendable {
     }
 
     /// True on the loop's own thread (a write there must not block: nothing else reads).
-    var isCurrent: Bool {
-        guard let loopThread = lock.withLock({ loopThread }) else { return false }
-        return pthread_equal(loopThread, pthread_self()) != 0
-    }
+    var isCurrent: Bool { pthread_getspecific(Self.onLoop) != nil }
+    /// Set (to any non-nil value) on the loop's thread only.
+    private static let onLoop: pthread_key_t = {
+        var key = pthread_key_t()
+        precondition(pthread_key_create(&key, nil) == 0, "hivekeeper client: no thread-specific key left")
+        return key
+    }()
 
     /// Starts reading `fd` for `reader` (held weakly: a client dropped without `close()` still
     /// goes away, and removes itself).
@@ -100,7 +104,7 @@ final class ClientLoop: TaskExecutor, @unchecked Sendable {
     static let blockingReadLimit = 0.002
 
     private func run() {
-        lock.withLock { loopThread = pthread_self() }
+        pthread_setspecific(Self.onLoop, UnsafeRawPointer(bitPattern: 1))
         var events = [epoll_event](repeating: epoll_event(), count: 64)
         var blockingReadTimedOut = false
         while true {
@@ -112,12 +116,14 @@ final class ClientLoop: TaskExecutor, @unchecked Sendable {
                 return (true, only)
             }
             if !idle { continue }
-            // The fast path: one connection, a reply awaited. A thread blocked in recv(2) is woken
-            // by the reply itself, much sooner than one in epoll_wait(2) (measured: 23-27k round trips
-            // a second against 15-17k, docs/benchmarks.md), at the price of jobs from other
-            // threads waiting up to `blockingReadLimit`.
+            // The fast path: one connection, a reply awaited. The reply is polled for without
+            // sleeping for up to `spinLimit` (a short call's reply comes in that time, and a
+            // thread that never slept needs no waking), then waited for in recv(2), which the
+            // reply itself wakes — sooner than epoll_wait(2) would. docs/benchmarks.md has the
+            // measurements. The price: jobs from other threads wait up to `blockingReadLimit`.
             if let (fd, reader) = only, !blockingReadTimedOut, reader.awaitsReply {
-                let n = recv(fd, buffer.baseAddress, buffer.count, 0)
+                var n = spinRead(fd)
+                if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { n = recv(fd, buffer.baseAddress, buffer.count, 0) }
                 lock.withLock { sleeping = false }
                 if n > 0 {
                     reader.received(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
@@ -145,14 +151,46 @@ final class ClientLoop: TaskExecutor, @unchecked Sendable {
         }
     }
 
+    /// How long the fast path polls before it sleeps: HIVEKEEPER_CLIENT_SPIN_US microseconds
+    /// (default 20; 0 turns it off), and never on a machine with one CPU, where polling would
+    /// only keep the daemon from answering.
+    static let spinLimit: Double = {
+        guard sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1 else { return 0 }
+        let us = ProcessInfo.processInfo.environment["HIVEKEEPER_CLIENT_SPIN_US"].flatMap(Double.init) ?? 20
+        return max(0, min(us, 1000)) / 1_000_000
+    }()
+
+    /// Non-blocking reads of `fd` until something arrives or `spinLimit` passes; recv's result
+    /// (-1 with EAGAIN when nothing came).
+    private func spinRead(_ fd: Int32) -> Int {
+        let limit = Self.spinLimit
+        guard limit > 0 else {
+            errno = EAGAIN
+            return -1
+        }
+        let deadline = monotonicSeconds() + limit
+        while true {
+            let n = recv(fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT))
+            if n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) { return n }
+            if monotonicSeconds() >= deadline {
+                errno = EAGAIN
+                return -1
+            }
+        }
+    }
+
+    private func monotonicSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+
     private func runJobs() {
         while true {
-            let batch = lock.withLock { () -> [UnownedJob] in
-                defer { jobs.removeAll(keepingCapacity: true) }
-                return jobs
-            }
-            if batch.isEmpty { return }
-            for job in batch { job.runSynchronously(on: asUnownedTaskExecutor()) }
+            lock.withLock { swap(&jobs, &running) }
+            if running.isEmpty { return }
+            for job in running { job.runSynchronously(on: asUnownedTaskExecutor()) }
+            running.removeAll(keepingCapacity: true)
         }
     }
 

@@ -59,7 +59,7 @@ final class Connection: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
-        decoder.append(buffer.readableBytesView)
+        buffer.withUnsafeReadableBytes { decoder.append($0) }
         do {
             while let body = try decoder.next() {
                 let frame: ClientFrame

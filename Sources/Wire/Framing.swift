@@ -27,11 +27,22 @@ public struct FrameDecoder: Sendable {
     public init(limit: Int = WireProtocol.maxFrame) { self.limit = limit }
 
     public mutating func append<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+        dropConsumed()
+        buffer.append(contentsOf: bytes)
+    }
+
+    /// The same, for raw bytes: one copy, no generic code (the daemon's and the client's reads
+    /// come this way).
+    public mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        dropConsumed()
+        buffer.append(contentsOf: bytes.bindMemory(to: UInt8.self))
+    }
+
+    private mutating func dropConsumed() {
         if start > 0 && start == buffer.count {
             buffer.removeAll(keepingCapacity: true)
             start = 0
         }
-        buffer.append(contentsOf: bytes)
     }
 
     /// The next whole frame's body, nil when more bytes are needed.
