@@ -1,16 +1,11 @@
 import Registry
 
-/// A client's message: its id (echoed in the reply), the logical thread it comes from
-/// (impersonation is per thread), and the request.
-public struct ClientFrame: Sendable, Hashable {
-    public var id: UInt32
-    public var thread: UInt32
-    public var request: Request
+/// A message of either side: its bytes, and the same with the frame's length in front.
+public protocol WireFrame {
+    func encode(into w: inout WireWriter)
+}
 
-    public init(id: UInt32, thread: UInt32, request: Request) {
-        self.id = id; self.thread = thread; self.request = request
-    }
-
+extension WireFrame {
     public func encoded() -> [UInt8] {
         var w = WireWriter()
         encode(into: &w)
@@ -24,8 +19,20 @@ public struct ClientFrame: Sendable, Hashable {
         encode(into: &w)
         return w.finishFrame()
     }
+}
 
-    private func encode(into w: inout WireWriter) {
+/// A client's message: its id (echoed in the reply), the logical thread it comes from
+/// (impersonation is per thread), and the request.
+public struct ClientFrame: WireFrame, Sendable, Hashable {
+    public var id: UInt32
+    public var thread: UInt32
+    public var request: Request
+
+    public init(id: UInt32, thread: UInt32, request: Request) {
+        self.id = id; self.thread = thread; self.request = request
+    }
+
+    public func encode(into w: inout WireWriter) {
         w.u32(id); w.u32(thread)
         request.encode(into: &w)
     }
@@ -41,26 +48,12 @@ public struct ClientFrame: Sendable, Hashable {
 
 /// The daemon's message: a reply to request `id` (its payload or a Win32 error with a message),
 /// or a notice.
-public enum ServerFrame: Sendable, Hashable {
+public enum ServerFrame: WireFrame, Sendable, Hashable {
     case reply(id: UInt32, Payload)
     case failure(id: UInt32, code: UInt32, message: String)
     case notice(Notice)
 
-    public func encoded() -> [UInt8] {
-        var w = WireWriter()
-        encode(into: &w)
-        return w.bytes
-    }
-
-    /// The frame as it goes on the socket, length first (`WireProtocol.frame(encoded())`,
-    /// without the copy).
-    public func framed() -> [UInt8] {
-        var w = WireWriter.frame()
-        encode(into: &w)
-        return w.finishFrame()
-    }
-
-    private func encode(into w: inout WireWriter) {
+    public func encode(into w: inout WireWriter) {
         switch self {
         case let .reply(id, payload):
             w.u8(0); w.u32(id); payload.encode(into: &w)
