@@ -18,7 +18,7 @@ public final class RegistryClient: ClientLoop.Reader, @unchecked Sendable {
     public let welcome: Welcome
     private let socket: ClientSocket
     private let lock = NSLock()
-    /// Writes take their own lock: a write blocked on a full socket must not keep the reader
+    /// Writes take their own lock: a write blocked on a full socket must not keep the loop's
     /// thread from taking replies off it (which is what unblocks the daemon's side).
     private let writeLock = NSLock()
     private var pending: [UInt32: UnsafeContinuation<ServerFrame, Never>] = [:]
