@@ -43,6 +43,20 @@ struct PeerReadbackTests {
         return (path, lines.sorted())
     }
 
+    /// A dump line with each name in it as regipy decodes it: a name stored compressed (every
+    /// character below U+0100) has its characters above U+007F replaced by U+FFFD.
+    static func asRegipyShowsIt(_ line: String) -> String {
+        func name(_ n: Substring) -> String {
+            guard n.unicodeScalars.allSatisfy({ $0.value < 0x100 }) else { return String(n) }
+            return String(String.UnicodeScalarView(n.unicodeScalars.map { $0.value < 0x80 ? $0 : "\u{FFFD}" }))
+        }
+        var fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+        guard fields.count >= 2 else { return line }
+        fields[1] = Substring(fields[1].split(separator: "\\", omittingEmptySubsequences: false).map(name).joined(separator: "\\"))
+        if fields[0] == "V", fields.count >= 3 { fields[2] = Substring(name(fields[2])) }
+        return fields.joined(separator: "\t")
+    }
+
     @Test(.enabled(if: regipyMissing == nil, "regipy is not installed"))
     func regipyReadsWhatWeWrite() throws {
         let dir = try HiveEditorTests.tempDir()
@@ -52,9 +66,13 @@ struct PeerReadbackTests {
         #expect(r.status == 0, "\(r.errText)")
         let theirs = r.outText.split(separator: "\n").map(String.init)
         // regipy names types REG_SZ etc. as we do; it shows the default value as "(default)".
-        #expect(theirs.filter { $0.hasPrefix("K\t") } == ours.filter { $0.hasPrefix("K\t") })
-        #expect(theirs.filter { $0.hasPrefix("V\t") }.count == ours.filter { $0.hasPrefix("V\t") }.count)
-        for line in ours where line.hasPrefix("V\t") { #expect(theirs.contains(line), "\(line)") }
+        // regipy (5.x) decodes compressed names — Latin-1, as Windows stores any name whose
+        // characters are all below U+0100 — as ASCII, so é or ß come out as U+FFFD: its bug,
+        // not the hive's (libhivex reads them right). Ours are compared as regipy shows them.
+        let expected = ours.map(Self.asRegipyShowsIt)
+        #expect(theirs.filter { $0.hasPrefix("K\t") } == expected.filter { $0.hasPrefix("K\t") }.sorted())
+        #expect(theirs.filter { $0.hasPrefix("V\t") }.count == expected.filter { $0.hasPrefix("V\t") }.count)
+        for line in expected where line.hasPrefix("V\t") { #expect(theirs.contains(line), "\(line)") }
     }
 
     @Test(.enabled(if: regedMissing == nil, "reged is not installed"))
