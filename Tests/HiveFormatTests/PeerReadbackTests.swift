@@ -66,7 +66,7 @@ struct PeerReadbackTests {
         #expect(r.status == 0, "\(r.errText)")
         let theirs = r.outText.split(separator: "\n").map(String.init)
         // regipy names types REG_SZ etc. as we do; it shows the default value as "(default)".
-        // regipy (5.x) decodes compressed names — Latin-1, as Windows stores any name whose
+        // regipy (6.5) decodes compressed names — Latin-1, as Windows stores any name whose
         // characters are all below U+0100 — as ASCII, so é or ß come out as U+FFFD: its bug,
         // not the hive's (libhivex reads them right). Ours are compared as regipy shows them.
         let expected = ours.map(Self.asRegipyShowsIt)
