@@ -128,8 +128,7 @@ final class ClientLoop: TaskExecutor, @unchecked Sendable {
                 if n > 0 {
                     reader.received(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
                 } else if n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-                    remove(fd)
-                    reader.ended(n == 0 ? "the connection to hivekeeperd closed" : "reading from hivekeeperd failed (errno \(errno))")
+                    end(fd, reader, eof: n == 0)
                 } else if errno != EINTR {
                     blockingReadTimedOut = true
                 }
@@ -206,9 +205,15 @@ final class ClientLoop: TaskExecutor, @unchecked Sendable {
             }
             if n < 0 && errno == EINTR { continue }
             if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return true }
-            remove(fd)
-            reader.ended(n == 0 ? "the connection to hivekeeperd closed" : "reading from hivekeeperd failed (errno \(errno))")
+            end(fd, reader, eof: n == 0)
             return false
         }
+    }
+
+    /// The connection ended (the daemon closed it, or reading failed: `errno` says why).
+    private func end(_ fd: Int32, _ reader: any Reader, eof: Bool) {
+        let e = errno
+        remove(fd)
+        reader.ended(eof ? "the connection to hivekeeperd closed" : "reading from hivekeeperd failed (errno \(e))")
     }
 }

@@ -33,34 +33,18 @@ struct ClientSocket: Sendable {
         return ClientSocket(fd: fd)
     }
 
-    /// Writes all of `bytes`; false when the connection is gone.
-    func write(_ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBytes { raw in
+    /// Writes all of `bytes`; false when the connection is gone. Without `whileFull` it blocks
+    /// while the socket is full; with it (the loop's thread, which must keep reading meanwhile)
+    /// it does not block but runs `whileFull`, which says false to give up.
+    func write(_ bytes: [UInt8], whileFull: (() -> Bool)? = nil) -> Bool {
+        let flags = Int32(MSG_NOSIGNAL) | (whileFull == nil ? 0 : Int32(MSG_DONTWAIT))
+        return bytes.withUnsafeBytes { raw in
             var done = 0
             while done < raw.count {
-                let n = send(fd, raw.baseAddress! + done, raw.count - done, Int32(MSG_NOSIGNAL))
+                let n = send(fd, raw.baseAddress! + done, raw.count - done, flags)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    return false
-                }
-                done += n
-            }
-            return true
-        }
-    }
-
-    /// Writes all of `bytes` without blocking: while the socket is full, `whileFull` runs (and
-    /// says false to give up). For the loop's thread, which must keep reading meanwhile.
-    func write(_ bytes: [UInt8], whileFull: () -> Bool) -> Bool {
-        bytes.withUnsafeBytes { raw in
-            var done = 0
-            while done < raw.count {
-                let n = send(fd, raw.baseAddress! + done, raw.count - done, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    if errno == EAGAIN || errno == EWOULDBLOCK {
-                        if whileFull() { continue }
-                    }
+                    if errno == EAGAIN || errno == EWOULDBLOCK, let whileFull, whileFull() { continue }
                     return false
                 }
                 done += n

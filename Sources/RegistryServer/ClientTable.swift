@@ -58,8 +58,6 @@ final class ClientTable: @unchecked Sendable {
         lock.withLock { clients.removeValue(forKey: pid).map { Array($0.connections.values) } ?? [] }
     }
 
-    func impersonation(pid: Int32, thread: UInt32) -> Token? { lock.withLock { clients[pid]?.threads[thread] } }
-
     /// Who a call from `thread` of `pid` acts as: its impersonation, else the process's token.
     /// Nil for a process not attached.
     func token(pid: Int32, thread: UInt32) -> Token? {
