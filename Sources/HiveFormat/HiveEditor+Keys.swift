@@ -130,7 +130,7 @@ extension HiveEditor {
         return d
     }
 
-    private func insertionPoint(of units: [UInt16], in children: [UInt32]) throws(HiveError) -> Int {
+    func insertionPoint(of units: [UInt16], in children: [UInt32]) throws(HiveError) -> Int {
         var lo = 0, hi = children.count
         try units.withUnsafeBufferPointer { q throws(HiveError) in
             while lo < hi {

@@ -1,11 +1,14 @@
 import Security
 
 /// One process's handles: slots addressed by handle value (multiples of 4, as Windows hands
-/// them out); a closed handle's value is the next one given out.
+/// them out; a handle into HKEY_CLASSES_ROOT's merged view has bit 1 set too, as Windows marks
+/// them — [WA]'s IS_HKCR); a closed handle's value is the next one given out.
 struct HandleTable {
     struct Entry {
         var object: KeyObject
         var access: AccessMask
+        /// For a handle opened through HKEY_CLASSES_ROOT: where in the merged view it is.
+        var classes: ClassesView? = nil
     }
 
     private var slots: [Entry?] = []
@@ -14,19 +17,21 @@ struct HandleTable {
 
     mutating func insert(_ entry: Entry) -> KeyHandle {
         count += 1
+        let mark: UInt32 = entry.classes == nil ? 0 : 2
         if let i = free.popLast() {
             slots[i] = entry
-            return KeyHandle(rawValue: UInt32(i + 1) * 4)
+            return KeyHandle(rawValue: UInt32(i + 1) * 4 | mark)
         }
         slots.append(entry)
-        return KeyHandle(rawValue: UInt32(slots.count) * 4)
+        return KeyHandle(rawValue: UInt32(slots.count) * 4 | mark)
     }
 
     @inline(__always) private func index(_ h: KeyHandle) -> Int? {
         let v = h.rawValue
-        guard v & 3 == 0, v != 0, !h.isPredefined else { return nil }
+        guard v & 1 == 0, v > 3, !h.isPredefined else { return nil }
         let i = Int(v / 4) - 1
-        return i < slots.count ? i : nil
+        guard i < slots.count, let e = slots[i], (v & 2 != 0) == (e.classes != nil) else { return nil }
+        return i
     }
 
     @inline(__always) subscript(_ h: KeyHandle) -> Entry? {
@@ -49,7 +54,9 @@ struct HandleTable {
 
     /// Every open handle, in handle order.
     var all: [(KeyHandle, Entry)] {
-        slots.enumerated().compactMap { i, e in e.map { (KeyHandle(rawValue: UInt32(i + 1) * 4), $0) } }
+        slots.enumerated().compactMap { i, e in
+            e.map { (KeyHandle(rawValue: UInt32(i + 1) * 4 | ($0.classes == nil ? 0 : 2)), $0) }
+        }
     }
 
     mutating func removeAll() -> [Entry] {

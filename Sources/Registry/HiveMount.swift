@@ -21,6 +21,11 @@ final class HiveMount {
     var state: State = .loaded
     /// A snapshot: every write through it fails with ERROR_KEY_DELETED.
     var isReadOnly = false
+    /// An application hive (RegLoadAppKey): reachable only through handles, unloaded with the
+    /// last one.
+    var isAppHive = false
+    /// REG_PROCESS_APPKEY: the process that loaded it for itself alone.
+    var appOwner: ProcessID?
 
     /// Key objects of stored keys, by nk cell, while referenced.
     var objects: [UInt32: KeyObject] = [:]

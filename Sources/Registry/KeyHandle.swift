@@ -56,6 +56,11 @@ public struct KeyOptions: OptionSet, Hashable, Sendable {
     public init(rawValue: UInt32) { self.rawValue = rawValue }
     /// REG_OPTION_VOLATILE: the key lives in memory only and is gone when its hive unloads.
     public static let volatile = KeyOptions(rawValue: 0x1)
+    /// REG_OPTION_CREATE_LINK: the new key is a symbolic link (its target goes in the value
+    /// SymbolicLinkValue, REG_LINK).
+    public static let createLink = KeyOptions(rawValue: 0x2)
+    /// REG_OPTION_OPEN_LINK: open a link key itself rather than what it points to.
+    public static let openLink = KeyOptions(rawValue: 0x8)
     /// REG_OPTION_BACKUP_RESTORE: SeBackupPrivilege / SeRestorePrivilege stand in for the DACL.
     public static let backupRestore = KeyOptions(rawValue: 0x4)
 }

@@ -22,6 +22,8 @@ final class KeyObject {
     var state: State = .live
     /// Handles and bindings that point here.
     var references = 0
+    /// Pending change notifications registered on this key.
+    var watchers: [Watcher] = []
 
     init(mount: HiveMount, cell: UInt32) {
         self.mount = mount

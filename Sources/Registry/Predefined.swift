@@ -19,6 +19,11 @@ extension RegistryCore {
             guard let entry = existingProcess(caller.process)?.handles[handle] else { throw .invalidHandle }
             guard entry.access.isSuperset(of: required) else { throw .accessDenied }
             guard entry.object.isLive else { throw .keyDeleted }
+            if let view = entry.classes, !isUserClassesKey(entry.object),
+               let user = try classesCopies(view.path, caller).user {
+                // Bound to the machine's copy; the user's, once it exists, is what is read and written ([WA]).
+                return Target(object: entry.object, position: user, access: entry.access)
+            }
             return Target(object: entry.object, position: entry.object.position, access: entry.access)
         }
         let p = process(caller.process)
@@ -43,10 +48,24 @@ extension RegistryCore {
             retain(o)
             p.currentUser = o
             return try predefinedTarget(position, object: o, required, caller)
+        case .classesRoot:
+            let (user, machine) = try classesCopies("", caller)
+            guard let position = user ?? machine else { throw .fileNotFound }
+            return try predefinedTarget(position, object: nil, required, caller)
+        case .currentConfig:
+            // A link to the current hardware profile (Wine's advapi32 names the same key).
+            guard let position = try position(atAbsolute: Self.currentConfigPath) else { throw .fileNotFound }
+            return try predefinedTarget(position, object: nil, required, caller)
         default:
-            // HKEY_CLASSES_ROOT and HKEY_CURRENT_CONFIG arrive with the registry-complete issue.
             throw .invalidHandle
         }
+    }
+
+    static let currentConfigPath = "\\REGISTRY\\MACHINE\\SYSTEM\\CurrentControlSet\\Hardware Profiles\\Current"
+
+    /// Whether a key object is in the user's part of the merged view (not \REGISTRY\MACHINE).
+    private func isUserClassesKey(_ o: KeyObject) -> Bool {
+        !o.mount.path.uppercased().hasPrefix("\\REGISTRY\\MACHINE\\")
     }
 
     /// A predefined key grants what the caller's token may have on the key (Windows opens it

@@ -98,6 +98,46 @@ public final class Registry: Sendable {
         try locked { c throws(Win32Error) in try c.flushKey(key, caller) }
     }
 
+    /// RegRenameKey (`subkey` nil or empty: the key itself).
+    public func renameKey(_ key: KeyHandle, _ subkey: String? = nil, to newName: String, as caller: RegistryCaller) throws(Win32Error) {
+        try locked { c throws(Win32Error) in try c.renameKey(key, subkey, to: newName, caller) }
+    }
+
+    /// RegCopyTree: the values and subkeys of `source` (or of its `subkey`) into `destination`.
+    public func copyTree(_ source: KeyHandle, _ subkey: String? = nil, to destination: KeyHandle,
+                         as caller: RegistryCaller) throws(Win32Error) {
+        try locked { c throws(Win32Error) in try c.copyTree(source, subkey, to: destination, caller) }
+    }
+
+    /// RegGetKeySecurity.
+    public func keySecurity(_ key: KeyHandle, as caller: RegistryCaller) throws(Win32Error) -> SecurityDescriptor {
+        try locked { c throws(Win32Error) in try c.keySecurity(key, caller) }
+    }
+
+    /// RegSetKeySecurity (owner and DACL).
+    public func setKeySecurity(_ key: KeyHandle, _ descriptor: SecurityDescriptor, as caller: RegistryCaller) throws(Win32Error) {
+        try locked { c throws(Win32Error) in try c.setKeySecurity(key, descriptor, caller) }
+    }
+
+    // MARK: Notifications
+
+    /// RegNotifyChangeKeyValue, asynchronous: `signal` is called once (outside the lock) with
+    /// how the wait completed — STATUS_NOTIFY_ENUM_DIR for a change, STATUS_NOTIFY_CLEANUP when
+    /// the handle closed, STATUS_CANCELLED when `thread` ended (unless `.threadAgnostic`),
+    /// STATUS_KEY_DELETED / STATUS_HIVE_UNLOADED when the key was deleted or its hive
+    /// force-unloaded. Register again for the next change.
+    public func notifyChangeKeyValue(_ key: KeyHandle, watchSubtree: Bool, filter: NotifyFilter, thread: ThreadID,
+                                     as caller: RegistryCaller, _ signal: @escaping @Sendable (NTStatus) -> Void) throws(Win32Error) {
+        try locked { c throws(Win32Error) in
+            try c.notifyChange(key, subtree: watchSubtree, filter: filter, thread: thread, caller, signal)
+        }
+    }
+
+    /// A thread of `process` ended: its thread-bound notifications complete.
+    public func threadExited(_ process: ProcessID, thread: ThreadID) {
+        try? locked { c throws(Win32Error) in c.threadExited(process, thread) }
+    }
+
     // MARK: Values
 
     /// RegQueryValueEx, as Windows shapes it: `size` comes back as the data's size; with a
@@ -215,6 +255,13 @@ public final class Registry: Sendable {
     /// RegLoadKey.
     public func loadKey(_ base: KeyHandle, _ subkey: String, file: String, as caller: RegistryCaller) throws(Win32Error) {
         try locked { c throws(Win32Error) in try c.loadKey(base, subkey, file: file, caller) }
+    }
+
+    /// RegLoadAppKey: a handle to the root of the hive in `file` (created when missing), loaded
+    /// where no path reaches it and unloaded when its last handle closes.
+    public func loadAppKey(file: String, access: AccessMask, options: AppKeyOptions = [],
+                           as caller: RegistryCaller) throws(Win32Error) -> KeyHandle {
+        try locked { c throws(Win32Error) in try c.loadAppKey(file: file, access: access, options: options, caller) }
     }
 
     /// RegUnLoadKey; with `force`, NtUnloadKey2(REG_FORCE_UNLOAD).

@@ -56,7 +56,7 @@ extension RegistryCore {
             stack += try children(of: next)
         }
         if !force {
-            for p in below where (object(ifAny: p)?.references ?? 0) > 0 { throw .accessDenied }
+            for p in below where (existingObject(p)?.references ?? 0) > 0 { throw .accessDenied }
         }
         try removeTree(t.position, below: below, keepingTop: true)
         try deleteAllValues(t.position)
@@ -67,13 +67,5 @@ extension RegistryCore {
         }
         m.descriptors.removeAll()
         markDirty(m)
-    }
-
-    /// The object of a key, when something refers to it.
-    private func object(ifAny p: KeyPosition) -> KeyObject? {
-        switch p {
-        case let .stored(m, cell): m.objects[cell]
-        case let .volatile(_, node): node.object
-        }
     }
 }

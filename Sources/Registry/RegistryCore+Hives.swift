@@ -78,7 +78,7 @@ extension RegistryCore {
     }
 
     /// Takes the hive out of the namespace, closes its file and frees its image.
-    private func detach(_ m: HiveMount) {
+    func detach(_ m: HiveMount) {
         m.attachedTo?.children.remove(m.name)
         mounts[m.path.uppercased()] = nil
         m.state = .unloaded
@@ -128,7 +128,12 @@ extension RegistryCore {
         var out: [HiveReference] = []
         for p in processes.values.sorted(by: { $0.id.rawValue < $1.id.rawValue }) {
             for (h, e) in p.handles.all where e.object.isLive && e.object.mount === m {
-                out.append(HiveReference(process: p.id, handle: h, keyPath: path(of: e.object), access: e.access, kind: .handle))
+                let kind: ReferenceKind = m.isAppHive ? .appKey : .handle
+                out.append(HiveReference(process: p.id, handle: h, keyPath: path(of: e.object), access: e.access, kind: kind))
+                for w in e.object.watchers where w.process == p.id && w.handle == h {
+                    out.append(HiveReference(process: p.id, handle: h, keyPath: path(of: e.object), access: e.access,
+                                             kind: .notification))
+                }
             }
             if let o = p.currentUser, o.isLive, o.mount === m {
                 out.append(HiveReference(process: p.id, handle: nil, keyPath: path(of: o), access: .keyAllAccess, kind: .predefinedCache))
@@ -149,7 +154,10 @@ extension RegistryCore {
             byMount[ObjectIdentifier(o.mount), default: [:]][kind, default: 0] += 1
         }
         for p in processes.values {
-            for (_, e) in p.handles.all { count(e.object, .handle) }
+            for (h, e) in p.handles.all {
+                count(e.object, e.object.mount.isAppHive ? .appKey : .handle)
+                for w in e.object.watchers where w.process == p.id && w.handle == h { count(e.object, .notification) }
+            }
             if let o = p.currentUser { count(o, .predefinedCache) }
             for (_, o) in p.overrides { count(o, .override) }
         }
@@ -250,6 +258,7 @@ extension RegistryCore {
     /// A process ended: its handles close and its predefined-key bindings go.
     func processExited(_ id: ProcessID) {
         guard let p = removeProcess(id) else { return }
+        for (h, e) in p.handles.all { completeWatchers(of: e.object, process: id, handle: h) }
         for e in p.handles.removeAll() { release(e.object) }
         if let o = p.currentUser { release(o) }
         for o in p.overrides.values { release(o) }

@@ -3,9 +3,9 @@ import Security
 
 /// Open, create, close, delete, delete tree, query info, enumerate subkeys, flush.
 extension RegistryCore {
-    func newHandle(_ o: KeyObject, access: AccessMask, _ caller: RegistryCaller) -> KeyHandle {
+    func newHandle(_ o: KeyObject, access: AccessMask, classes: ClassesView? = nil, _ caller: RegistryCaller) -> KeyHandle {
         retain(o)
-        return process(caller.process).handles.insert(.init(object: o, access: access))
+        return process(caller.process).handles.insert(.init(object: o, access: access, classes: classes))
     }
 
     /// RegOpenKeyEx. Opening relative to a deleted key is ERROR_KEY_DELETED ([WA], [C2]); a name
@@ -13,7 +13,10 @@ extension RegistryCore {
     func openKey(_ base: KeyHandle, _ path: String, options: KeyOptions, access: AccessMask,
                  _ caller: RegistryCaller) throws(Win32Error) -> KeyHandle {
         let start = try target(base, requiring: [], caller)
-        guard let position = try withUTF16(path, { units throws(Win32Error) in try walk(from: start.position, units) }) else {
+        if let view = classesView(of: base, caller) { return try openClasses(view, path, options: options, access: access, caller) }
+        guard let position = try withUTF16(path, { units throws(Win32Error) in
+            try walk(from: start.position, units, openLink: options.contains(.openLink))
+        }) else {
             throw .fileNotFound
         }
         let granted = try accessCheck(position, access, caller, options: options)
@@ -27,48 +30,77 @@ extension RegistryCore {
                    access: AccessMask, security: SecurityDescriptor?,
                    _ caller: RegistryCaller) throws(Win32Error) -> (KeyHandle, Disposition) {
         let start = try target(base, requiring: [], caller)
+        if let view = classesView(of: base, caller) {
+            return try createClasses(view, path, className: className, options: options, access: access, security: security, caller)
+        }
         return try withUTF16(path) { units throws(Win32Error) -> (KeyHandle, Disposition) in
             guard units.first != 0x5C else { throw .badPathname }
-            var position = start.position
-            var created = false
             var parts = PathComponents(units)
-            while let name = parts.next() {
-                let isLast = parts.atEnd
-                if let next = try child(of: position, named: name) {
-                    position = next
-                } else {
-                    position = try makeKey(under: position, named: RegistryName(codeUnits: Array(name)),
-                                           className: isLast ? className : nil, options: options,
-                                           security: isLast ? security : nil, caller)
-                    created = true
-                }
-            }
+            guard let (position, created) = try createWalk(from: start.position, &parts, className: className, options: options,
+                                                           security: security, reparses: 0, caller) else { throw .fileNotFound }
             let granted = try accessCheck(position, access, caller, options: options)
             return (newHandle(object(for: position), access: granted, caller), created ? .createdNewKey : .openedExistingKey)
         }
     }
 
-    private func makeKey(under parent: KeyPosition, named name: RegistryName, className: RegistryName?,
-                         options: KeyOptions, security: SecurityDescriptor?, _ caller: RegistryCaller) throws(Win32Error) -> KeyPosition {
+    /// Walks `parts` below `start`, creating what is missing; symbolic links on the way are
+    /// followed (the last one too, unless REG_OPTION_OPEN_LINK); an existing key where
+    /// REG_OPTION_CREATE_LINK asks for a new link is ERROR_ALREADY_EXISTS ([WA] test_symlinks).
+    func createWalk(from start: KeyPosition, _ parts: inout PathComponents, className: RegistryName?,
+                            options: KeyOptions, security: SecurityDescriptor?, reparses: Int,
+                            _ caller: RegistryCaller) throws(Win32Error) -> (KeyPosition, created: Bool)? {
+        var position = start
+        var created = false
+        while let name = parts.next() {
+            let isLast = parts.atEnd
+            if let (next, isLink) = try step(from: position, named: name) {
+                if isLast, options.contains(.createLink) { throw .alreadyExists }
+                if isLink, !(isLast && options.contains(.openLink)) {
+                    return try reparse(at: next, rest: parts.remainder, reparses: reparses) { p, rest, count throws(Win32Error) in
+                        try createWalk(from: p, &rest, className: className, options: options, security: security,
+                                       reparses: count, caller)
+                    }
+                }
+                position = next
+            } else {
+                position = try makeKey(under: position, named: RegistryName(codeUnits: Array(name)),
+                                       className: isLast ? className : nil, options: options,
+                                       security: isLast ? security : nil, link: isLast && options.contains(.createLink), caller)
+                created = true
+            }
+        }
+        return (position, created)
+    }
+
+    func makeKey(under parent: KeyPosition, named name: RegistryName, className: RegistryName?,
+                         options: KeyOptions, security: SecurityDescriptor?, link: Bool = false,
+                         exactly exact: SecurityDescriptor? = nil, _ caller: RegistryCaller) throws(Win32Error) -> KeyPosition {
         guard !parent.mount.isReadOnly else { throw .keyDeleted }
         guard name.codeUnits.count <= HiveEditor.maxKeyNameLength else { throw .invalidParameter }
         _ = try accessCheck(parent, .createSubKey, caller, options: options)
         let volatile = options.contains(.volatile)
         let parentSD = try parent.mount.descriptor(of: parent)
-        let sd = SecurityDescriptor.forNewObject(under: parentSD, explicit: security, creator: caller.token)
+        // An application hive's keys all share its root's descriptor ([D-RegLoadAppKeyW]); a copied
+        // key keeps its source's.
+        let sd = parent.mount.isAppHive ? parentSD
+            : exact ?? SecurityDescriptor.forNewObject(under: parentSD, explicit: security, creator: caller.token)
         switch parent {
         case let .volatile(m, node):
             guard volatile else { throw .childMustBeVolatile }
             let child = VolatileKey(name: name, parent: node, storedParent: nil, className: className,
                                     security: sd, now: keyClock())
+            child.isLink = link
             node.children.insert(name, .key(child))
             node.lastWritten = keyClock()
+            changed(parent, .name)
             return .volatile(m, child)
         case let .stored(m, cell):
             if volatile {
                 let child = VolatileKey(name: name, parent: nil, storedParent: cell, className: className,
                                         security: sd, now: keyClock())
+                child.isLink = link
                 m.volatileChildren[cell, default: VolatileChildren()].insert(name, .key(child))
+                changed(parent, .name)
                 return .volatile(m, child)
             }
             let bytes = sd.bytes
@@ -76,8 +108,10 @@ extension RegistryCore {
             do {
                 let made = try m.editor!.createKey(under: cell, named: name, className: className,
                                                    security: shared ? nil : bytes)
+                if link { try m.editor!.setFlag(.symbolicLink, on: made.offset, true) }
                 if !shared { m.descriptors.removeAll() }
                 markDirty(m)
+                changed(parent, .name)
                 return .stored(m, made.offset)
             } catch {
                 throw win32(error)
@@ -89,6 +123,7 @@ extension RegistryCore {
     func closeKey(_ handle: KeyHandle, _ caller: RegistryCaller) throws(Win32Error) {
         if handle.isPredefined { return }
         guard let entry = existingProcess(caller.process)?.handles.remove(handle) else { throw .invalidHandle }
+        completeWatchers(of: entry.object, process: caller.process, handle: handle)
         release(entry.object)
     }
 
@@ -99,6 +134,9 @@ extension RegistryCore {
         let position: KeyPosition
         if subkey.isEmpty {
             position = start.position
+        } else if let view = classesView(of: base, caller) {
+            position = try classesKeyToDelete(view, subkey, caller)
+            _ = try accessCheck(position, .delete, caller, options: [])
         } else {
             guard let p = try withUTF16(subkey, { u throws(Win32Error) in try walk(from: start.position, u) }) else {
                 throw .fileNotFound
@@ -108,7 +146,9 @@ extension RegistryCore {
         }
         guard !position.mount.isReadOnly else { throw .keyDeleted }
         guard try !hasChildren(position) else { throw .accessDenied }
+        let parent = parent(of: position)
         try remove(position)
+        if let parent { changed(parent, .name) }
     }
 
     /// Removes one childless key and kills its object.
@@ -163,13 +203,16 @@ extension RegistryCore {
         let keepTop = subkey == nil || subkey!.isEmpty
         if !keepTop {
             guard case let .stored(m, cell) = top, cell == m.rootCell else {
+                let parent = parent(of: top)
                 try removeTree(top, below: below)
+                if let parent { changed(parent, .name) }
                 return
             }
             throw .accessDenied
         }
         try removeTree(top, below: below, keepingTop: true)
         try deleteAllValues(top)
+        changed(top, [.name, .lastSet])
     }
 
     /// Removes `top`'s subtree (`below` lists every key in it) in one pass over the hive: the
@@ -245,7 +288,23 @@ extension RegistryCore {
     /// RegQueryInfoKey (needs KEY_QUERY_VALUE).
     func queryInfo(_ handle: KeyHandle, _ caller: RegistryCaller) throws(Win32Error) -> KeyInfo {
         let t = try target(handle, requiring: .queryValue, caller)
-        switch t.position {
+        var info = try queryInfo(t.position)
+        if let view = classesView(of: handle, caller) {
+            // The merged view's counts (our choice: a caller sizing a loop by them meets every entry).
+            let keys = try mergedSubkeys(view, caller), values = try mergedValues(view, caller)
+            info.subkeyCount = keys.count
+            info.valueCount = values.count
+            for k in keys { info.maxSubkeyNameLength = max(info.maxSubkeyNameLength, try name(of: k).codeUnits.count) }
+            for v in values {
+                info.maxValueNameLength = max(info.maxValueNameLength, v.name.codeUnits.count)
+                info.maxValueDataSize = max(info.maxValueDataSize, v.data.count)
+            }
+        }
+        return info
+    }
+
+    private func queryInfo(_ position: KeyPosition) throws(Win32Error) -> KeyInfo {
+        switch position {
         case let .stored(m, cell):
             do {
                 let hive = m.hive
@@ -292,6 +351,11 @@ extension RegistryCore {
     func enumerateKey(_ handle: KeyHandle, index: Int, _ caller: RegistryCaller) throws(Win32Error) -> EnumeratedKey {
         let t = try target(handle, requiring: .enumerateSubKeys, caller)
         guard index >= 0 else { throw .noMoreItems }
+        if let view = classesView(of: handle, caller) {
+            let merged = try mergedSubkeys(view, caller)
+            guard index < merged.count else { throw .noMoreItems }
+            return try enumerated(merged[index])
+        }
         switch t.position {
         case let .stored(m, cell):
             return try readingHive {

@@ -27,6 +27,11 @@ extension RegistryCore {
     func enumerateValue(_ handle: KeyHandle, index: Int, _ caller: RegistryCaller) throws(Win32Error) -> RegistryValue {
         let t = try target(handle, requiring: .queryValue, caller)
         guard index >= 0 else { throw .noMoreItems }
+        if let view = classesView(of: handle, caller) {
+            let merged = try mergedValues(view, caller)
+            guard index < merged.count else { throw .noMoreItems }
+            return merged[index]
+        }
         switch t.position {
         case let .stored(m, cell):
             return try readingHive {
@@ -45,9 +50,22 @@ extension RegistryCore {
     func setValue(_ handle: KeyHandle, _ name: RegistryName, type: RegistryValueType, data: [UInt8],
                   _ caller: RegistryCaller) throws(Win32Error) {
         let t = try target(handle, requiring: .setValue, caller)
-        guard !t.position.mount.isReadOnly else { throw .keyDeleted }
+        try setValue(at: t.position, name, type: type, data: data)
+    }
+
+    /// Sets a value of the key at `position` (no access check: the caller's). A link key holds
+    /// only SymbolicLinkValue, and only as REG_LINK: anything else is ERROR_ACCESS_DENIED ([WA]
+    /// test_symlinks).
+    func setValue(at position: KeyPosition, _ name: RegistryName, type: RegistryValueType, data: [UInt8]) throws(Win32Error) {
+        guard !position.mount.isReadOnly else { throw .keyDeleted }
         guard name.codeUnits.count <= HiveEditor.maxValueNameLength else { throw .invalidParameter }
-        switch t.position {
+        if try isLink(position) {
+            let isTarget = name.codeUnits.withUnsafeBufferPointer { u in
+                Self.linkValueName.codeUnits.withUnsafeBufferPointer { compareFolded($0, u) } == 0
+            }
+            guard isTarget, type == .link else { throw .accessDenied }
+        }
+        switch position {
         case let .stored(m, cell):
             do {
                 try m.editor!.setValue(of: cell, named: name, type: type.rawValue, bytes: data)
@@ -63,6 +81,24 @@ extension RegistryCore {
                 node.values.append(v)
             }
             node.lastWritten = keyClock()
+        }
+        changed(position, .lastSet)
+    }
+
+    /// Every value of a key, in list order.
+    func values(of position: KeyPosition) throws(Win32Error) -> [RegistryValue] {
+        switch position {
+        case let .stored(m, cell):
+            return try readingHive {
+                var out: [RegistryValue] = []
+                let hive = m.hive
+                try hive.forEachValue(of: hive.key(at: cell)) { v throws(HiveError) in
+                    out.append(RegistryValue(name: v.name, type: v.type, data: try hive.data(of: v).bytes))
+                }
+                return out
+            }
+        case let .volatile(_, node):
+            return node.values.map { RegistryValue(name: $0.name, type: RegistryValueType($0.type), data: $0.data) }
         }
     }
 
@@ -85,6 +121,7 @@ extension RegistryCore {
             node.values.remove(at: i)
             node.lastWritten = keyClock()
         }
+        changed(t.position, .lastSet)
     }
 
     /// Every value of a key (RegDeleteTree without a subkey).

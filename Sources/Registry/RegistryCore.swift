@@ -24,6 +24,10 @@ final class RegistryCore {
     var snapshots = 0
     /// Callbacks to run once the lock is released.
     var pendingCallbacks: [@Sendable () -> Void] = []
+    /// Pending change notifications, all keys together (zero: changes report nothing).
+    var watcherCount = 0
+    /// Loaded application hives, by their file's absolute path.
+    var appHives: [String: HiveMount] = [:]
 
     /// The master namespace's descriptor: everyone reads, SYSTEM and Administrators may do
     /// anything (creating below it still needs REG_OPTION_VOLATILE: it is all in memory).
@@ -117,10 +121,15 @@ final class RegistryCore {
         m.references -= o.references
         forget(o)
         o.state = state
+        if !o.watchers.isEmpty { completeWatchers(of: o, state == .deleted ? .keyDeleted : .hiveUnloaded) }
         if o.references > 0, m.references == 0 { lastReferenceGone(m) }
     }
 
     func lastReferenceGone(_ m: HiveMount) {
+        if m.isAppHive, m.state == .loaded {
+            unloadAppHive(m)
+            return
+        }
         guard m.state == .loaded, !m.whenUnreferenced.isEmpty else { return }
         pendingCallbacks += m.whenUnreferenced
         m.whenUnreferenced = []

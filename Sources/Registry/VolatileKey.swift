@@ -6,11 +6,13 @@ import Security
 /// volatile storage; here they hang off their parent — a stored key of a mounted hive, or
 /// another volatile key — and vanish with their hive. Only volatile keys go below them.
 final class VolatileKey {
-    let name: RegistryName
+    var name: RegistryName
+    /// REG_OPTION_CREATE_LINK: a symbolic link, followed through its SymbolicLinkValue.
+    var isLink = false
     /// The volatile parent, or nil when the parent is a stored key (`storedParent`) or this is
     /// \REGISTRY.
     weak var parent: VolatileKey?
-    let storedParent: UInt32?
+    var storedParent: UInt32?
     var className: RegistryName?
     var lastWritten: FileTime
     var security: SecurityDescriptor

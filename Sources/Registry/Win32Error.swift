@@ -107,6 +107,12 @@ public struct NTStatus: RawRepresentable, Hashable, Sendable {
     public static let cannotDelete = NTStatus(rawValue: 0xC000_0121)
     public static let accessDenied = NTStatus(rawValue: 0xC000_0022)
     public static let objectNameNotFound = NTStatus(rawValue: 0xC000_0034)
+    /// A change notification completed by a change (Windows keeps no change buffer for keys).
+    public static let notifyEnumDir = NTStatus(rawValue: 0x0000_010C)
+    /// A change notification completed because its handle was closed.
+    public static let notifyCleanup = NTStatus(rawValue: 0x0000_010B)
+    /// A request cancelled, as I/O pending for a thread that ends.
+    public static let cancelled = NTStatus(rawValue: 0xC000_0120)
 
     /// The Win32 code. STATUS_HIVE_UNLOADED → ERROR_KEY_DELETED is what Win32 callers observe
     /// after a forced unload (KB 2287297, Chen) though no published table row shows it;
@@ -117,6 +123,9 @@ public struct NTStatus: RawRepresentable, Hashable, Sendable {
         case .keyDeleted, .hiveUnloaded: .keyDeleted
         case .cannotDelete, .accessDenied: .accessDenied
         case .objectNameNotFound: .fileNotFound
+        case .notifyEnumDir: Win32Error(rawValue: 1022)  // ERROR_NOTIFY_ENUM_DIR
+        case .notifyCleanup: Win32Error(rawValue: 745)  // ERROR_NOTIFY_CLEANUP
+        case .cancelled: Win32Error(rawValue: 995)  // ERROR_OPERATION_ABORTED
         default: Win32Error(rawValue: 317)  // ERROR_MR_MID_NOT_FOUND, as for an unmapped status
         }
     }

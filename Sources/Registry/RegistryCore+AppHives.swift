@@ -1,0 +1,84 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import HiveFormat
+import Security
+
+/// RegLoadAppKey's options.
+public struct AppKeyOptions: OptionSet, Hashable, Sendable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    /// REG_PROCESS_APPKEY: while this process has the hive loaded, nobody can load it again.
+    public static let processAppKey = AppKeyOptions(rawValue: 0x1)
+}
+
+/// Application hives (RegLoadAppKey; windows-semantics.md §3.3): loaded under \REGISTRY\A, a
+/// root no path reaches, so only the returned handle (and handles opened below it) lead in;
+/// unloaded — flushed first — when the last handle into it closes.
+extension RegistryCore {
+    /// RegLoadAppKey: no privilege is needed; the file is created when missing; the root's
+    /// descriptor must grant `access`. A file already loaded as an app hive gives a handle to
+    /// that hive — unless it, or this load, is REG_PROCESS_APPKEY: then ERROR_SHARING_VIOLATION
+    /// (our choice of code; the documentation says only that it "cannot be loaded again").
+    func loadAppKey(file: String, access: AccessMask, options: AppKeyOptions, _ caller: RegistryCaller) throws(Win32Error) -> KeyHandle {
+        let key = Self.absolutePath(file)
+        if let m = appHives[key] {
+            guard m.appOwner == nil, !options.contains(.processAppKey) else { throw .sharingViolation }
+            let root = KeyPosition.stored(m, m.rootCell)
+            let granted = try accessCheck(root, access, caller, options: [])
+            return newHandle(object(for: root), access: granted, caller)
+        }
+        let editor: HiveEditor
+        let security = try Self.appHiveSecurity(for: caller)
+        do {
+            if Glibc.access(file, F_OK) == 0 {
+                editor = try HiveEditor.open(path: file, clock: keyClock)
+            } else {
+                editor = try HiveEditor.create(path: file, rootSecurity: security.bytes, clock: keyClock)
+            }
+        } catch {
+            throw win32(error)
+        }
+        let m = HiveMount(path: "\\REGISTRY\\A\\{\(UUID().uuidString)}", name: RegistryName("A"), editor: editor,
+                          file: file, isSystem: false)
+        m.isAppHive = true
+        m.appOwner = options.contains(.processAppKey) ? caller.process : nil
+        let root = KeyPosition.stored(m, m.rootCell)
+        let granted: AccessMask
+        do throws(Win32Error) {
+            granted = try accessCheck(root, access, caller, options: [])
+        } catch {
+            detach(m)
+            throw error
+        }
+        mounts[m.path.uppercased()] = m
+        appHives[key] = m
+        return newHandle(object(for: root), access: granted, caller)
+    }
+
+    /// The last handle into an app hive closed: it is written and unloaded. If the write fails
+    /// the hive stays loaded (a later flush retries) rather than losing the changes.
+    func unloadAppHive(_ m: HiveMount) {
+        do {
+            try flush(m)
+        } catch {
+            return
+        }
+        if let file = m.file { appHives[Self.absolutePath(file)] = nil }
+        for o in Array(m.objects.values) + Array(m.volatileObjects.values) { kill(o, .hiveUnloaded) }
+        detach(m)
+    }
+
+    /// A new app hive's descriptor (our choice; Windows does not document it): the user who
+    /// made it, SYSTEM and Administrators have full control — a private file of that user's.
+    static func appHiveSecurity(for caller: RegistryCaller) throws(Win32Error) -> SecurityDescriptor {
+        let u = caller.token.user
+        guard let sd = try? SecurityDescriptor(sddl: "O:\(u)G:\(u)D:P(A;CI;KA;;;\(u))(A;CI;KA;;;SY)(A;CI;KA;;;BA)") else { throw .invalidParameter }
+        return sd
+    }
+
+    static func absolutePath(_ file: String) -> String {
+        file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file
+    }
+}
