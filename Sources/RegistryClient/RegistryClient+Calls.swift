@@ -90,6 +90,22 @@ extension RegistryClient {
         _ = try await call(.restoreKey(key, file: file, flags: force ? 0x8 : 0))
     }
 
+    /// RegRenameKey (`subkey` nil: the key itself).
+    public func renameKey(_ key: KeyHandle, _ subkey: String? = nil, to newName: String) async throws(Win32Error) {
+        _ = try await call(.renameKey(key, subkey: subkey, newName: newName))
+    }
+
+    /// RegCopyTree: the values and subkeys of `source` (or of its `subkey`) into `destination`.
+    public func copyTree(_ source: KeyHandle, _ subkey: String? = nil, to destination: KeyHandle) async throws(Win32Error) {
+        _ = try await call(.copyTree(source: source, subkey: subkey, destination: destination))
+    }
+
+    /// RegLoadAppKey: a handle to the root of the hive in `file` (a path on the daemon's
+    /// machine), unloaded when its last handle closes.
+    public func loadAppKey(file: String, access: AccessMask, options: AppKeyOptions = []) async throws(Win32Error) -> KeyHandle {
+        try handle(await call(.loadAppKey(file: file, access: access.rawValue, options: options.rawValue))).0
+    }
+
     // MARK: Identity and HKEY_CURRENT_USER
 
     /// Runs `body` on a new logical thread impersonating `user` (needs SeImpersonatePrivilege);

@@ -68,6 +68,13 @@ extension RegistryService {
             // REG_FORCE_RESTORE is the one flag; REG_WHOLE_HIVE_VOLATILE and the others are not offered.
             guard flags & ~0x8 == 0 else { throw .invalidParameter }
             try registry.restoreKey(key, file: file, force: flags & 0x8 != 0, as: caller)
+        case let .renameKey(key, subkey, newName):
+            try registry.renameKey(key, subkey, to: newName, as: caller)
+        case let .copyTree(source, subkey, destination):
+            try registry.copyTree(source, subkey, to: destination, as: caller)
+        case let .loadAppKey(file, access, options):
+            return .handle(try registry.loadAppKey(file: file, access: AccessMask(rawValue: access),
+                                                   options: AppKeyOptions(rawValue: options), as: caller), disposition: 0)
         case let .impersonate(user):
             guard let account = account(named: user) else { throw .noneMapped }
             do {

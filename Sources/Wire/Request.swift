@@ -25,6 +25,9 @@ public enum Request: Sendable, Hashable {
     case unloadKey(base: KeyHandle, subkey: String)
     case saveKey(KeyHandle, file: String)
     case restoreKey(KeyHandle, file: String, flags: UInt32)
+    case renameKey(KeyHandle, subkey: String?, newName: String)
+    case copyTree(source: KeyHandle, subkey: String?, destination: KeyHandle)
+    case loadAppKey(file: String, access: UInt32, options: UInt32)
 
     // Identity (per logical thread) and HKEY_CURRENT_USER.
     case impersonate(user: String)
@@ -60,6 +63,9 @@ public enum Request: Sendable, Hashable {
         case .unloadKey: 23
         case .saveKey: 24
         case .restoreKey: 25
+        case .renameKey: 26
+        case .copyTree: 27
+        case .loadAppKey: 28
         case .impersonate: 30
         case .revertToSelf: 31
         case .openCurrentUser: 32
@@ -100,6 +106,12 @@ public enum Request: Sendable, Hashable {
             w.u32(h.rawValue); w.string(file)
         case let .restoreKey(h, file, flags):
             w.u32(h.rawValue); w.string(file); w.u32(flags)
+        case let .renameKey(h, subkey, newName):
+            w.u32(h.rawValue); w.optionalString(subkey); w.string(newName)
+        case let .copyTree(source, subkey, destination):
+            w.u32(source.rawValue); w.optionalString(subkey); w.u32(destination.rawValue)
+        case let .loadAppKey(file, access, options):
+            w.string(file); w.u32(access); w.u32(options)
         case let .impersonate(user), let .logon(user), let .chaosForceUnload(user):
             w.string(user)
         case .revertToSelf, .disablePredefinedCache, .listSessions:
@@ -139,6 +151,10 @@ public enum Request: Sendable, Hashable {
         case 23: return .unloadKey(base: try handle("base key"), subkey: try r.string("subkey"))
         case 24: return .saveKey(try handle("key"), file: try r.string("file"))
         case 25: return .restoreKey(try handle("key"), file: try r.string("file"), flags: try r.u32("flags"))
+        case 26: return .renameKey(try handle("key"), subkey: try r.optionalString("subkey"), newName: try r.string("new name"))
+        case 27: return .copyTree(source: try handle("source key"), subkey: try r.optionalString("subkey"),
+                                  destination: try handle("destination key"))
+        case 28: return .loadAppKey(file: try r.string("file"), access: try r.u32("access"), options: try r.u32("options"))
         case 30: return .impersonate(user: try r.string("user"))
         case 31: return .revertToSelf
         case 32: return .openCurrentUser(access: try r.u32("access"))
