@@ -10,17 +10,7 @@ extension RegistryCore {
     /// A sibling already bearing the name is ERROR_ALREADY_EXISTS (our choice: unconfirmed).
     /// Handles open on the key and below stay valid: they follow the key to its new name.
     func renameKey(_ base: KeyHandle, _ subkey: String?, to newName: String, _ caller: RegistryCaller) throws(Win32Error) {
-        let position: KeyPosition
-        if let subkey, !subkey.isEmpty {
-            let start = try target(base, requiring: [], caller)
-            guard let p = try withUTF16(subkey, { u throws(Win32Error) in try walk(from: start.position, u) }) else {
-                throw .fileNotFound
-            }
-            _ = try accessCheck(p, .keyWrite, caller, options: [])
-            position = p
-        } else {
-            position = try target(base, requiring: .keyWrite, caller).position
-        }
+        let position = try key(base, subkey, requiring: .keyWrite, caller)
         guard !position.mount.isReadOnly else { throw .keyDeleted }
         let units = Array(newName.utf16)
         guard !units.isEmpty, units.count <= HiveEditor.maxKeyNameLength, !units.contains(0x5C) else { throw .invalidParameter }
@@ -81,17 +71,7 @@ extension RegistryCore {
     /// The source is read whole before anything is written, so copying a key into its own
     /// subtree ends. Volatile keys are copied as volatile keys.
     func copyTree(_ source: KeyHandle, _ subkey: String?, to destination: KeyHandle, _ caller: RegistryCaller) throws(Win32Error) {
-        let from: KeyPosition
-        if let subkey, !subkey.isEmpty {
-            let start = try target(source, requiring: [], caller)
-            guard let p = try withUTF16(subkey, { u throws(Win32Error) in try walk(from: start.position, u) }) else {
-                throw .fileNotFound
-            }
-            _ = try accessCheck(p, .keyRead, caller, options: [])
-            from = p
-        } else {
-            from = try target(source, requiring: .keyRead, caller).position
-        }
+        let from = try key(source, subkey, requiring: .keyRead, caller)
         let to = try target(destination, requiring: .createSubKey, caller).position
         guard !to.mount.isReadOnly else { throw .keyDeleted }
 
@@ -125,6 +105,19 @@ extension RegistryCore {
             made.append(position)
             for v in k.values { try setValue(at: position, v.name, type: v.type, data: v.data) }
         }
+    }
+
+    /// The key an API's (handle, optional subkey) pair names, with `rights`: on the handle when
+    /// there is no subkey, else on the subkey's descriptor (as the API opens it with them).
+    private func key(_ base: KeyHandle, _ subkey: String?, requiring rights: AccessMask,
+                     _ caller: RegistryCaller) throws(Win32Error) -> KeyPosition {
+        guard let subkey, !subkey.isEmpty else { return try target(base, requiring: rights, caller).position }
+        let start = try target(base, requiring: [], caller)
+        guard let p = try withUTF16(subkey, { u throws(Win32Error) in try walk(from: start.position, u) }) else {
+            throw .fileNotFound
+        }
+        _ = try accessCheck(p, rights, caller, options: [])
+        return p
     }
 
     private struct CopiedKey {
