@@ -30,19 +30,13 @@ extension RegistryCore {
 
     /// The user's and the machine's copy of the key at `path` below the Classes roots.
     func classesCopies(_ path: String, _ caller: RegistryCaller) throws(Win32Error) -> (user: KeyPosition?, machine: KeyPosition?) {
-        var user: KeyPosition?
-        if let cu = try? target(.currentUser, requiring: [], caller) {
-            user = try withUTF16("Software\\Classes\\" + path) { u throws(Win32Error) in try walk(from: cu.position, u) }
-        }
-        let machine = try position(atAbsolute: Self.machineClassesPath + "\\" + path)
-        return (user, machine)
+        (try userClassesCopy(path, caller), try position(atAbsolute: Self.machineClassesPath + "\\" + path))
     }
 
-    /// What a merged-view handle operates on now: the user's copy if there is one, else the key
-    /// the handle is bound to.
-    func classesPosition(_ view: ClassesView, bound: KeyPosition?, _ caller: RegistryCaller) throws(Win32Error) -> KeyPosition? {
-        let (user, machine) = try classesCopies(view.path, caller)
-        return user ?? bound ?? machine
+    /// The user's copy alone (HKCU\Software\Classes\`path`), nil without a user or a copy.
+    func userClassesCopy(_ path: String, _ caller: RegistryCaller) throws(Win32Error) -> KeyPosition? {
+        guard let cu = try? target(.currentUser, requiring: [], caller) else { return nil }
+        return try withUTF16("Software\\Classes\\" + path) { u throws(Win32Error) in try walk(from: cu.position, u) }
     }
 
     func joined(_ base: String, _ sub: String) -> String {

@@ -26,26 +26,27 @@ struct HandleTable {
         return KeyHandle(rawValue: UInt32(slots.count) * 4 | mark)
     }
 
-    @inline(__always) private func index(_ h: KeyHandle) -> Int? {
+    /// The slot of an open handle and its entry (a value whose HKCR mark disagrees with the
+    /// entry is not that handle).
+    @inline(__always) private func lookup(_ h: KeyHandle) -> (Int, Entry)? {
         let v = h.rawValue
         guard v & 1 == 0, v > 3, !h.isPredefined else { return nil }
         let i = Int(v / 4) - 1
         guard i < slots.count, let e = slots[i], (v & 2 != 0) == (e.classes != nil) else { return nil }
-        return i
+        return (i, e)
     }
 
-    @inline(__always) subscript(_ h: KeyHandle) -> Entry? {
-        guard let i = index(h) else { return nil }
-        return slots[i]
-    }
+    @inline(__always) private func index(_ h: KeyHandle) -> Int? { lookup(h)?.0 }
+
+    @inline(__always) subscript(_ h: KeyHandle) -> Entry? { lookup(h)?.1 }
 
     mutating func repoint(_ h: KeyHandle, to object: KeyObject) {
-        guard let i = index(h), slots[i] != nil else { return }
+        guard let i = index(h) else { return }
         slots[i]!.object = object
     }
 
     mutating func remove(_ h: KeyHandle) -> Entry? {
-        guard let i = index(h), let e = slots[i] else { return nil }
+        guard let (i, e) = lookup(h) else { return nil }
         slots[i] = nil
         free.append(i)
         count -= 1

@@ -20,7 +20,7 @@ extension RegistryCore {
             guard entry.access.isSuperset(of: required) else { throw .accessDenied }
             guard entry.object.isLive else { throw .keyDeleted }
             if let view = entry.classes, !isUserClassesKey(entry.object),
-               let user = try classesCopies(view.path, caller).user {
+               let user = try userClassesCopy(view.path, caller) {
                 // Bound to the machine's copy; the user's, once it exists, is what is read and written ([WA]).
                 return Target(object: entry.object, position: user, access: entry.access)
             }

@@ -146,7 +146,7 @@ extension RegistryCore {
         }
         guard !position.mount.isReadOnly else { throw .keyDeleted }
         guard try !hasChildren(position) else { throw .accessDenied }
-        let parent = parent(of: position)
+        let parent = watcherCount > 0 ? parent(of: position) : nil  // only a pending notification needs it
         try remove(position)
         if let parent { changed(parent, .name) }
     }
@@ -203,7 +203,7 @@ extension RegistryCore {
         let keepTop = subkey == nil || subkey!.isEmpty
         if !keepTop {
             guard case let .stored(m, cell) = top, cell == m.rootCell else {
-                let parent = parent(of: top)
+                let parent = watcherCount > 0 ? parent(of: top) : nil
                 try removeTree(top, below: below)
                 if let parent { changed(parent, .name) }
                 return
