@@ -79,16 +79,21 @@ extension HiveEditor {
         return try HiveEditor(source: HiveStorage(copying: used), path: nil, files: nil, clock: clock)
     }
 
-    /// Creates a new hive: version 1.5, a root key named `rootName` with `rootSecurity`, and,
-    /// when `path` is given, the file (refused if it exists) with empty .LOG1 and .LOG2.
+    /// Creates a new hive: version 1.`minorVersion` (5 unless told: 3 is the format Windows 2000
+    /// reads — lf lists, big values in one cell), a root key named `rootName` with
+    /// `rootSecurity`, and, when `path` is given, the file (refused if it exists) with empty
+    /// .LOG1 and .LOG2.
     public static func create(path: String?, rootName: RegistryName = "ROOT",
-                              rootSecurity: [UInt8] = HiveEditor.defaultRootSecurity,
+                              rootSecurity: [UInt8] = HiveEditor.defaultRootSecurity, minorVersion: UInt32 = 5,
                               clock: @escaping () -> FileTime = FileTime.now) throws(HiveError) -> HiveEditor {
+        guard (3...6).contains(minorVersion) else {
+            throw .refused(reason: "a new hive is version 1.3 to 1.6, not 1.\(minorVersion)")
+        }
         var bytes = [UInt8](repeating: 0, count: BaseBlock.size + 4096)
         let stamp = clock().rawValue
         bytes.withUnsafeMutableBytes { raw in
             let p = raw.baseAddress!
-            for (off, v) in [(0, Signature.regf), (4, 1), (8, 1), (20, 1), (24, 5), (28, 0), (32, 1), (36, 0xFFFF_FFFF),
+            for (off, v) in [(0, Signature.regf), (4, 1), (8, 1), (20, 1), (24, minorVersion), (28, 0), (32, 1), (36, 0xFFFF_FFFF),
                              (40, 4096), (44, 1)] as [(Int, UInt32)] {
                 p.storeBytes(of: v.littleEndian, toByteOffset: off, as: UInt32.self)
             }

@@ -323,9 +323,10 @@ public final class Registry: Sendable {
         (try? locked { c throws(Win32Error) in c.flushDue().flushed }) ?? 0
     }
 
-    /// RegSaveKey: the key's stored subtree to a new hive file (SeBackupPrivilege).
-    public func saveKey(_ key: KeyHandle, file: String, as caller: RegistryCaller) throws(Win32Error) {
-        try locked { c throws(Win32Error) in try c.saveKey(key, file: file, caller) }
+    /// RegSaveKey (`format` `.standard`) and RegSaveKeyEx: the key's stored subtree to a new
+    /// hive file (SeBackupPrivilege).
+    public func saveKey(_ key: KeyHandle, file: String, format: SaveFormat = .standard, as caller: RegistryCaller) throws(Win32Error) {
+        try locked { c throws(Win32Error) in try c.saveKey(key, file: file, format: format, caller) }
     }
 
     /// RegRestoreKey: a saved hive's contents over the key (SeRestorePrivilege); `force` is

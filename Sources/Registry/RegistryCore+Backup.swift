@@ -3,21 +3,36 @@ import HiveFormat
 
 /// RegSaveKey and RegRestoreKey: a key's stored subtree written to a new hive file, and a saved
 /// hive copied over a key (docs/live-registry.md, "Save and restore", for the sources).
+/// RegSaveKeyEx's Flags: the format of the saved hive ([D-RegSaveKeyEx]; RegSaveKey is
+/// `.standard`).
+public enum SaveFormat: UInt32, Sendable, CaseIterable {
+    /// REG_STANDARD_FORMAT: version 1.3, "the only format supported by Windows 2000".
+    case standard = 1
+    /// REG_LATEST_FORMAT: version 1.5, "supported starting with Windows XP".
+    case latest = 2
+    /// REG_NO_COMPRESSION: the hive's image as it is, for a hive's root only.
+    case noCompression = 4
+}
+
 extension RegistryCore {
     /// RegSaveKey(Ex): needs SeBackupPrivilege (ERROR_PRIVILEGE_NOT_HELD); the file must not
-    /// exist (ERROR_ALREADY_EXISTS, KB154806); only nonvolatile keys are saved. The new hive's
-    /// root has the key's name and security; it is written with our writer (version 1.5, the
-    /// "latest" format since XP) and flushed before this returns.
-    func saveKey(_ handle: KeyHandle, file: String, _ caller: RegistryCaller) throws(Win32Error) {
+    /// exist (ERROR_ALREADY_EXISTS, KB154806); only nonvolatile keys are saved. The standard and
+    /// latest formats write a new, compact hive (versions 1.3 and 1.5) whose root has the key's
+    /// name, class and security, flushed before this returns; REG_NO_COMPRESSION writes the
+    /// image of the hive the key is the root of, as it is (any other key:
+    /// ERROR_INVALID_PARAMETER). docs/live-registry.md, "Save and restore".
+    func saveKey(_ handle: KeyHandle, file: String, format: SaveFormat, _ caller: RegistryCaller) throws(Win32Error) {
         guard caller.token.isEnabled(.backup) else { throw .privilegeNotHeld }
         let t = try target(handle, requiring: [], caller)
         guard case let .stored(m, cell) = t.position else { throw .invalidParameter }  // a volatile key has nothing stored
+        if format == .noCompression, cell != m.rootCell { throw .invalidParameter }
         guard access(file, F_OK) != 0 else { throw .alreadyExists }
         do throws(HiveError) {
             let source = m.hive
+            if format == .noCompression { return try source.writeImage(toNewFile: file) }
             let key = try source.key(at: cell)
-            let editor = try HiveEditor.create(path: file, rootName: key.name,
-                                               rootSecurity: Array(try source.security(of: key).descriptor), clock: keyClock)
+            let editor = try HiveEditor.create(path: file, rootName: key.name, rootSecurity: Array(try source.security(of: key).descriptor),
+                                               minorVersion: format == .standard ? 3 : 5, clock: keyClock)
             do throws(HiveError) {
                 try editor.setClass(of: editor.hive.baseBlock.rootCellOffset, to: try source.className(of: key))
                 try editor.copyContents(of: key, in: source, into: editor.hive.baseBlock.rootCellOffset)

@@ -96,7 +96,7 @@ extension Win32Error {
 
 /// The NTSTATUS codes behind the registry's errors, and the Win32 code each reaches callers as
 /// (RtlNtStatusToDosError; Wine's dlls/ntdll/error.c copies Windows' table).
-public struct NTStatus: RawRepresentable, Hashable, Sendable {
+public struct NTStatus: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public let rawValue: UInt32
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
@@ -128,5 +128,17 @@ public struct NTStatus: RawRepresentable, Hashable, Sendable {
         case .cancelled: Win32Error(rawValue: 995)  // ERROR_OPERATION_ABORTED
         default: Win32Error(rawValue: 317)  // ERROR_MR_MID_NOT_FOUND, as for an unmapped status
         }
+    }
+
+    /// The status's name and code, as "STATUS_NOTIFY_ENUM_DIR (0x0000010C)".
+    public var description: String {
+        let names: [NTStatus: String] = [
+            .success: "STATUS_SUCCESS", .keyDeleted: "STATUS_KEY_DELETED", .hiveUnloaded: "STATUS_HIVE_UNLOADED",
+            .cannotDelete: "STATUS_CANNOT_DELETE", .accessDenied: "STATUS_ACCESS_DENIED",
+            .objectNameNotFound: "STATUS_OBJECT_NAME_NOT_FOUND", .notifyEnumDir: "STATUS_NOTIFY_ENUM_DIR",
+            .notifyCleanup: "STATUS_NOTIFY_CLEANUP", .cancelled: "STATUS_CANCELLED",
+        ]
+        let hex = String(rawValue, radix: 16, uppercase: true)
+        return "\(names[self] ?? "NTSTATUS") (0x\(String(repeating: "0", count: 8 - hex.count) + hex))"
     }
 }

@@ -80,9 +80,10 @@ extension RegistryClient {
         _ = try await call(.unloadKey(base: base, subkey: subkey))
     }
 
-    /// RegSaveKey: the key's subtree to a new hive file the daemon writes (SeBackupPrivilege).
-    public func saveKey(_ key: KeyHandle, file: String) async throws(Win32Error) {
-        _ = try await call(.saveKey(key, file: file))
+    /// RegSaveKey (no `format`) or RegSaveKeyEx: the key's subtree to a new hive file the daemon
+    /// writes (SeBackupPrivilege).
+    public func saveKey(_ key: KeyHandle, file: String, format: SaveFormat? = nil) async throws(Win32Error) {
+        _ = try await call(.saveKey(key, file: file, flags: format?.rawValue ?? 0))
     }
 
     /// RegRestoreKey: a saved hive over the key (SeRestorePrivilege); `force` is REG_FORCE_RESTORE.
@@ -106,22 +107,38 @@ extension RegistryClient {
         try handle(await call(.loadAppKey(file: file, access: access.rawValue, options: options.rawValue))).0
     }
 
-    // MARK: Identity and HKEY_CURRENT_USER
+    /// RegNotifyChangeKeyValue, asynchronous (REG_NOTIFY_THREAD_AGNOSTIC in `filter` keeps it
+    /// past the calling logical thread's end). Errors come now; the signal later, through the
+    /// returned registration — `wait()` on it is the synchronous form.
+    public func notifyChangeKeyValue(_ key: KeyHandle, watchSubtree: Bool, filter: NotifyFilter) async throws(Win32Error) -> ChangeNotification {
+        let n = ChangeNotification()
+        _ = try await call(.notifyChangeKeyValue(key, watchSubtree: watchSubtree, filter: filter.rawValue), notification: n)
+        return n
+    }
 
-    /// Runs `body` on a new logical thread impersonating `user` (needs SeImpersonatePrivilege);
-    /// the thread reverts to itself afterwards.
-    public func impersonate<R: Sendable>(_ user: String, _ body: () async throws -> R) async throws -> R {
-        let thread = RegistryClient.newThread()
-        return try await RegistryClient.$thread.withValue(thread) {
-            _ = try await call(.impersonate(user: user))
+    // MARK: Threads, identity and HKEY_CURRENT_USER
+
+    /// Runs `body` as a new logical thread of this process; when it returns the thread ends, as a
+    /// Windows thread exits: its impersonation goes and its thread-bound notifications complete.
+    public func onNewThread<R: Sendable>(_ body: () async throws -> R) async throws -> R {
+        try await RegistryClient.$thread.withValue(RegistryClient.newThread()) {
             do {
                 let r = try await body()
-                _ = try? await call(.revertToSelf)
+                _ = try? await call(.endThread)
                 return r
             } catch {
-                _ = try? await call(.revertToSelf)
+                _ = try? await call(.endThread)
                 throw error
             }
+        }
+    }
+
+    /// Runs `body` on a new logical thread impersonating `user` (needs SeImpersonatePrivilege);
+    /// the thread ends afterwards, and its impersonation with it.
+    public func impersonate<R: Sendable>(_ user: String, _ body: () async throws -> R) async throws -> R {
+        try await onNewThread {
+            _ = try await call(.impersonate(user: user))
+            return try await body()
         }
     }
 

@@ -27,6 +27,8 @@ public final class RegistryClient: ClientLoop.Reader, @unchecked Sendable {
     private var closeReason = "the connection to hivekeeperd closed"
     private var sessionHandlers: [@Sendable (_ code: UInt32, _ session: UInt32) -> Void] = []
     private var goodbyeHandlers: [@Sendable (String) -> Void] = []
+    /// Change notifications registered and not yet signalled, by the id of the request that made them.
+    private var watches: [UInt32: ChangeNotification] = [:]
     /// Touched only on the loop's thread.
     private var decoder: FrameDecoder
     private var hasEnded = false
@@ -106,7 +108,9 @@ public final class RegistryClient: ClientLoop.Reader, @unchecked Sendable {
 
     // MARK: Calls
 
-    func call(_ request: Request) async throws(Win32Error) -> Payload {
+    /// Sends `request` and waits for its reply. `notification`, when given, is filed under the
+    /// request's id before the request leaves, so a notice for it can never arrive unclaimed.
+    func call(_ request: Request, notification: ChangeNotification? = nil) async throws(Win32Error) -> Payload {
         let thread = RegistryClient.thread
         // Resumed exactly once: whoever takes it out of `pending` (under the lock) resumes it.
         let frame: ServerFrame = await withUnsafeContinuation { (c: UnsafeContinuation<ServerFrame, Never>) in
@@ -116,6 +120,7 @@ public final class RegistryClient: ClientLoop.Reader, @unchecked Sendable {
                 nextID &+= 1
                 if nextID == 0 { nextID = 1 }
                 pending[id] = c
+                if let notification { watches[id] = notification }
                 return (id, false)
             }
             if isClosed {
@@ -131,7 +136,9 @@ public final class RegistryClient: ClientLoop.Reader, @unchecked Sendable {
         }
         switch frame {
         case let .reply(_, payload): return payload
-        case let .failure(_, code, _): throw Win32Error(rawValue: code)
+        case let .failure(id, code, _):
+            if notification != nil { lock.withLock { _ = watches.removeValue(forKey: id) } }
+            throw Win32Error(rawValue: code)
         case .notice: throw .callFailed
         }
     }
@@ -174,6 +181,10 @@ public final class RegistryClient: ClientLoop.Reader, @unchecked Sendable {
             return (w, goodbyeHandlers, closeReason)
         }
         for c in waiting { c.resume(returning: .failure(id: 0, code: Win32Error.callFailed.rawValue, message: reason)) }
+        // The daemon closed this connection's handles with it: their waits end as a close ends them.
+        for n in lock.withLock({ () -> [ChangeNotification] in defer { watches = [:] }; return Array(watches.values) }) {
+            n.complete(.notifyCleanup)
+        }
         if said == "the connection to hivekeeperd closed" { for h in handlers { h(reason) } }
     }
 
@@ -186,6 +197,8 @@ public final class RegistryClient: ClientLoop.Reader, @unchecked Sendable {
         case let .notice(.goodbye(reason)):
             let handlers = lock.withLock { closeReason = reason; return goodbyeHandlers }
             for h in handlers { h(reason) }
+        case let .notice(.changeNotified(request, status)):
+            lock.withLock { watches.removeValue(forKey: request) }?.complete(NTStatus(rawValue: status))
         }
     }
 

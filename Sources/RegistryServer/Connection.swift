@@ -160,11 +160,11 @@ final class Connection: ChannelInboundHandler {
             write(.failure(id: frame.id, code: Win32Error.invalidParameter.rawValue, message: "hello was already said"), context)
             return
         }
-        switch service.answer(frame, from: pid) {
+        guard let connection else { return }
+        switch service.answer(frame, from: pid, on: connection) {
         case let .now(reply):
             write(reply, context)
         case let .later(work):
-            guard let connection else { return }
             Task {
                 let reply = await work()
                 connection.write(reply)

@@ -6,14 +6,19 @@ import Security
 import Wire
 
 extension RegistryService {
-    /// The answer to one request of process `pid` (already identified by `hello`).
-    public func answer(_ frame: ClientFrame, from pid: Int32) -> Answer {
+    /// The answer to one request of process `pid` (already identified by `hello`), which came on
+    /// `connection` (where notices for it go later).
+    public func answer(_ frame: ClientFrame, from pid: Int32, on connection: any ClientConnection) -> Answer {
         let id = frame.id
         switch frame.request {
         case .logon, .logoff, .listSessions, .chaosForceUnload: return .later { await self.profileCall(frame, pid) }
         default: break
         }
         do throws(Win32Error) {
+            if case let .notifyChangeKeyValue(key, subtree, filter) = frame.request {
+                try notifyChange(key, subtree: subtree, filter: filter, id: id, thread: frame.thread, pid, connection)
+                return .now(.reply(id: id, .none))
+            }
             return .now(.reply(id: id, try registryCall(frame.request, thread: frame.thread, pid)))
         } catch {
             return .now(.failure(id: id, code: error.rawValue, message: error.description))
@@ -62,8 +67,10 @@ extension RegistryService {
             try registry.loadKey(base, subkey, file: file, as: caller)
         case let .unloadKey(base, subkey):
             try registry.unloadKey(base, subkey, as: caller)
-        case let .saveKey(key, file):
-            try registry.saveKey(key, file: file, as: caller)
+        case let .saveKey(key, file, flags):
+            // 0 is RegSaveKey; RegSaveKeyEx takes exactly one format ([D-RegSaveKeyEx]).
+            guard let format = flags == 0 ? .standard : SaveFormat(rawValue: flags) else { throw .invalidParameter }
+            try registry.saveKey(key, file: file, format: format, as: caller)
         case let .restoreKey(key, file, flags):
             // REG_FORCE_RESTORE is the one flag; REG_WHOLE_HIVE_VOLATILE and the others are not offered.
             guard flags & ~0x8 == 0 else { throw .invalidParameter }
@@ -92,14 +99,28 @@ extension RegistryService {
             return .handle(try result.mapError(\.win32).get(), disposition: 0)
         case .disablePredefinedCache:
             registry.disablePredefinedCache(as: caller)
+        case .endThread:
+            clients.setImpersonation(pid: pid, thread: thread, nil)
+            registry.threadExited(ProcessID(pid), thread: ThreadID(UInt64(thread)))
         case let .handles(user, hive):
             return .references(try references(user: user, hive: hive, asking: caller))
         case let .events(after):
             return try eventLines(after: after, asking: caller)
-        case .logon, .logoff, .listSessions, .chaosForceUnload:
-            throw .invalidParameter  // profile calls: `profileCall`
+        case .logon, .logoff, .listSessions, .chaosForceUnload, .notifyChangeKeyValue:
+            throw .invalidParameter  // profile calls: `profileCall`; notifications: `notifyChange`
         }
         return .none
+    }
+
+    /// RegNotifyChangeKeyValue for a client: registered now (errors are the reply), signalled
+    /// later by a `changeNotified` notice naming request `id`, on the connection it came by.
+    private func notifyChange(_ key: KeyHandle, subtree: Bool, filter: UInt32, id: UInt32, thread: UInt32, _ pid: Int32,
+                              _ connection: any ClientConnection) throws(Win32Error) {
+        let caller = try caller(pid, thread)
+        try registry.notifyChangeKeyValue(key, watchSubtree: subtree, filter: NotifyFilter(rawValue: filter),
+                                          thread: ThreadID(UInt64(thread)), as: caller) { [weak connection] status in
+            connection?.send(.changeNotified(request: id, status: status.rawValue))
+        }
     }
 
     /// Logon, logoff and the session list: the profile service's actor, off the event loop.

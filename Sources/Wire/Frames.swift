@@ -63,6 +63,8 @@ public enum ServerFrame: WireFrame, Sendable, Hashable {
             w.u8(2); w.u16(1); w.u32(code); w.u32(session)
         case let .notice(.goodbye(reason)):
             w.u8(2); w.u16(2); w.string(reason)
+        case let .notice(.changeNotified(request, status)):
+            w.u8(2); w.u16(3); w.u32(request); w.u32(status)
         }
     }
 
@@ -75,6 +77,7 @@ public enum ServerFrame: WireFrame, Sendable, Hashable {
             switch try r.u16("notice tag") {
             case 1: self = .notice(.sessionChange(code: try r.u32("code"), session: try r.u32("session")))
             case 2: self = .notice(.goodbye(reason: try r.string("reason")))
+            case 3: self = .notice(.changeNotified(request: try r.u32("request id"), status: try r.u32("status")))
             case let t: throw .unknownTag(kind: "notice", tag: t)
             }
         case let k: throw .unknownTag(kind: "frame kind", tag: UInt16(k))

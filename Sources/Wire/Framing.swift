@@ -3,7 +3,7 @@
 /// before its body is read.
 public enum WireProtocol {
     /// The protocol's version, sent in `hello` and checked by the daemon.
-    public static let version: UInt16 = 2
+    public static let version: UInt16 = 3
     /// The largest frame either side accepts: 2 MiB, room for a value of 1 MiB (Windows advises
     /// keeping values under 2048 bytes and stores up to about 1 MB comfortably) and its names.
     public static let maxFrame = 2 << 20

@@ -232,4 +232,7 @@ public enum Notice: Sendable, Hashable {
     case sessionChange(code: UInt32, session: UInt32)
     /// The daemon is going away (shutdown, or this process's session ended); reconnect later.
     case goodbye(reason: String)
+    /// A change notification completed: the id of the `notifyChangeKeyValue` request that made
+    /// it, and the NTSTATUS its wait ends with (docs/live-registry.md, "Notifications").
+    case changeNotified(request: UInt32, status: UInt32)
 }

@@ -23,17 +23,25 @@ public enum Request: Sendable, Hashable {
     case flushKey(KeyHandle)
     case loadKey(base: KeyHandle, subkey: String, file: String)
     case unloadKey(base: KeyHandle, subkey: String)
-    case saveKey(KeyHandle, file: String)
+    /// RegSaveKey (flags 0) and RegSaveKeyEx (flags 1 REG_STANDARD_FORMAT, 2 REG_LATEST_FORMAT,
+    /// 4 REG_NO_COMPRESSION).
+    case saveKey(KeyHandle, file: String, flags: UInt32)
     case restoreKey(KeyHandle, file: String, flags: UInt32)
     case renameKey(KeyHandle, subkey: String?, newName: String)
     case copyTree(source: KeyHandle, subkey: String?, destination: KeyHandle)
     case loadAppKey(file: String, access: UInt32, options: UInt32)
+    /// RegNotifyChangeKeyValue: answered once registered; the change (or the handle's close, the
+    /// thread's end) comes later as a `changeNotified` notice carrying this request's id.
+    case notifyChangeKeyValue(KeyHandle, watchSubtree: Bool, filter: UInt32)
 
     // Identity (per logical thread) and HKEY_CURRENT_USER.
     case impersonate(user: String)
     case revertToSelf
     case openCurrentUser(access: UInt32)
     case disablePredefinedCache
+    /// The envelope's logical thread ended: its impersonation goes, and its change notifications
+    /// made without REG_NOTIFY_THREAD_AGNOSTIC complete.
+    case endThread
 
     // Sessions and what the profile service knows.
     case logon(user: String)
@@ -66,10 +74,12 @@ public enum Request: Sendable, Hashable {
         case .renameKey: 26
         case .copyTree: 27
         case .loadAppKey: 28
+        case .notifyChangeKeyValue: 29
         case .impersonate: 30
         case .revertToSelf: 31
         case .openCurrentUser: 32
         case .disablePredefinedCache: 33
+        case .endThread: 34
         case .logon: 40
         case .logoff: 41
         case .listSessions: 42
@@ -102,8 +112,8 @@ public enum Request: Sendable, Hashable {
             w.u32(base.rawValue); w.string(subkey); w.string(file)
         case let .unloadKey(base, subkey):
             w.u32(base.rawValue); w.string(subkey)
-        case let .saveKey(h, file):
-            w.u32(h.rawValue); w.string(file)
+        case let .saveKey(h, file, flags):
+            w.u32(h.rawValue); w.string(file); w.u32(flags)
         case let .restoreKey(h, file, flags):
             w.u32(h.rawValue); w.string(file); w.u32(flags)
         case let .renameKey(h, subkey, newName):
@@ -112,9 +122,11 @@ public enum Request: Sendable, Hashable {
             w.u32(source.rawValue); w.optionalString(subkey); w.u32(destination.rawValue)
         case let .loadAppKey(file, access, options):
             w.string(file); w.u32(access); w.u32(options)
+        case let .notifyChangeKeyValue(h, watchSubtree, filter):
+            w.u32(h.rawValue); w.bool(watchSubtree); w.u32(filter)
         case let .impersonate(user), let .logon(user), let .chaosForceUnload(user):
             w.string(user)
-        case .revertToSelf, .disablePredefinedCache, .listSessions:
+        case .revertToSelf, .disablePredefinedCache, .endThread, .listSessions:
             break
         case let .openCurrentUser(access):
             w.u32(access)
@@ -149,16 +161,18 @@ public enum Request: Sendable, Hashable {
         case 21: return .flushKey(try handle("key"))
         case 22: return .loadKey(base: try handle("base key"), subkey: try r.string("subkey"), file: try r.string("file"))
         case 23: return .unloadKey(base: try handle("base key"), subkey: try r.string("subkey"))
-        case 24: return .saveKey(try handle("key"), file: try r.string("file"))
+        case 24: return .saveKey(try handle("key"), file: try r.string("file"), flags: try r.u32("flags"))
         case 25: return .restoreKey(try handle("key"), file: try r.string("file"), flags: try r.u32("flags"))
         case 26: return .renameKey(try handle("key"), subkey: try r.optionalString("subkey"), newName: try r.string("new name"))
         case 27: return .copyTree(source: try handle("source key"), subkey: try r.optionalString("subkey"),
                                   destination: try handle("destination key"))
         case 28: return .loadAppKey(file: try r.string("file"), access: try r.u32("access"), options: try r.u32("options"))
+        case 29: return .notifyChangeKeyValue(try handle("key"), watchSubtree: try r.bool("watch subtree"), filter: try r.u32("filter"))
         case 30: return .impersonate(user: try r.string("user"))
         case 31: return .revertToSelf
         case 32: return .openCurrentUser(access: try r.u32("access"))
         case 33: return .disablePredefinedCache
+        case 34: return .endThread
         case 40: return .logon(user: try r.string("user"))
         case 41: return .logoff(session: try r.u32("session"), policy: try r.optionalString("policy"))
         case 42: return .listSessions

@@ -51,12 +51,18 @@ struct SaveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "save",
         abstract: "Save a live key and its subtree to a hive file, as reg.exe save does.",
-        discussion: "hivekeeper save KEY FILE [/y] — FILE must not exist unless /y; needs the backup privilege (root)."
+        discussion: """
+            hivekeeper save KEY FILE [/y] [--format standard|latest|no-compression] — FILE must not exist \
+            unless /y; needs the backup privilege (root). Without --format it is RegSaveKey (version 1.3); \
+            --format is RegSaveKeyEx's: standard (1.3), latest (1.5), no-compression (a hive's root only: \
+            the hive as it is, free space included).
+            """
     )
     @OptionGroup var daemon: DaemonOptions
     @Argument(help: "A live key (HKLM\\…, HKCU\\…).") var key: String
     @Argument(help: "The new hive file (written by the daemon).") var file: String
     @Flag(name: .customLong("overwrite"), help: "Replace FILE if it exists (/y).") var overwrite = false
+    @Option(help: "RegSaveKeyEx's format: standard, latest or no-compression.") var format: SaveFormatName?
 
     func run() async throws {
         try await daemon.run(livePaths: [key]) { client in
@@ -68,9 +74,23 @@ struct SaveCommand: AsyncParsableCommand {
                             otherwise: "\(file) already exists")
                 for f in [absolute, absolute + ".LOG1", absolute + ".LOG2"] { unlink(f) }
             }
-            try await withKey(client, path) { k in try await client.saveKey(k, file: absolute) }
+            try await withKey(client, path) { k in try await client.saveKey(k, file: absolute, format: format?.format) }
             print("The operation completed successfully.")
             return 0
+        }
+    }
+}
+
+/// RegSaveKeyEx's formats, as `save --format` names them.
+enum SaveFormatName: String, ExpressibleByArgument, CaseIterable {
+    case standard, latest
+    case noCompression = "no-compression"
+
+    var format: SaveFormat {
+        switch self {
+        case .standard: .standard
+        case .latest: .latest
+        case .noCompression: .noCompression
         }
     }
 }

@@ -224,6 +224,22 @@ import TestSupport
         #expect(try h.cli(["restore", "HKLM\\SOFTWARE\\R", saved], as: "alice").errText.contains("(1314)"))
         _ = try ok(["restore", "HKLM\\SOFTWARE\\R", saved])
         #expect(try ok(["compare", "HKLM\\SOFTWARE\\T", "HKLM\\SOFTWARE\\R", "/s"]).contains("Identical"))
+        // save --format (RegSaveKeyEx): plain save is 1.3, latest 1.5; no-compression only at a hive's root (87).
+        #expect(try Data(contentsOf: URL(fileURLWithPath: saved))[24] == 3)
+        _ = try ok(["save", "HKLM\\SOFTWARE\\T", saved, "/y", "--format", "latest"])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: saved))[24] == 5)
+        #expect(try h.cli(["save", "HKLM\\SOFTWARE\\T", saved, "/y", "--format", "no-compression"]).errText.contains("(87)"))
+        // rename (RegRenameKey), then watch (RegNotifyChangeKeyValue): the watcher prints the change and ends.
+        _ = try ok(["rename", "HKLM\\SOFTWARE\\R", "R2"])
+        #expect(try h.cli(["query", "HKLM\\SOFTWARE\\R"]).status == 1)
+        let watcher = try Actor(builtProduct("hivekeeper"), ["watch", "HKLM\\SOFTWARE\\R2", "/s", "--filter", "last-set",
+                                                            "--timeout", "30", "--socket", h.socket, "--as", "SYSTEM"])
+        #expect(watcher.lines.next(timeout: 30)?.hasPrefix("Watching HKEY_LOCAL_MACHINE\\SOFTWARE\\R2 and below") == true)
+        _ = try ok(["add", "HKLM\\SOFTWARE\\R2\\Deeper", "/v", "w", "/d", "x"])
+        #expect(watcher.lines.next(timeout: 30) == "HKEY_LOCAL_MACHINE\\SOFTWARE\\R2 changed")
+        #expect(watcher.waitForExit(seconds: 30) && watcher.process.terminationStatus == 0)
+        let quiet = try h.cli(["watch", "HKLM\\SOFTWARE\\R2", "--timeout", "0.2"])
+        #expect(quiet.status == 1 && quiet.errText.contains("no change"), "\(quiet.errText)")
         // An ordinary user cannot write HKLM\SOFTWARE; a mistyped key is named before connecting.
         #expect(try h.cli(["add", "HKLM\\SOFTWARE\\T", "/v", "q"], as: "alice").errText.contains("(5)"))
         // A demo identity is never a path: it names directories of the daemon's state.

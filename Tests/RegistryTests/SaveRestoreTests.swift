@@ -67,6 +67,66 @@ struct SaveRestoreTests {
         }
     }
 
+    /// [D-RegSaveKeyEx]: REG_STANDARD_FORMAT is the format Windows 2000 reads (1.3: lf lists, a
+    /// value over 16344 bytes in one cell), REG_LATEST_FORMAT XP's (1.5: lh lists, db big data);
+    /// RegSaveKey writes the standard one (as Windows' own saved hives in the corpus are, INDEX.md:
+    /// NTUSER-WSL.DAT, ntuser_software_partial). Each reads as the live key, here and in libhivex.
+    @Test(arguments: [(SaveFormat?.none, UInt32(3)), (.standard, 3), (.latest, 5)])
+    func eachFormatWritesItsVersion(format: SaveFormat?, minor: UInt32) throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let t = try makeTree()
+        let file = dir.appendingPathComponent("saved.hiv").path
+        if let format { try registry.saveKey(t, file: file, format: format, as: system) } else { try registry.saveKey(t, file: file, as: system) }
+        let saved = try Hive(path: file)
+        #expect(saved.minorVersion == minor)
+        #expect(saved.check().problems == [])
+        let root = try saved.rootKey()
+        #expect(signature(saved, root.subkeyListOffset) == (minor == 3 ? "lf" : "lh"))
+        var big: ValueKey?
+        try saved.forEachValue(of: root) { v in if v.name == "big" { big = v } }
+        let bigData = try #require(big).dataOffset
+        #expect((signature(saved, bigData) == "db") == (minor == 5), "a 20000-byte value is db data only in 1.5")
+        #expect(ourDump(saved) == (try liveDump(t)))
+        if Oracle.missingReason == nil {
+            #expect(try Oracle.dump(file) == ourDump(saved), "libhivex sees the same")
+        }
+    }
+
+    /// [D-RegSaveKeyEx]: REG_NO_COMPRESSION saves a hive's root only (another key:
+    /// ERROR_INVALID_PARAMETER), as the hive is: its bins are the live image's, byte for byte,
+    /// and the file is clean.
+    @Test func noCompressionWritesTheHiveAsItIs() throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (k, _) = try registry.createKey(.users, "S-1-5-21-1000-2000-3000-1001\\Software\\App", access: .keyAllAccess, as: system)
+        for i in 0..<50 { try registry.setValue(k, "v\(i)", type: .binary, data: [UInt8](repeating: UInt8(i), count: 2000), as: system) }
+        for i in 5..<50 { try registry.deleteValue(k, "v\(i)", as: system) }  // ~90 KB free: it stays in the image
+        let file = dir.appendingPathComponent("image.hiv").path
+        #expect(throws: Win32Error.invalidParameter) { try registry.saveKey(k, file: file, format: .noCompression, as: system) }
+        #expect(!FileManager.default.fileExists(atPath: file))
+        let root = try registry.openKey(.users, "S-1-5-21-1000-2000-3000-1001", access: .keyRead, as: system)
+        try registry.saveKey(root, file: file, format: .noCompression, as: system)
+        try registry.flushHive(at: Fixture.userPath)
+        let live = try Data(contentsOf: dir.appendingPathComponent("NTUSER.DAT"))
+        let image = try Data(contentsOf: URL(fileURLWithPath: file))
+        #expect(image.count == live.count)
+        #expect(image.dropFirst(4096) == live.dropFirst(4096), "the bins as they are")
+        let saved = try Hive(path: file)
+        #expect(!saved.baseBlock.isDirty)
+        #expect(saved.check().problems == [])
+        let compact = dir.appendingPathComponent("compact.hiv").path
+        try registry.saveKey(root, file: compact, format: .latest, as: system)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: compact)).count < image.count, "a compact save leaves the free space out")
+        if Oracle.missingReason == nil {
+            #expect(try Oracle.dump(file) == ourDump(saved), "libhivex reads the image")
+        }
+    }
+
+    /// The two-letter signature of the cell at `offset`.
+    func signature(_ hive: Hive, _ offset: UInt32) -> String {
+        let at = 4096 + Int(offset) + 4
+        return String(decoding: hive.storage.bytes[at..<at + 2], as: UTF8.self)
+    }
+
     /// [D-RegRestoreKey]: the key's values and subkeys become the file's; SE_RESTORE_NAME is
     /// needed; open keys below refuse it unless REG_FORCE_RESTORE, which deletes them.
     @Test func restoreReplacesWhatTheKeyHolds() throws {

@@ -15,10 +15,15 @@ struct WireTests {
         .enumerateValue(KeyHandle(rawValue: 8), index: 0), .queryValue(KeyHandle(rawValue: 8), name: ""),
         .setValue(KeyHandle(rawValue: 8), name: "n", type: 4, data: [1, 0, 0, 0]), .deleteValue(KeyHandle(rawValue: 8), name: "n"),
         .flushKey(KeyHandle(rawValue: 8)), .loadKey(base: .users, subkey: "T", file: "/tmp/h"), .unloadKey(base: .users, subkey: "T"),
-        .saveKey(KeyHandle(rawValue: 9), file: "/tmp/s"), .restoreKey(KeyHandle(rawValue: 9), file: "/tmp/s", flags: 8),
-        .impersonate(user: "alice"), .revertToSelf, .openCurrentUser(access: 0x20019), .disablePredefinedCache,
+        .saveKey(KeyHandle(rawValue: 9), file: "/tmp/s", flags: 0), .saveKey(KeyHandle(rawValue: 9), file: "/tmp/s", flags: 4),
+        .restoreKey(KeyHandle(rawValue: 9), file: "/tmp/s", flags: 8),
+        .renameKey(KeyHandle(rawValue: 9), subkey: "a", newName: "b"), .renameKey(KeyHandle(rawValue: 9), subkey: nil, newName: "c"),
+        .copyTree(source: KeyHandle(rawValue: 9), subkey: nil, destination: KeyHandle(rawValue: 10)),
+        .loadAppKey(file: "/tmp/app.hiv", access: 0x20019, options: 1),
+        .notifyChangeKeyValue(KeyHandle(rawValue: 9), watchSubtree: true, filter: 0x1000_0005),
+        .impersonate(user: "alice"), .revertToSelf, .openCurrentUser(access: 0x20019), .disablePredefinedCache, .endThread,
         .logon(user: "alice"), .logoff(session: 2, policy: "wait"), .logoff(session: 2, policy: nil), .listSessions,
-        .handles(user: "alice", hive: nil), .events(after: 7),
+        .handles(user: "alice", hive: nil), .events(after: 7), .chaosForceUnload(user: "alice"),
     ]
 
     static let replies: [ServerFrame] = [
@@ -41,6 +46,7 @@ struct WireTests {
         .reply(id: 10, .events(["{}"], next: 3)),
         .failure(id: 11, code: 1018, message: "ERROR_KEY_DELETED"),
         .notice(.sessionChange(code: 6, session: 1)), .notice(.goodbye(reason: "restart")),
+        .notice(.changeNotified(request: 12, status: 0x10C)),
     ]
 
     @Test func everyRequestRoundTrips() throws {
