@@ -250,7 +250,8 @@ public actor ProfileService {
         }
     }
 
-    /// Mounts NTUSER.DAT (given) and the local UsrClass.dat.
+    /// Mounts NTUSER.DAT (given) and the local UsrClass.dat, and links HKCU\Software\Classes to
+    /// the latter.
     func mountProfile(_ account: Account, _ profile: Loaded, hive: URL) throws(Win32Error) {
         let registry = machine.registry
         profile.hiveFile = hive
@@ -259,6 +260,13 @@ public actor ProfileService {
             try registry.mountHive(file: layout.classesHive(account.name).path, at: profile.classesPath,
                                    rootSecurity: userHiveSecurity(account.sid))
         } catch {
+            try? registry.unloadHive(at: profile.userPath)
+            throw error
+        }
+        do throws(Win32Error) {
+            try linkUserClasses(profile)
+        } catch {
+            try? registry.unloadHive(at: profile.classesPath)
             try? registry.unloadHive(at: profile.userPath)
             throw error
         }
