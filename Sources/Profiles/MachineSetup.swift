@@ -26,8 +26,9 @@ public struct StateLayout: Sendable {
 
 extension Machine {
     /// First start (and every start): the machine hives SOFTWARE and SYSTEM under HKLM and
-    /// HKU\.DEFAULT, created when missing and mounted as system hives; and the Default User
-    /// hive new profiles are copied from, created when missing (not loaded).
+    /// HKU\.DEFAULT, created when missing and mounted as system hives, with the boot-time links
+    /// (`makeBootKeys`); and the Default User hive new profiles are copied from, created when
+    /// missing (not loaded).
     public func setUp(_ layout: StateLayout) throws(ProfileError) {
         do {
             try FileManager.default.createDirectory(at: layout.machine, withIntermediateDirectories: true)
@@ -40,6 +41,7 @@ extension Machine {
                 try registry.mountHive(file: layout.machine.appendingPathComponent(name).path, at: "\\REGISTRY\\MACHINE\\\(name)", system: true)
             }
             try registry.mountHive(file: layout.machine.appendingPathComponent("DEFAULT").path, at: "\\REGISTRY\\USER\\.DEFAULT", system: true)
+            try makeBootKeys()
         } catch {
             throw .registry(error)
         }

@@ -55,13 +55,24 @@ final class SMBConnection: @unchecked Sendable {
 
     /// Runs `body` under the lock; a negative result becomes an error naming `what` and `url`.
     /// A path operation (not a read or write on an open file). libsmbclient reports a cached
-    /// connection that broke (smbd restarted) once, dropping it; the retry connects anew.
+    /// connection that broke (smbd restarted) once, dropping it; the retry connects anew. A
+    /// sharing violation (EBUSY) is the file still open on a connection that is going away (a
+    /// killed uploader's, whose smbd has not yet noticed): retried for up to `sharingRetries`
+    /// tenths of a second.
     private func call(_ what: String, _ url: String, _ body: () -> Int) throws(SMBError) -> Int {
         var (result, code) = locked(body)
         if result < 0 && SMBError.brokenConnection.contains(code) { (result, code) = locked(body) }
+        var tries = 0
+        while result < 0 && code == EBUSY && tries < Self.sharingRetries {
+            usleep(100_000)
+            tries += 1
+            (result, code) = locked(body)
+        }
         guard result >= 0 else { throw .operation(what: what, url: url, errno: code) }
         return result
     }
+
+    static let sharingRetries = 30
 
     /// `body`'s result under the lock, with errno (EIO when libsmbclient failed without one).
     private func locked(_ body: () -> Int) -> (Int, Int32) {
