@@ -32,12 +32,13 @@ struct CellLayout {
 /// Both tables come from `calloc`, so pages of them never touched cost no memory.
 final class BinMap {
     /// The hive-bins size in use (an editor raises it as bins are added, up to `capacity`).
-    private(set) var limit: UInt32
+    /// Unchecked exclusivity, as `Hive.binsLimit`: read on every cell access, written only by `grow`.
+    @exclusivity(unchecked) private(set) var limit: UInt32
     /// What a cell is: 8-byte alignment and a 4-byte size field, or, in version 1.1 (NT 3.1),
     /// 16-byte alignment and an 8-byte header (the size, then a "Last" field we do not use).
     let layout: CellLayout
     private let bins: UnsafeRawPointer
-    private var pageCount: Int
+    @exclusivity(unchecked) private var pageCount: Int
     /// Per page: 0 unknown, `badPage` in no valid bin, else (end << 32) | start.
     private let pages: UnsafeMutablePointer<UInt64>
     /// One bit per 8 bytes: an allocated cell starts here.
