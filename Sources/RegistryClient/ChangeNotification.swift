@@ -10,6 +10,8 @@ public final class ChangeNotification: @unchecked Sendable {
     private let lock = NSLock()
     private var outcome: NTStatus?
     private var waiters: [Int: CheckedContinuation<NTStatus?, Never>] = [:]
+    /// The timeouts' sleeping tasks, cancelled when the wait ends first.
+    private var timers: [Int: Task<Void, Never>] = [:]
     private var nextWaiter = 0
 
     init() {}
@@ -32,26 +34,28 @@ public final class ChangeNotification: @unchecked Sendable {
                 return
             }
             if let timeout {
-                Task { [weak self] in
-                    try? await Task.sleep(for: timeout)
+                let timer = Task { [weak self] in
+                    guard (try? await Task.sleep(for: timeout)) != nil else { return }
                     self?.expire(token)
                 }
+                lock.withLock { if waiters[token] != nil { timers[token] = timer } else { timer.cancel() } }
             }
         }
     }
 
     /// Signals every waiter, once.
     func complete(_ status: NTStatus) {
-        let woken: [CheckedContinuation<NTStatus?, Never>] = lock.withLock {
-            guard outcome == nil else { return [] }
+        let (woken, sleeping) = lock.withLock { () -> ([CheckedContinuation<NTStatus?, Never>], [Task<Void, Never>]) in
+            guard outcome == nil else { return ([], []) }
             outcome = status
-            defer { waiters = [:] }
-            return Array(waiters.values)
+            defer { waiters = [:]; timers = [:] }
+            return (Array(waiters.values), Array(timers.values))
         }
+        for t in sleeping { t.cancel() }
         for c in woken { c.resume(returning: status) }
     }
 
     private func expire(_ token: Int) {
-        lock.withLock { waiters.removeValue(forKey: token) }?.resume(returning: nil)
+        lock.withLock { timers[token] = nil; return waiters.removeValue(forKey: token) }?.resume(returning: nil)
     }
 }
