@@ -1,8 +1,9 @@
 import Foundation
 import HiveFormat
 
-/// RegSaveKey and RegRestoreKey: a key's stored subtree written to a new hive file, and a saved
-/// hive copied over a key (docs/live-registry.md, "Save and restore", for the sources).
+// RegSaveKey(Ex) and RegRestoreKey: a key's stored subtree written to a new hive file, and a
+// saved hive copied over a key (docs/live-registry.md, "Save and restore", for the sources).
+
 /// RegSaveKeyEx's Flags: the format of the saved hive ([D-RegSaveKeyEx]; RegSaveKey is
 /// `.standard`).
 public enum SaveFormat: UInt32, Sendable, CaseIterable {
