@@ -14,9 +14,11 @@ extension Machine {
         let me = setUpCaller
         let root = try registry.openKey(.localMachine, "SYSTEM", access: .keyAllAccess, as: me)
         defer { try? registry.closeKey(root, as: me) }
-        if let select = try? registry.openKey(root, "Select", access: .queryValue, as: me) {
-            try? registry.closeKey(select, as: me)
+        let n: UInt32
+        if let current = currentControlSet(root) {
+            n = current
         } else {
+            n = 1
             let (select, _) = try registry.createKey(root, "Select", access: .setValue, as: me)
             defer { try? registry.closeKey(select, as: me) }
             for (name, value) in [("Current", 1), ("Default", 1), ("Failed", 0), ("LastKnownGood", 1)] as [(String, UInt8)] {
@@ -27,15 +29,15 @@ extension Machine {
                 try? registry.closeKey(k, as: me)
             }
         }
-        let n = currentControlSet(root)
         let set = "ControlSet" + (n < 10 ? "00" : n < 100 ? "0" : "") + String(n)
         try registry.makeVolatileLink(root, "CurrentControlSet", to: "\(system)\\\(set)", as: me)
         try registry.makeVolatileLink(root, set + "\\Hardware Profiles\\Current", to: "\(system)\\\(set)\\Hardware Profiles\\0001", as: me)
     }
 
-    /// Select\Current: the control set this start uses (1 when it is missing or not a DWORD in 1…999).
-    private func currentControlSet(_ root: KeyHandle) -> UInt32 {
-        guard let select = try? registry.openKey(root, "Select", access: .queryValue, as: setUpCaller) else { return 1 }
+    /// Select\Current: the control set this start uses (1 when the value is missing or not a DWORD
+    /// in 1…999); nil when there is no Select key.
+    private func currentControlSet(_ root: KeyHandle) -> UInt32? {
+        guard let select = try? registry.openKey(root, "Select", access: .queryValue, as: setUpCaller) else { return nil }
         defer { try? registry.closeKey(select, as: setUpCaller) }
         guard let v = try? registry.queryValue(select, "Current", as: setUpCaller), v.type == .dword, v.data.count == 4 else { return 1 }
         let n = UInt32(v.data[0]) | UInt32(v.data[1]) << 8 | UInt32(v.data[2]) << 16 | UInt32(v.data[3]) << 24

@@ -15,17 +15,16 @@ extension RegistryService {
         default: break
         }
         do throws(Win32Error) {
-            if case let .notifyChangeKeyValue(key, subtree, filter) = frame.request {
-                try notifyChange(key, subtree: subtree, filter: filter, id: id, thread: frame.thread, pid, connection)
-                return .now(.reply(id: id, .none))
-            }
-            return .now(.reply(id: id, try registryCall(frame.request, thread: frame.thread, pid)))
+            return .now(.reply(id: id, try registryCall(frame.request, id: id, thread: frame.thread, pid, connection)))
         } catch {
             return .now(.failure(id: id, code: error.rawValue, message: error.description))
         }
     }
 
-    private func registryCall(_ request: Request, thread: UInt32, _ pid: Int32) throws(Win32Error) -> Payload {
+    /// A registry call of request `id`; `connection` is where a notification it registers is
+    /// signalled later.
+    private func registryCall(_ request: Request, id: UInt32, thread: UInt32, _ pid: Int32,
+                              _ connection: any ClientConnection) throws(Win32Error) -> Payload {
         let caller = try caller(pid, thread)
         switch request {
         case .hello:
@@ -106,21 +105,15 @@ extension RegistryService {
             return .references(try references(user: user, hive: hive, asking: caller))
         case let .events(after):
             return try eventLines(after: after, asking: caller)
-        case .logon, .logoff, .listSessions, .chaosForceUnload, .notifyChangeKeyValue:
-            throw .invalidParameter  // profile calls: `profileCall`; notifications: `notifyChange`
+        case let .notifyChangeKeyValue(key, subtree, filter):
+            try registry.notifyChangeKeyValue(key, watchSubtree: subtree, filter: NotifyFilter(rawValue: filter),
+                                              thread: ThreadID(UInt64(thread)), as: caller) { [weak connection] status in
+                connection?.send(.changeNotified(request: id, status: status.rawValue))
+            }
+        case .logon, .logoff, .listSessions, .chaosForceUnload:
+            throw .invalidParameter  // profile calls: `profileCall`
         }
         return .none
-    }
-
-    /// RegNotifyChangeKeyValue for a client: registered now (errors are the reply), signalled
-    /// later by a `changeNotified` notice naming request `id`, on the connection it came by.
-    private func notifyChange(_ key: KeyHandle, subtree: Bool, filter: UInt32, id: UInt32, thread: UInt32, _ pid: Int32,
-                              _ connection: any ClientConnection) throws(Win32Error) {
-        let caller = try caller(pid, thread)
-        try registry.notifyChangeKeyValue(key, watchSubtree: subtree, filter: NotifyFilter(rawValue: filter),
-                                          thread: ThreadID(UInt64(thread)), as: caller) { [weak connection] status in
-            connection?.send(.changeNotified(request: id, status: status.rawValue))
-        }
     }
 
     /// Logon, logoff and the session list: the profile service's actor, off the event loop.
