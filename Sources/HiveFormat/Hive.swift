@@ -109,7 +109,7 @@ public final class Hive {
         guard offset < binsLimit else {
             throw .offsetOutOfRange(cell: offset, limit: binsLimit, referencedBy: referencedBy)
         }
-        guard binMap.isAllocatedCell(offset) else {
+        guard binMap.isAllocatedCell(below: offset) else {
             throw .notAnAllocatedCell(cell: offset, reason: binMap.whyNotAllocated(offset), referencedBy: referencedBy)
         }
         let size = -Int(Int32(bitPattern: bins.u32(Int(offset))))

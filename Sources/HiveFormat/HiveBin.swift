@@ -43,6 +43,11 @@ final class BinMap {
     private let pages: UnsafeMutablePointer<UInt64>
     /// One bit per 8 bytes: an allocated cell starts here.
     private let cellStarts: UnsafeMutablePointer<UInt64>
+    /// Bytes of bins past a newly found one to index with it. A walk sets it for its length: it
+    /// will use most bins, and indexing a run of them in one go costs less than one bin at each
+    /// first touch in the middle of the walk (60 → 50 ms on the read benchmark's 198 MB hive).
+    /// Lookups leave it at 0 and touch only the bins they use.
+    var readAhead: UInt32 = 0
     /// Where a bin's cell chain broke: bin start → offset of the bad cell (for error messages).
     private(set) var brokenChains: [UInt32: UInt32] = [:]
 
@@ -93,7 +98,23 @@ final class BinMap {
 
     /// True when `offset` starts an allocated cell of a valid bin.
     @inline(__always) func isAllocatedCell(_ offset: UInt32) -> Bool {
-        guard offset & layout.alignmentMask == 0, bin(covering: offset) != nil else { return false }
+        offset < limit && isAllocatedCell(below: offset)
+    }
+
+    /// `isAllocatedCell` for an offset the caller has checked against `limit`. A set bit is
+    /// proof enough (bits are set only by indexing a valid bin's chain, or by an editor keeping
+    /// an indexed bin true), so the common case is one bit test; a clear bit may only mean the
+    /// bin was not indexed yet.
+    @inline(__always) func isAllocatedCell(below offset: UInt32) -> Bool {
+        let bit = Int(offset >> 3)
+        if cellStarts[bit >> 6] & (1 << UInt64(bit & 63)) != 0 { return true }
+        return isAllocatedCellIndexingBin(offset)
+    }
+
+    @inline(never) private func isAllocatedCellIndexingBin(_ offset: UInt32) -> Bool {
+        let page = Int(offset >> 12)
+        guard offset & layout.alignmentMask == 0, page < pageCount, pages[page] == 0,
+              bin(covering: offset) != nil else { return false }
         let bit = Int(offset >> 3)
         return cellStarts[bit >> 6] & (1 << UInt64(bit & 63)) != 0
     }
@@ -129,6 +150,7 @@ final class BinMap {
                     let entry = UInt64(end) << 32 | UInt64(start)
                     for i in q..<(Int(end) >> 12) { pages[i] = entry }
                     indexCells(start: start, end: end)
+                    if readAhead > 0 { indexAhead(from: end) }
                     return entry
                 }
                 markBad(Int(end) >> 12, page)
@@ -139,6 +161,20 @@ final class BinMap {
                 return BinMap.badPage
             }
             q -= 1
+        }
+    }
+
+    /// Indexes the bins that follow `from`, while they are valid and not yet known, up to
+    /// `readAhead` bytes on.
+    private func indexAhead(from: UInt32) {
+        var pos = from
+        let stop = UInt32(Swift.min(UInt64(limit), UInt64(from) + UInt64(readAhead)))
+        while pos < stop, pages[Int(pos >> 12)] == 0, let size = headerSize(at: pos) {
+            let end = pos + size
+            let entry = UInt64(end) << 32 | UInt64(pos)
+            for i in Int(pos >> 12)..<(Int(end) >> 12) { pages[i] = entry }
+            indexCells(start: pos, end: end)
+            pos = end
         }
     }
 

@@ -24,7 +24,7 @@ public struct WalkOptions: Sendable {
 
 extension Hive {
     /// Visits `start` and every key below it, pre-order (a key, then each subtree in list order),
-    /// with an explicit stack (no recursion) and a visited bitmap (a key reached twice is a cycle).
+    /// with an explicit stack (no recursion).
     /// `visit` gets each key and its depth (start = 0). On a broken structure the walk throws,
     /// or with `salvage` reports it through `corrupt` (the key whose subtree is cut, its depth,
     /// the error) and goes on with the rest.
@@ -39,30 +39,27 @@ extension Hive {
         visit: (_ key: NamedKey, _ depth: Int) throws(HiveError) -> WalkControl
     ) throws(HiveError) {
         if start.offset == baseBlock.rootCellOffset { storage.adviseWholeFileRead() }
-        let visited = calloc((Int(binsLimit) >> 9) + 1, 8)!.assumingMemoryBound(to: UInt64.self)
+        let readAhead = binMap.readAhead
+        binMap.readAhead = 1 << 20
         // The listed children of every key on the current path; a frame is one key's range of
         // them. Malloc'd stacks, passed as inout parameters: a captured var would cost a dynamic
         // exclusivity check on every access.
         var pending = ScratchStack<ListEntry>(capacity: 1024)
         var frames = ScratchStack<Frame>(capacity: 64)
         defer {
-            free(visited)
+            binMap.readAhead = readAhead
             pending.deallocate()
             frames.deallocate()
         }
-        @inline(__always) func markVisited(_ o: UInt32) -> Bool {
-            let bit = Int(o >> 3), mask: UInt64 = 1 << UInt64(bit & 63)
-            if visited[bit >> 6] & mask != 0 { return false }
-            visited[bit >> 6] |= mask
-            return true
-        }
-        @inline(__always) func push(_ key: NamedKey, _ d: Int, _ pending: inout ScratchStack<ListEntry>,
-                                    _ frames: inout ScratchStack<Frame>) throws(HiveError) {
+        /// The frame of `key`'s children, or nil when it has none to walk (too deep, or a list
+        /// broken before its first entry under `salvage`).
+        @inline(__always) func frame(listedBy key: NamedKey, depth d: Int,
+                                     _ pending: inout ScratchStack<ListEntry>) throws(HiveError) -> Frame? {
             if d + 1 > options.maxDepth {
                 let e = HiveError.tooDeep(cell: key.offset, depth: options.maxDepth)
                 guard options.salvage else { throw e }
                 corrupt(key, d, e)
-                return
+                return nil
             }
             let first = pending.count
             let e = forEachListEntry(of: key) { (offset, list, _) throws(HiveError) in
@@ -72,51 +69,55 @@ extension Hive {
                 guard options.salvage else { throw e }
                 corrupt(key, d, e)
             }
-            frames.append(Frame(first: first, end: pending.count, parent: key))
+            return pending.count == first ? nil : Frame(first: first, end: pending.count, parent: key)
         }
 
-        _ = markVisited(start.offset)
         switch try visit(start, 0) {
         case .stop, .skipChildren: return
-        case .descend: try push(start, 0, &pending, &frames)
+        case .descend: break
         }
-        while frames.count > 0 {
-            let f = frames.count - 1
-            var frame = frames[f]
-            if frame.next == frame.end {
-                pending.count = frame.first
-                frames.count = f
+        guard start.subkeyCount != 0, var top = try frame(listedBy: start, depth: 0, &pending) else { return }
+        // `top` is the innermost frame, kept in locals; `frames` holds the ones above it, so
+        // `frames.count` is the depth of `top.parent`.
+        while true {
+            if top.next == top.end {
+                pending.count = top.first
+                guard frames.count > 0 else { return }
+                frames.count -= 1
+                top = frames[frames.count]
                 continue
             }
-            let entry = pending[frame.next]
-            let position = frame.next - frame.first
-            frame.next += 1
+            let entry = pending[top.next]
+            let position = top.next - top.first
+            top.next += 1
             let key: NamedKey
             do throws(HiveError) {
-                key = try self.key(at: entry.offset, referencedBy: entry.list)
-                // Only a checked offset may index the bitmap.
-                guard markVisited(entry.offset) else {
-                    frames[f] = frame
-                    let e = HiveError.cycle(cell: entry.offset, reason: "key reached a second time (listed under 0x\(hex(frame.parent.offset)))")
-                    guard options.salvage else { throw e }
-                    corrupt(frame.parent, f, e)
-                    continue
+                // No key is reached twice without a visited set: every child names the key it is
+                // listed under as its parent and sorts strictly after its previous sibling, so a
+                // key reached twice would need its parent reached twice, and so on up to `start`,
+                // which only a cycle lists again.
+                guard entry.offset != start.offset else {
+                    throw HiveError.cycle(cell: entry.offset, reason: "the walk's first key is listed again, under 0x\(hex(top.parent.offset))")
                 }
-                try checkListedChild(key, of: frame.parent, list: entry.list, after: frame.previous, entry: position)
+                key = try self.key(at: entry.offset, referencedBy: entry.list)
+                try checkListedChild(key, of: top.parent, list: entry.list, after: top.previous, entry: position)
             } catch {
                 // The list is broken from this entry on: the rest of it is cut too.
-                frame.next = frame.end
-                frames[f] = frame
+                top.next = top.end
                 guard options.salvage else { throw error }
-                corrupt(frame.parent, f, error)
+                corrupt(top.parent, frames.count, error)
                 continue
             }
-            frame.previous = key
-            frames[f] = frame
-            switch try visit(key, f + 1) {
+            top.previous = key
+            let depth = frames.count + 1
+            switch try visit(key, depth) {
             case .stop: return
             case .skipChildren: continue
-            case .descend: if key.subkeyCount != 0 { try push(key, f + 1, &pending, &frames) }
+            case .descend:
+                if key.subkeyCount != 0, let inner = try frame(listedBy: key, depth: depth, &pending) {
+                    frames.append(top)
+                    top = inner
+                }
             }
         }
     }
