@@ -7,7 +7,7 @@ extension Hive {
     /// not a consistent db for that length (the tolerant rule of regf-format.md §1: hivex writes
     /// big values as one raw cell even in v1.5 hives; then the caller reads the raw cell).
     /// A segment that is referenced but not a valid cell is an error.
-    func bigData(_ cell: Cell, length: Int) throws(HiveError) -> AssembledBytes? {
+    @usableFromInline func bigData(_ cell: Cell, length: Int) throws(HiveError) -> AssembledBytes? {
         guard cell.length >= 8 else { return nil }
         let count = Int(cell.data.u16(2))
         let needed = (length + Hive.bigDataSegmentSize - 1) / Hive.bigDataSegmentSize

@@ -125,6 +125,23 @@ public struct StoredName {
         return count == query.count ? 0 : (count < query.count ? -1 : 1)
     }
 
+    /// True when this name sorts strictly before `other` in Windows' order: the walk asks it of
+    /// every pair of siblings, so two Latin-1 names (nearly all) take a loop of their own.
+    @inline(always) func sortsBefore(_ other: StoredName) -> Bool {
+        guard isCompressed && other.isCompressed else { return compare(to: other) < 0 }
+        var i = 0
+        let n = Swift.min(byteCount, other.byteCount)
+        while i < n {
+            let p = pointer.u8(i), q = other.pointer.u8(i)
+            if p != q {
+                let x = WindowsCase.upcase(UInt16(p)), y = WindowsCase.upcase(UInt16(q))
+                if x != y { return x < y }
+            }
+            i += 1
+        }
+        return byteCount < other.byteCount
+    }
+
     /// Windows-order comparison of two stored names. Equal units skip the case table, and two
     /// Latin-1 names (the common case) compare byte by byte.
     @inline(__always) func compare(to other: StoredName) -> Int {

@@ -20,22 +20,27 @@ public struct KeyFlags: OptionSet, Sendable, Hashable {
 /// and the name fit the cell; offsets it holds are checked when followed.
 public struct NamedKey: BitwiseCopyable {
     public let cell: Cell
-    static let fixedSize = 76
+    @usableFromInline static let fixedSize = 76
 
-    init(cell: Cell, referencedBy: UInt32?) throws(HiveError) {
+    @inlinable init(cell: Cell, referencedBy: UInt32?) throws(HiveError) {
+        guard cell.length >= NamedKey.fixedSize, cell.data.u16(0) == Signature.nk,
+              NamedKey.fixedSize + Int(cell.data.u16(72)) <= cell.length
+        else { throw NamedKey.whyNot(cell, referencedBy: referencedBy) }
+        self.cell = cell
+    }
+
+    /// The rule `init` found broken (kept out of the inlined path).
+    @usableFromInline @inline(never)
+    static func whyNot(_ cell: Cell, referencedBy: UInt32?) -> HiveError {
         guard cell.length >= 2, cell.data.u16(0) == Signature.nk else {
-            throw .wrongSignature(cell: cell.offset, expected: "key (nk)",
-                                  found: cell.length >= 2 ? cell.data.signature(0) : "", referencedBy: referencedBy)
+            return .wrongSignature(cell: cell.offset, expected: "key (nk)",
+                                   found: cell.length >= 2 ? cell.data.signature(0) : "", referencedBy: referencedBy)
         }
         guard cell.length >= NamedKey.fixedSize else {
-            throw .recordTruncated(cell: cell.offset, record: "nk", needed: NamedKey.fixedSize, available: cell.length)
+            return .recordTruncated(cell: cell.offset, record: "nk", needed: NamedKey.fixedSize, available: cell.length)
         }
-        let nameLength = Int(cell.data.u16(72))
-        guard NamedKey.fixedSize + nameLength <= cell.length else {
-            throw .recordTruncated(cell: cell.offset, record: "nk (name)", needed: NamedKey.fixedSize + nameLength,
-                                   available: cell.length)
-        }
-        self.cell = cell
+        return .recordTruncated(cell: cell.offset, record: "nk (name)", needed: NamedKey.fixedSize + Int(cell.data.u16(72)),
+                                available: cell.length)
     }
 
     public var offset: UInt32 { cell.offset }

@@ -27,6 +27,14 @@ struct ScratchStack<Element: BitwiseCopyable> {
         count += 1
     }
 
+    /// Makes room for `n` more elements and counts them in; the caller writes them at the
+    /// returned address (a run of entries appended with one capacity check).
+    @inline(__always) mutating func append(uninitialized n: Int) -> UnsafeMutablePointer<Element> {
+        while count + n > capacity { grow() }
+        defer { count += n }
+        return base + count
+    }
+
     @inline(__always) subscript(i: Int) -> Element {
         get { base[i] }
         nonmutating set { base[i] = newValue }

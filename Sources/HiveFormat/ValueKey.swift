@@ -1,22 +1,27 @@
 /// A value record (vk), read in place.
 public struct ValueKey {
     public let cell: Cell
-    static let fixedSize = 20
+    @usableFromInline static let fixedSize = 20
 
-    init(cell: Cell, referencedBy: UInt32?) throws(HiveError) {
+    @inlinable init(cell: Cell, referencedBy: UInt32?) throws(HiveError) {
+        guard cell.length >= ValueKey.fixedSize, cell.data.u16(0) == Signature.vk,
+              ValueKey.fixedSize + Int(cell.data.u16(2)) <= cell.length
+        else { throw ValueKey.whyNot(cell, referencedBy: referencedBy) }
+        self.cell = cell
+    }
+
+    /// The rule `init` found broken (kept out of the inlined path).
+    @usableFromInline @inline(never)
+    static func whyNot(_ cell: Cell, referencedBy: UInt32?) -> HiveError {
         guard cell.length >= 2, cell.data.u16(0) == Signature.vk else {
-            throw .wrongSignature(cell: cell.offset, expected: "value (vk)",
-                                  found: cell.length >= 2 ? cell.data.signature(0) : "", referencedBy: referencedBy)
+            return .wrongSignature(cell: cell.offset, expected: "value (vk)",
+                                   found: cell.length >= 2 ? cell.data.signature(0) : "", referencedBy: referencedBy)
         }
         guard cell.length >= ValueKey.fixedSize else {
-            throw .recordTruncated(cell: cell.offset, record: "vk", needed: ValueKey.fixedSize, available: cell.length)
+            return .recordTruncated(cell: cell.offset, record: "vk", needed: ValueKey.fixedSize, available: cell.length)
         }
-        let nameLength = Int(cell.data.u16(2))
-        guard ValueKey.fixedSize + nameLength <= cell.length else {
-            throw .recordTruncated(cell: cell.offset, record: "vk (name)", needed: ValueKey.fixedSize + nameLength,
-                                   available: cell.length)
-        }
-        self.cell = cell
+        return .recordTruncated(cell: cell.offset, record: "vk (name)", needed: ValueKey.fixedSize + Int(cell.data.u16(2)),
+                                available: cell.length)
     }
 
     public var offset: UInt32 { cell.offset }
@@ -43,25 +48,25 @@ public struct ValueKey {
 /// into an owned buffer when it was assembled from big-data segments. Valid while the hive is.
 public struct ValueData {
     /// The bytes; `owner` keeps assembled ones alive (nil for views into the hive).
-    let buffer: UnsafeRawBufferPointer
-    let owner: AssembledBytes?
+    @usableFromInline let buffer: UnsafeRawBufferPointer
+    @usableFromInline let owner: AssembledBytes?
     /// The length the value record declares, when the bytes present are fewer (the cell size
     /// wins: regf-format.md §1, libregf's corruption notes).
     public let declaredLength: Int?
 
-    @inline(__always) init(view: UnsafeRawBufferPointer, declaredLength: Int? = nil) {
+    @inlinable init(view: UnsafeRawBufferPointer, declaredLength: Int? = nil) {
         buffer = view
         owner = nil
         self.declaredLength = declaredLength
     }
 
-    init(assembled: AssembledBytes) {
+    @usableFromInline init(assembled: AssembledBytes) {
         buffer = UnsafeRawBufferPointer(assembled.buffer)
         owner = assembled
         declaredLength = nil
     }
 
-    public var count: Int { buffer.count }
+    @inlinable public var count: Int { buffer.count }
 
     public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
         defer { withExtendedLifetime(owner) {} }
@@ -76,7 +81,7 @@ public struct ValueData {
 }
 
 /// Big data put together from its segments, in memory of its own.
-final class AssembledBytes {
+@usableFromInline final class AssembledBytes {
     let buffer: UnsafeMutableRawBufferPointer
 
     init(byteCount: Int) {
@@ -88,19 +93,23 @@ final class AssembledBytes {
 
 extension Hive {
     /// Offsets of the key's values, in list order (the list is not sorted).
+    @inlinable @inline(__always)
     public func valueOffsets(of key: NamedKey) throws(HiveError) -> UnsafeRawBufferPointer {
         let count = Int(key.valueCount)
         if count == 0 { return UnsafeRawBufferPointer(start: nil, count: 0) }
         let list = try cell(at: key.valueListOffset, referencedBy: key.offset)
-        guard count <= list.length / 4 else {
-            throw .badValueList(cell: list.offset,
-                                reason: "key 0x\(hex(key.offset)) declares \(count) values but the list cell holds \(list.length / 4)")
-        }
+        guard count <= list.length / 4 else { throw valueListTooShort(key, list) }
         return UnsafeRawBufferPointer(start: list.data, count: count * 4)
     }
 
+    @usableFromInline @inline(never)
+    func valueListTooShort(_ key: NamedKey, _ list: Cell) -> HiveError {
+        .badValueList(cell: list.offset,
+                      reason: "key 0x\(hex(key.offset)) declares \(key.valueCount) values but the list cell holds \(list.length / 4)")
+    }
+
     /// Calls `body` with each value of the key, in list order.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func forEachValue(of key: NamedKey, _ body: (ValueKey) throws(HiveError) -> Void) throws(HiveError) {
         let list = try valueOffsets(of: key)
         guard let base = list.baseAddress else { return }
@@ -110,7 +119,7 @@ extension Hive {
         }
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public func value(at offset: UInt32, referencedBy: UInt32? = nil) throws(HiveError) -> ValueKey {
         try ValueKey(cell: cell(at: offset, referencedBy: referencedBy), referencedBy: referencedBy)
     }
@@ -142,7 +151,7 @@ extension Hive {
     /// The value's data. Inline data (≤ 4 bytes) comes from the record itself; one cell is read
     /// in place; big data (db) is assembled. When the declared size exceeds what is stored, the
     /// bytes present are returned and `declaredLength` says so.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func data(of value: ValueKey) throws(HiveError) -> ValueData {
         let length = value.declaredLength
         if value.isInline {

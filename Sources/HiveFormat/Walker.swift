@@ -38,7 +38,13 @@ extension Hive {
         corrupt: (_ parent: NamedKey, _ depth: Int, _ error: HiveError) -> Void = { _, _, _ in },
         visit: (_ key: NamedKey, _ depth: Int) throws(HiveError) -> WalkControl
     ) throws(HiveError) {
-        if start.offset == baseBlock.rootCellOffset { storage.adviseWholeFileRead() }
+        // A walk from the root reads the whole file: read ahead, and the page tables filled on
+        // another thread as the walk goes.
+        var fill: PageTableFill?
+        if start.offset == baseBlock.rootCellOffset {
+            storage.adviseWholeFileRead()
+            fill = PageTableFill.start(storage)
+        }
         let readAhead = binMap.readAhead
         binMap.readAhead = 1 << 20
         // The listed children of every key on the current path; a frame is one key's range of
@@ -47,6 +53,7 @@ extension Hive {
         var pending = ScratchStack<ListEntry>(capacity: 1024)
         var frames = ScratchStack<Frame>(capacity: 64)
         defer {
+            fill?.stop()
             binMap.readAhead = readAhead
             pending.deallocate()
             frames.deallocate()
@@ -62,8 +69,9 @@ extension Hive {
                 return nil
             }
             let first = pending.count
-            let e = forEachListEntry(of: key) { (offset, list, _) throws(HiveError) in
-                pending.append(ListEntry(offset: offset, list: list))
+            let e = forEachListLeaf(of: key) { leaf, take, _ in
+                let entries = pending.append(uninitialized: take)
+                for i in 0..<take { entries[i] = ListEntry(offset: leaf.offset(i), list: leaf.cell.offset) }
             }
             if let e {
                 guard options.salvage else { throw e }
@@ -100,7 +108,9 @@ extension Hive {
                     throw HiveError.cycle(cell: entry.offset, reason: "the walk's first key is listed again, under 0x\(hex(top.parent.offset))")
                 }
                 key = try self.key(at: entry.offset, referencedBy: entry.list)
-                try checkListedChild(key, of: top.parent, list: entry.list, after: top.previous, entry: position)
+                guard isListedChild(key, of: top.parent, after: top.previous) else {
+                    throw listedChildError(key, of: top.parent, list: entry.list, after: top.previous, entry: position)
+                }
             } catch {
                 // The list is broken from this entry on: the rest of it is cut too.
                 top.next = top.end
