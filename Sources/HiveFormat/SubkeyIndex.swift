@@ -7,26 +7,37 @@ struct IndexLeaf {
     let stride: Int
     let isHashLeaf: Bool
 
-    init(cell: Cell, referencedBy: UInt32?) throws(HiveError) {
+    // Read once for every key with subkeys in a walk: inline, with the messages out of line.
+    @inline(always) init(cell: Cell, referencedBy: UInt32?) throws(HiveError) {
         let sig = cell.signature
         switch sig {
         case Signature.li: stride = 4
         case Signature.lf, Signature.lh: stride = 8
-        case Signature.ri:
-            throw .badSubkeyList(cell: cell.offset, reason: "an ri index points to another ri index (0x\(hex(referencedBy ?? 0)) → 0x\(hex(cell.offset)))")
-        default:
-            throw .wrongSignature(cell: cell.offset, expected: "subkey list (li/lf/lh)",
-                                  found: cell.length >= 2 ? cell.data.signature(0) : "", referencedBy: referencedBy)
+        default: throw IndexLeaf.whyNot(cell, referencedBy: referencedBy, stride: nil)
         }
-        guard cell.length >= 4 else {
-            throw .recordTruncated(cell: cell.offset, record: "subkey list", needed: 4, available: cell.length)
-        }
-        count = Int(cell.data.u16(2))
-        guard 4 + count * stride <= cell.length else {
-            throw .recordTruncated(cell: cell.offset, record: "subkey list", needed: 4 + count * stride, available: cell.length)
+        count = cell.length >= 4 ? Int(cell.data.u16(2)) : 0
+        guard cell.length >= 4, 4 + count * stride <= cell.length else {
+            throw IndexLeaf.whyNot(cell, referencedBy: referencedBy, stride: stride)
         }
         isHashLeaf = sig == Signature.lh
         self.cell = cell
+    }
+
+    /// The rule `init` found broken: the signature (no `stride`), or the length.
+    @inline(never)
+    static func whyNot(_ cell: Cell, referencedBy: UInt32?, stride: Int?) -> HiveError {
+        guard let stride else {
+            if cell.signature == Signature.ri {
+                return .badSubkeyList(cell: cell.offset, reason: "an ri index points to another ri index (0x\(hex(referencedBy ?? 0)) → 0x\(hex(cell.offset)))")
+            }
+            return .wrongSignature(cell: cell.offset, expected: "subkey list (li/lf/lh)",
+                                   found: cell.length >= 2 ? cell.data.signature(0) : "", referencedBy: referencedBy)
+        }
+        guard cell.length >= 4 else {
+            return .recordTruncated(cell: cell.offset, record: "subkey list", needed: 4, available: cell.length)
+        }
+        let count = Int(cell.data.u16(2))
+        return .recordTruncated(cell: cell.offset, record: "subkey list", needed: 4 + count * stride, available: cell.length)
     }
 
     @inline(__always) func offset(_ i: Int) -> UInt32 { cell.data.u32(4 + i * stride) }
@@ -39,14 +50,13 @@ struct SubkeyIndex {
     let isIndexRoot: Bool
     let leafCount: Int
 
-    init(hive: Hive, key: NamedKey) throws(HiveError) {
+    @inline(always) init(hive: Hive, key: NamedKey) throws(HiveError) {
         let c = try hive.cell(at: key.subkeyListOffset, referencedBy: key.offset)
         root = c
         if c.signature == Signature.ri {
-            guard c.length >= 4 else { throw .recordTruncated(cell: c.offset, record: "ri", needed: 4, available: c.length) }
-            let n = Int(c.data.u16(2))
-            guard 4 + 4 * n <= c.length else {
-                throw .recordTruncated(cell: c.offset, record: "ri", needed: 4 + 4 * n, available: c.length)
+            let n = c.length >= 4 ? Int(c.data.u16(2)) : 0
+            guard c.length >= 4, 4 + 4 * n <= c.length else {
+                throw .recordTruncated(cell: c.offset, record: "ri", needed: c.length >= 4 ? 4 + 4 * n : 4, available: c.length)
             }
             isIndexRoot = true
             leafCount = n
