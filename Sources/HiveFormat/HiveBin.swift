@@ -40,7 +40,7 @@ struct CellLayout {
     private let bins: UnsafeRawPointer
     @exclusivity(unchecked) private var pageCount: Int
     /// Per page: 0 unknown, `badPage` in no valid bin, else (end << 32) | start.
-    private let pages: UnsafeMutablePointer<UInt64>
+    let pages: UnsafeMutablePointer<UInt64>
     /// One bit per 8 bytes: an allocated cell starts here.
     @usableFromInline let cellStarts: UnsafeMutablePointer<UInt64>
     /// Bytes of bins past a newly found one to index with it. A walk sets it for its length: it
@@ -50,6 +50,12 @@ struct CellLayout {
     var readAhead: UInt32 = 0
     /// Where a bin's cell chain broke: bin start → offset of the bad cell (for error messages).
     private(set) var brokenChains: [UInt32: UInt32] = [:]
+    /// The thread indexing the bins beside a walk from the root, while it runs.
+    private var indexer: BinIndexer?
+    /// Bins taken from such a thread's tables (for tests and measurements).
+    private(set) var adoptedBins = 0
+    /// An editor's map changes under its cells: only a read-only one is indexed beside a walk.
+    private let isEditable: Bool
 
     static let badPage: UInt64 = .max
 
@@ -60,6 +66,7 @@ struct CellLayout {
         self.limit = limit
         self.layout = layout
         pageCount = Int(limit) >> 12
+        isEditable = capacity != nil
         let tableLimit = Int(Swift.max(capacity ?? limit, limit))
         pages = calloc(Swift.max(tableLimit >> 12, 1), 8)!.assumingMemoryBound(to: UInt64.self)
         cellStarts = calloc(Swift.max((tableLimit >> 9) + 1, 1), 8)!.assumingMemoryBound(to: UInt64.self)
@@ -82,6 +89,7 @@ struct CellLayout {
     }
 
     deinit {
+        indexer?.stop()
         free(pages)
         free(cellStarts)
     }
@@ -90,7 +98,7 @@ struct CellLayout {
     @inline(__always) func bin(covering offset: UInt32) -> (start: UInt32, end: UInt32)? {
         let page = Int(offset >> 12)
         guard page < pageCount else { return nil }
-        var e = pages[page]
+        var e = entry(ofPage: page)
         if e == 0 { e = resolve(page) }
         if e == BinMap.badPage { return nil }
         return (UInt32(truncatingIfNeeded: e), UInt32(truncatingIfNeeded: e >> 32))
@@ -115,14 +123,64 @@ struct CellLayout {
 
     @usableFromInline @inline(never) func isAllocatedCellIndexingBin(_ offset: UInt32) -> Bool {
         let page = Int(offset >> 12)
+        // A known page's bit was tested already; an unknown one is taken from the indexing
+        // thread or indexed here.
         guard offset & layout.alignmentMask == 0, page < pageCount, pages[page] == 0,
               bin(covering: offset) != nil else { return false }
         let bit = Int(offset >> 3)
         return cellStarts[bit >> 6] & (1 << UInt64(bit & 63)) != 0
     }
 
+    // MARK: Indexing beside a walk (BinIndexer)
+
+    /// Starts indexing the bins on another thread, for a walk from the root that is about to
+    /// read them all; `owner` keeps the bytes alive until the thread is joined. False when not
+    /// worth it (an editor's or a small hive, one CPU) or already under way.
+    func startIndexing(owner: AnyObject) -> Bool {
+        guard indexer == nil, !isEditable,
+              let started = BinIndexer.start(bins: bins, limit: limit, layout: layout, owner: owner)
+        else { return false }
+        indexer = started
+        return true
+    }
+
+    /// Stops the indexing thread; what it published and this map did not take yet is dropped
+    /// (later lookups index those bins as they go).
+    func stopIndexing() {
+        indexer?.stop()
+        indexer = nil
+    }
+
+    /// The page's entry, taken with its bin from the indexing thread when this map does not
+    /// know the page and the thread has published it.
+    @inline(__always) private func entry(ofPage page: Int) -> UInt64 {
+        let e = pages[page]
+        if e != 0 || indexer == nil { return e }
+        return adopt(page)
+    }
+
+    /// Copies the entries and cell bits of the indexing thread's bin that covers `page` (only
+    /// pages this map does not know: the bin's words are its own, bins being 4 KiB-aligned);
+    /// 0 when the thread has not published that page yet.
+    @inline(never) private func adopt(_ page: Int) -> UInt64 {
+        guard let indexer else { return 0 }
+        guard UInt32(page << 12) < indexer.published.load(ordering: .acquiring) else { return 0 }
+        let e = indexer.pages[page]
+        let first = Int(UInt32(truncatingIfNeeded: e)) >> 12, end = Int(e >> 32) >> 12
+        adoptedBins += 1
+        for p in first..<end where pages[p] == 0 {
+            pages[p] = e
+            (cellStarts + p << 3).update(from: indexer.cellStarts + p << 3, count: 8)
+        }
+        return pages[page]
+    }
+
     /// Checks the hbin header at `start` (a page boundary); returns its size when valid.
     func headerSize(at start: UInt32) -> UInt32? {
+        BinMap.headerSize(bins: bins, at: start, limit: limit)
+    }
+
+    static func headerSize(bins: UnsafeRawPointer, at start: UInt32, limit: UInt32) -> UInt32? {
         let p = bins + Int(start)
         guard p.u32(0) == Signature.hbin, p.u32(4) == start else { return nil }
         let size = p.u32(8)
@@ -133,7 +191,7 @@ struct CellLayout {
     private func resolve(_ page: Int) -> UInt64 {
         var q = page
         while true {
-            let known = pages[q]
+            let known = entry(ofPage: q)
             if q != page && known != 0 {
                 if known != BinMap.badPage, Int(known >> 32) > page << 12 {
                     // Inside a known bin whose pages were not all filled: cannot happen, since a
@@ -171,7 +229,7 @@ struct CellLayout {
     private func indexAhead(from: UInt32) {
         var pos = from
         let stop = UInt32(Swift.min(UInt64(limit), UInt64(from) + UInt64(readAhead)))
-        while pos < stop, pages[Int(pos >> 12)] == 0, let size = headerSize(at: pos) {
+        while pos < stop, entry(ofPage: Int(pos >> 12)) == 0, let size = headerSize(at: pos) {
             let end = pos + size
             let entry = UInt64(end) << 32 | UInt64(pos)
             for i in Int(pos >> 12)..<(Int(end) >> 12) { pages[i] = entry }

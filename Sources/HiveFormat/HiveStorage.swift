@@ -99,12 +99,6 @@ public final class HiveStorage: @unchecked Sendable {
         self.init(copying: mapped.bytes, path: path)
     }
 
-    /// True for a mapped file (not a copy in memory or an editor's image).
-    var isFileMapping: Bool {
-        if case .unmap = release { return true }
-        return false
-    }
-
     /// Tells the kernel the whole file is about to be read in order (before a full walk).
     /// (MADV_POPULATE_READ was tried: filling the page tables up front costs what the faults do.)
     public func adviseWholeFileRead() {

@@ -16,6 +16,9 @@ public struct WalkOptions: Sendable {
     public var salvage: Bool
     /// Windows refuses trees deeper than 512 levels (regf-format.md §7).
     public var maxDepth: Int
+    /// Index the bins on another thread beside a walk from the root (tests turn it off to
+    /// compare the two ways).
+    var indexInParallel = true
     public init(salvage: Bool = false, maxDepth: Int = 512) {
         self.salvage = salvage
         self.maxDepth = maxDepth
@@ -38,12 +41,12 @@ extension Hive {
         corrupt: (_ parent: NamedKey, _ depth: Int, _ error: HiveError) -> Void = { _, _, _ in },
         visit: (_ key: NamedKey, _ depth: Int) throws(HiveError) -> WalkControl
     ) throws(HiveError) {
-        // A walk from the root reads the whole file: read ahead, and the page tables filled on
-        // another thread as the walk goes.
-        var fill: PageTableFill?
+        // A walk from the root reads the whole file: read ahead, and the bins indexed on another
+        // thread as the walk goes (BinIndexer).
+        var indexing = false
         if start.offset == baseBlock.rootCellOffset {
             storage.adviseWholeFileRead()
-            fill = PageTableFill.start(storage)
+            indexing = options.indexInParallel && binMap.startIndexing(owner: storage)
         }
         let readAhead = binMap.readAhead
         binMap.readAhead = 1 << 20
@@ -53,7 +56,7 @@ extension Hive {
         var pending = ScratchStack<ListEntry>(capacity: 1024)
         var frames = ScratchStack<Frame>(capacity: 64)
         defer {
-            fill?.stop()
+            if indexing { binMap.stopIndexing() }
             binMap.readAhead = readAhead
             pending.deallocate()
             frames.deallocate()
