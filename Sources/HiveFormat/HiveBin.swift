@@ -210,7 +210,8 @@ struct CellLayout {
                     let entry = UInt64(end) << 32 | UInt64(start)
                     for i in q..<(Int(end) >> 12) { pages[i] = entry }
                     indexCells(start: start, end: end)
-                    if readAhead > 0 { indexAhead(from: end) }
+                    // With a BinIndexer running, only the bin needed: the rest is the thread's.
+                    if readAhead > 0, indexer == nil { indexAhead(from: end) }
                     return entry
                 }
                 markBad(Int(end) >> 12, page)
