@@ -126,42 +126,41 @@ public struct StoredName {
     }
 
     /// True when this name sorts strictly before `other` in Windows' order: the walk asks it of
-    /// every pair of siblings, so two Latin-1 names (nearly all) take a loop of their own.
+    /// every pair of siblings, inline (two Latin-1 names, nearly all, need no `count` and no
+    /// three-way result).
     @inline(always) func sortsBefore(_ other: StoredName) -> Bool {
         guard isCompressed && other.isCompressed else { return compare(to: other) < 0 }
-        var i = 0
-        let n = Swift.min(byteCount, other.byteCount)
-        while i < n {
-            let p = pointer.u8(i), q = other.pointer.u8(i)
-            if p != q {
-                let x = WindowsCase.upcase(UInt16(p)), y = WindowsCase.upcase(UInt16(q))
-                if x != y { return x < y }
-            }
-            i += 1
-        }
-        return byteCount < other.byteCount
+        return StoredName.compareLatin1(pointer, byteCount, other.pointer, other.byteCount) < 0
     }
 
     /// Windows-order comparison of two stored names. Equal units skip the case table, and two
     /// Latin-1 names (the common case) compare byte by byte.
     @inline(__always) func compare(to other: StoredName) -> Int {
-        let a = count, b = other.count
-        let n = Swift.min(a, b)
         if isCompressed && other.isCompressed {
-            for i in 0..<n {
-                let p = pointer.u8(i), q = other.pointer.u8(i)
-                if p == q { continue }
+            return StoredName.compareLatin1(pointer, byteCount, other.pointer, other.byteCount)
+        }
+        let a = count, b = other.count
+        for i in 0..<Swift.min(a, b) {
+            let p = self[i], q = other[i]
+            if p == q { continue }
+            let x = WindowsCase.upcase(p), y = WindowsCase.upcase(q)
+            if x != y { return x < y ? -1 : 1 }
+        }
+        return a == b ? 0 : (a < b ? -1 : 1)
+    }
+
+    /// Three-way comparison of two Latin-1 names of `na` and `nb` bytes.
+    @inline(always) static func compareLatin1(_ a: UnsafeRawPointer, _ na: Int, _ b: UnsafeRawPointer, _ nb: Int) -> Int {
+        var i = 0
+        let n = Swift.min(na, nb)
+        while i < n {
+            let p = a.u8(i), q = b.u8(i)
+            if p != q {
                 let x = WindowsCase.upcase(UInt16(p)), y = WindowsCase.upcase(UInt16(q))
                 if x != y { return x < y ? -1 : 1 }
             }
-        } else {
-            for i in 0..<n {
-                let p = self[i], q = other[i]
-                if p == q { continue }
-                let x = WindowsCase.upcase(p), y = WindowsCase.upcase(q)
-                if x != y { return x < y ? -1 : 1 }
-            }
+            i += 1
         }
-        return a == b ? 0 : (a < b ? -1 : 1)
+        return na == nb ? 0 : (na < nb ? -1 : 1)
     }
 }
