@@ -29,7 +29,9 @@ let package = Package(
         // SIDs, ACEs/ACLs, security descriptors, SDDL, tokens, the access check. Knows nothing of keys.
         .target(name: "Security"),
         // The configuration manager: namespace, key objects, handles, Win32 errors, load/unload.
-        .target(name: "Registry", dependencies: ["HiveFormat", "Security"]),
+        .target(name: "Registry", dependencies: ["HiveFormat", "Security", "CFileIdentity"]),
+        // Per-thread file credentials (setfsuid, setfsgid, the raw setgroups call).
+        .target(name: "CFileIdentity"),
         // Accounts, impersonation, HKCU's resolution, the profile service and its logoff, roaming.
         .target(name: "Profiles", dependencies: [
             "Registry", "HiveFormat", "Security", .product(name: "CoreMetrics", package: "swift-metrics"),

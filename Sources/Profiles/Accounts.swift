@@ -39,6 +39,21 @@ public struct Account: Hashable, Sendable, CustomStringConvertible {
     }
 
     public static let system = Account(name: "SYSTEM", uid: 0, sid: .localSystem, isService: true)
+
+    /// Whether `name` can be an account here: it names the account's profile and roaming
+    /// directories, so it must be one plain path component — 1 to 32 characters (Linux's
+    /// limit), no slash or backslash, not starting with a dot or a dash, no control characters.
+    /// Linux accepts worse (`useradd --badname ../../x`); such a user has no profile here.
+    public static func isUsableName(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 32 && !name.hasPrefix(".") && !name.hasPrefix("-")
+            && name.unicodeScalars.allSatisfy { $0 != "/" && $0 != "\\" && $0.value >= 0x20 && $0.value != 0x7F }
+    }
+
+    /// An identity no service but LocalSystem may take on by impersonation: LocalSystem (uid 0),
+    /// LocalService, NetworkService, and every service account.
+    public var isPrivileged: Bool {
+        uid == 0 || isService || [SID.localSystem, .localService, .networkService].contains(sid)
+    }
 }
 
 /// Accounts by name, uid and SID. SIDs follow ARCHITECTURE.md: S-1-5-21-<domain>-<rid> with the
@@ -64,11 +79,12 @@ public struct AccountDirectory: Sendable {
         return a
     }
 
-    /// The account named `name`: a known one, or the Linux user of that name.
-    public mutating func account(named name: String) -> Account? {
+    /// The account named `name`: a known one, or the Linux user of that name (a service when
+    /// `isService` says so, however it was found) — none for a name that cannot name a profile.
+    public mutating func account(named name: String, isService: (String) -> Bool = { _ in false }) -> Account? {
         if let a = byName[name] { return a }
-        guard let pw = getpwnam(name) else { return nil }
-        return add(name: name, uid: pw.pointee.pw_uid)
+        guard Account.isUsableName(name), let pw = getpwnam(name) else { return nil }
+        return add(name: name, uid: pw.pointee.pw_uid, isService: isService(name))
     }
 
     public func account(uid: UInt32) -> Account? { byName.values.first { $0.uid == uid } }

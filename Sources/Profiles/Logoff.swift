@@ -102,6 +102,7 @@ extension ProfileService {
     /// listing what it broke; unloading flushes; then the roaming copy is uploaded.
     public func logoff(session: Int, policy override: UnloadPolicy? = nil) async throws(ProfileError) -> LogoffOutcome {
         guard let account = sessions.removeValue(forKey: session) else { throw .noSuchSession(session) }
+        machine.logonSession(of: account.sid, began: false)
         var outcome = LogoffOutcome()
         let started = now()
         defer { metrics.logoff(outcome, seconds: now().timeIntervalSince(started)) }

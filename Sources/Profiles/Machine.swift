@@ -60,6 +60,11 @@ public final class Machine: @unchecked Sendable {
     /// HKU\<SID> paths loaded (kept here: the resolver runs under the registry's lock and must
     /// not call back into it).
     private var loadedUserHives = Set<String>()
+    private var isServiceAccount: @Sendable (String) -> Bool = { _ in false }
+    /// Users with logon sessions, and how many each has.
+    private var loggedOn: [SID: Int] = [:]
+    /// The users whose tokens each (non-SYSTEM) process has had by impersonating them.
+    private var heldTokens: [ProcessID: Set<SID>] = [:]
     private var nextPID: Int32 = 1000
     private var terminator: (@Sendable (RunningProcess) -> Void)?
     let now: @Sendable () -> Date
@@ -78,17 +83,29 @@ public final class Machine: @unchecked Sendable {
         lock.withLock { accountDirectory.add(name: name, uid: uid, isService: isService) }
     }
 
-    public func account(named name: String) -> Account? { lock.withLock { accountDirectory.account(named: name) } }
+    public func account(named name: String) -> Account? {
+        lock.withLock { accountDirectory.account(named: name, isService: isServiceAccount) }
+    }
+
+    /// Which Linux account names are service accounts (the daemon's configuration).
+    public func setServiceAccounts(_ isService: @escaping @Sendable (String) -> Bool) {
+        lock.withLock { isServiceAccount = isService }
+    }
+
+    /// The known account whose SID is `sid`.
+    public func account(sid: SID) -> Account? { lock.withLock { accountDirectory.account(sid: sid) } }
 
     /// The account of Linux user `uid` (uid 0 is LocalSystem), added from the user database when
-    /// first seen; `isService` marks a service account (configured by the daemon).
-    public func account(uid: UInt32, isService: (String) -> Bool = { _ in false }) -> Account? {
+    /// first seen (a service when `setServiceAccounts` says so); none for a name that cannot
+    /// name a profile (`Account.isUsableName`).
+    public func account(uid: UInt32) -> Account? {
         lock.withLock {
             if uid == 0 { return .system }
             if let a = accountDirectory.account(uid: uid) { return a }
             guard let pw = getpwuid(uid), let cName = pw.pointee.pw_name else { return nil }
             let name = String(cString: cName)
-            return accountDirectory.add(name: name, uid: uid, isService: isService(name))
+            guard Account.isUsableName(name) else { return nil }
+            return accountDirectory.add(name: name, uid: uid, isService: isServiceAccount(name))
         }
     }
 
@@ -132,6 +149,7 @@ public final class Machine: @unchecked Sendable {
         lock.withLock {
             processes[pid] = nil
             bindings[pid] = nil
+            heldTokens[pid] = nil
             for (name, s) in services where s.pid == pid { services[name] = nil }
         }
         registry.processExited(pid)
@@ -168,10 +186,36 @@ public final class Machine: @unchecked Sendable {
 
     /// The token a thread of `pid` gets by impersonating `account` (for callers that keep
     /// per-thread state themselves, as the daemon does); needs SeImpersonatePrivilege.
+    ///
+    /// LocalSystem may impersonate anyone. Any other service may impersonate only a user with a
+    /// live logon session on this machine (a token it could have been handed, as Windows hands
+    /// a service a logged-on user's token), never LocalSystem, LocalService, NetworkService, uid
+    /// 0 or another service: ERROR_ACCESS_DENIED for those, ERROR_NO_SUCH_LOGON_SESSION for a
+    /// user who is not logged on. A token once had stays the process's (a token handle on
+    /// Windows outlives the logon it came from: the seed's service meets ERROR_KEY_DELETED by
+    /// impersonating alice again after her logoff) until the process ends.
+    /// docs/security.md, "Impersonation".
     public func impersonationToken(for account: Account, in pid: ProcessID) throws(ProfileError) -> Token {
         guard let p = process(pid) else { throw .noSuchProcess(pid) }
         guard p.account.token.isEnabled(.impersonate) else { throw .privilegeNotHeld(.impersonate) }
+        if p.account.sid == .localSystem { return account.token }
+        guard !account.isPrivileged else { throw .registry(.accessDenied) }
+        let granted = lock.withLock {
+            if heldTokens[pid]?.contains(account.sid) == true { return true }
+            guard loggedOn[account.sid] != nil else { return false }
+            heldTokens[pid, default: []].insert(account.sid)
+            return true
+        }
+        guard granted else { throw .registry(.noSuchLogonSession) }
         return account.token
+    }
+
+    /// A logon session of `sid` began (true) or ended (false).
+    func logonSession(of sid: SID, began: Bool) {
+        lock.withLock {
+            loggedOn[sid, default: 0] += began ? 1 : -1
+            if loggedOn[sid]! <= 0 { loggedOn[sid] = nil }
+        }
     }
 
     // MARK: HKEY_CURRENT_USER

@@ -100,6 +100,7 @@ public actor ProfileService {
         let profile = try load(account)
         profile.sessions.insert(session)
         sessions[session] = account
+        machine.logonSession(of: account.sid, began: true)
         pending.clear(account.name)  // loaded again: its next logoff is the one to finish
         event(EventID.logon, account, "Logon of \(account.name) in session \(session)")
         _ = machine.notifyServices(.logon(session: session))

@@ -14,6 +14,9 @@ final class HiveMount {
     var editor: HiveEditor?
     /// The hive file, for file-backed hives.
     let file: String?
+    /// Whose file rights its files are written with (a whole-file flush creates a new file
+    /// beside it): the client that loaded it; nil for the machine's own hives.
+    var fileIdentity: FileIdentity?
     /// Where it hangs: a key of the master namespace.
     weak var attachedTo: VolatileKey?
     /// System hives (the master namespace, HKU\.DEFAULT) cannot be unloaded (ERROR_ACCESS_DENIED).

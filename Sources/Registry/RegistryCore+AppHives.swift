@@ -22,26 +22,22 @@ extension RegistryCore {
     /// that hive — unless it, or this load, is REG_PROCESS_APPKEY: then ERROR_SHARING_VIOLATION
     /// (our choice of code; the documentation says only that it "cannot be loaded again").
     func loadAppKey(file: String, access: AccessMask, options: AppKeyOptions, _ caller: RegistryCaller) throws(Win32Error) -> KeyHandle {
-        let key = Self.absolutePath(file)
-        if let m = appHives[key] {
+        // The file as the caller reaches it, with the caller's rights: a hive already loaded is
+        // the same file (device and inode), whatever path led to it.
+        let loaded = try caller.files.perform { () throws(Win32Error) in FileID(path: file) }.flatMap { id in
+            appHives.first { $0.editor?.fileID == id }
+        }
+        if let m = loaded {
             guard m.appOwner == nil, !options.contains(.processAppKey) else { throw .sharingViolation }
             let root = KeyPosition.stored(m, m.rootCell)
             let granted = try accessCheck(root, access, caller, options: [])
             return newHandle(object(for: root), access: granted, caller)
         }
-        let editor: HiveEditor
         let security = try Self.appHiveSecurity(for: caller)
-        do {
-            if Glibc.access(file, F_OK) == 0 {
-                editor = try HiveEditor.open(path: file, clock: keyClock)
-            } else {
-                editor = try HiveEditor.create(path: file, rootSecurity: security.bytes, clock: keyClock)
-            }
-        } catch {
-            throw win32(error)
-        }
+        let editor = try caller.files.perform { () throws(Win32Error) in try openOrCreate(file, rootSecurity: security.bytes) }
         let m = HiveMount(path: "\\REGISTRY\\A\\{\(UUID().uuidString)}", name: RegistryName("A"), editor: editor,
                           file: file, isSystem: false)
+        m.fileIdentity = caller.files
         m.isAppHive = true
         m.appOwner = options.contains(.processAppKey) ? caller.process : nil
         let root = KeyPosition.stored(m, m.rootCell)
@@ -53,7 +49,7 @@ extension RegistryCore {
             throw error
         }
         mounts[m.path.uppercased()] = m
-        appHives[key] = m
+        appHives.append(m)
         return newHandle(object(for: root), access: granted, caller)
     }
 
@@ -65,7 +61,7 @@ extension RegistryCore {
         } catch {
             return
         }
-        if let file = m.file { appHives[Self.absolutePath(file)] = nil }
+        appHives.removeAll { $0 === m }
         for o in Array(m.objects.values) + Array(m.volatileObjects.values) { kill(o, .hiveUnloaded) }
         detach(m)
     }
@@ -76,9 +72,5 @@ extension RegistryCore {
         let u = caller.token.user
         guard let sd = try? SecurityDescriptor(sddl: "O:\(u)G:\(u)D:P(A;CI;KA;;;\(u))(A;CI;KA;;;SY)(A;CI;KA;;;BA)") else { throw .invalidParameter }
         return sd
-    }
-
-    static func absolutePath(_ file: String) -> String {
-        file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file
     }
 }

@@ -27,6 +27,12 @@ extension RegistryCore {
         let t = try target(handle, requiring: [], caller)
         guard case let .stored(m, cell) = t.position else { throw .invalidParameter }  // a volatile key has nothing stored
         if format == .noCompression, cell != m.rootCell { throw .invalidParameter }
+        // The file is created with the caller's file rights, not the daemon's.
+        try caller.files.perform { () throws(Win32Error) in try write(cell, of: m, to: file, format: format) }
+    }
+
+    /// RegSaveKey's file: refused when it exists; removed again when writing it fails.
+    private func write(_ cell: UInt32, of m: HiveMount, to file: String, format: SaveFormat) throws(Win32Error) {
         guard access(file, F_OK) != 0 else { throw .alreadyExists }
         do throws(HiveError) {
             let source = m.hive
@@ -58,12 +64,15 @@ extension RegistryCore {
         let t = try target(handle, requiring: [], caller)
         guard case let .stored(m, cell) = t.position else { throw .invalidParameter }
         guard !m.isReadOnly else { throw .keyDeleted }
-        let saved: Hive
-        do throws(HiveError) {
-            saved = try Hive.open(path: file, logs: .besideHive).hive
-            _ = try saved.checkConsistency()
-        } catch {
-            throw win32(error)
+        // Read with the caller's file rights (a file the caller cannot read is 5, as on Windows).
+        let saved = try caller.files.perform { () throws(Win32Error) in
+            do throws(HiveError) {
+                let hive = try Hive.open(path: file, logs: .besideHive).hive
+                _ = try hive.checkConsistency()
+                return hive
+            } catch {
+                throw win32(error)
+            }
         }
         var below: [KeyPosition] = []
         var stack = try children(of: t.position)

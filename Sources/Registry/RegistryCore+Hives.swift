@@ -10,27 +10,34 @@ extension RegistryCore {
     /// Mounts a hive at `path` (\REGISTRY\MACHINE\X or \REGISTRY\USER\X): the file, created
     /// when missing, or with no file a hive kept in memory only. No privilege check: this is
     /// the machine's own set-up (the profile service, the daemon); `loadKey` is the API's door.
-    func mount(file: String?, at path: String, system: Bool, rootSecurity: SecurityDescriptor? = nil) throws(Win32Error) -> HiveMount {
+    /// `files`: whose rights the file is opened (or created) with, now and at every later flush.
+    func mount(file: String?, at path: String, system: Bool, rootSecurity: SecurityDescriptor? = nil,
+               files: FileIdentity? = nil) throws(Win32Error) -> HiveMount {
         let (parent, nameUnits) = try mountPoint(path)
         let taken = nameUnits.codeUnits.withUnsafeBufferPointer { parent.children.find($0) != nil }
         guard !taken else { throw .alreadyExists }
-        let editor: HiveEditor
         let security = rootSecurity?.bytes ?? HiveEditor.defaultRootSecurity
-        do {
-            if let file, access(file, F_OK) == 0 {
-                editor = try HiveEditor.open(path: file, clock: keyClock)
-            } else {
-                editor = try HiveEditor.create(path: file, rootSecurity: security, clock: keyClock)
-            }
-        } catch {
-            throw win32(error)
-        }
+        let editor = try files.perform { () throws(Win32Error) in try openOrCreate(file, rootSecurity: security) }
         let m = HiveMount(path: self.path(of: .volatile(master, parent)) + "\\" + nameUnits.description, name: nameUnits,
                           editor: editor, file: file, isSystem: system)
+        m.fileIdentity = files
         m.attachedTo = parent
         parent.children.insert(nameUnits, .mount(m))
         mounts[m.path.uppercased()] = m
         return m
+    }
+
+    /// The hive in `file`, opened for writing, or created (with empty logs) when missing; with no
+    /// file, a hive in memory.
+    func openOrCreate(_ file: String?, rootSecurity: [UInt8]) throws(Win32Error) -> HiveEditor {
+        do {
+            if let file, access(file, F_OK) == 0 {
+                return try HiveEditor.open(path: file, clock: keyClock)
+            }
+            return try HiveEditor.create(path: file, rootSecurity: rootSecurity, clock: keyClock)
+        } catch {
+            throw win32(error)
+        }
     }
 
     /// The master key a hive mounts under (MACHINE or USER) and the hive's name.
@@ -54,7 +61,7 @@ extension RegistryCore {
         let rootName = try loadRoot(base)
         try requireBackupRestore(caller)
         guard !subkey.isEmpty, !subkey.contains("\\") else { throw .invalidParameter }
-        _ = try mount(file: file, at: "\\REGISTRY\\\(rootName)\\\(subkey)", system: false)
+        _ = try mount(file: file, at: "\\REGISTRY\\\(rootName)\\\(subkey)", system: false, files: caller.files)
     }
 
     /// RegUnLoadKey / NtUnloadKey2: needs both privileges; refused with ERROR_ACCESS_DENIED while
@@ -227,10 +234,12 @@ extension RegistryCore {
 
     func flush(_ m: HiveMount) throws(Win32Error) {
         guard let editor = m.editor else { return }
-        do {
-            try editor.flush()
-        } catch {
-            throw .registryIOFailed
+        try m.fileIdentity.perform { () throws(Win32Error) in
+            do {
+                try editor.flush()
+            } catch {
+                throw .registryIOFailed
+            }
         }
         m.dirtySince = nil
     }

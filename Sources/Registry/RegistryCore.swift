@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import HiveFormat
 import Security
 
@@ -26,8 +29,8 @@ final class RegistryCore {
     var pendingCallbacks: [@Sendable () -> Void] = []
     /// Pending change notifications, all keys together (zero: changes report nothing).
     var watcherCount = 0
-    /// Loaded application hives, by their file's absolute path.
-    var appHives: [String: HiveMount] = [:]
+    /// Loaded application hives (a few: found by their file's device and inode).
+    var appHives: [HiveMount] = []
 
     /// The master namespace's descriptor: everyone reads, SYSTEM and Administrators may do
     /// anything (creating below it still needs REG_OPTION_VOLATILE: it is all in memory).
@@ -197,7 +200,13 @@ func copy(_ bytes: UnsafeRawBufferPointer, into buffer: UnsafeMutableRawBufferPo
 func win32(_ e: HiveError) -> Win32Error {
     switch e {
     case .lockedForWriting, .locked: .sharingViolation
-    case let .io(_, _, errno): errno == 2 ? .fileNotFound : .registryIOFailed
+    case let .io(_, _, errno):
+        switch errno {
+        case ENOENT, ENOTDIR: .fileNotFound
+        case EACCES, EPERM: .accessDenied  // the caller's file rights refused it
+        case EEXIST: .alreadyExists
+        default: .registryIOFailed
+        }
     case .notAHive, .unsupportedVersion: .notRegistryFile
     case .refused: .invalidParameter
     case .keyNotFound: .fileNotFound

@@ -20,6 +20,8 @@ final class ClientTable: @unchecked Sendable {
         /// The account's token, built once: every call needs it.
         var token: Token
         var executable: String
+        /// The Linux identity its file operations run as (nil: the daemon's own, for root).
+        var files: FileIdentity?
         var connections: [ObjectIdentifier: any ClientConnection] = [:]
         /// Impersonation per logical thread id (RevertToSelf removes the entry).
         var threads: [UInt32: Token] = [:]
@@ -29,10 +31,10 @@ final class ClientTable: @unchecked Sendable {
     private var clients: [Int32: Client] = [:]
 
     /// Adds `connection` to process `pid`; true when the process is new.
-    func attach(pid: Int32, account: Account, executable: String, connection: any ClientConnection) -> Bool {
+    func attach(pid: Int32, account: Account, executable: String, files: FileIdentity?, connection: any ClientConnection) -> Bool {
         lock.withLock {
-            if clients[pid] == nil || clients[pid]!.account != account {
-                clients[pid] = Client(account: account, token: account.token, executable: executable)
+            if clients[pid] == nil || clients[pid]!.account != account || clients[pid]!.files != files {
+                clients[pid] = Client(account: account, token: account.token, executable: executable, files: files)
                 clients[pid]!.connections[ObjectIdentifier(connection)] = connection
                 return true
             }
@@ -58,12 +60,13 @@ final class ClientTable: @unchecked Sendable {
         lock.withLock { clients.removeValue(forKey: pid).map { Array($0.connections.values) } ?? [] }
     }
 
-    /// Who a call from `thread` of `pid` acts as: its impersonation, else the process's token.
-    /// Nil for a process not attached.
-    func token(pid: Int32, thread: UInt32) -> Token? {
+    /// Who a call from `thread` of `pid` acts as: its impersonation, else the process's token;
+    /// its files always as the process's own Linux user. Nil for a process not attached.
+    func caller(pid: Int32, thread: UInt32) -> RegistryCaller? {
         lock.withLock {
             guard let c = clients[pid] else { return nil }
-            return c.threads.isEmpty ? c.token : c.threads[thread] ?? c.token
+            let token = c.threads.isEmpty ? c.token : c.threads[thread] ?? c.token
+            return RegistryCaller(process: ProcessID(pid), token: token, files: c.files)
         }
     }
 

@@ -35,6 +35,13 @@ public final class Daemon: Sendable {
 
     /// Sets the machine up from `configuration.stateDirectory` and listens on its socket.
     public static func start(_ configuration: DaemonConfiguration, logger: Logger) async throws -> Daemon {
+        // Directories on the way to the socket and the state are made with the umask the daemon
+        // was given (others reach the socket through them); then its own files go private.
+        let socketDirectory = (configuration.socketPath as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: socketDirectory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: configuration.demoIdentity ? 0o700 : 0o755])
+        if configuration.demoIdentity { chmod(socketDirectory, 0o700) }
+        try StatePermissions.secure(configuration.stateDirectory)
         let layout = StateLayout(root: URL(fileURLWithPath: configuration.stateDirectory))
         let registry = Registry()
         let machine = Machine(registry: registry, domain: configuration.domain)
@@ -54,10 +61,6 @@ public final class Daemon: Sendable {
             logger.notice("finished work a restart interrupted", metadata: ["user": "\(user)"])
         }
 
-        let socketDirectory = (configuration.socketPath as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: socketDirectory, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: configuration.demoIdentity ? 0o700 : 0o755])
-        if configuration.demoIdentity { chmod(socketDirectory, 0o700) }
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.ioThreads)
         let bootstrap = ServerBootstrap(group: group)

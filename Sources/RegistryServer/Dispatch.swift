@@ -11,8 +11,17 @@ extension RegistryService {
     public func answer(_ frame: ClientFrame, from pid: Int32, on connection: any ClientConnection) -> Answer {
         let id = frame.id
         switch frame.request {
-        case .logon, .logoff, .listSessions, .chaosForceUnload: return .later { await self.profileCall(frame, pid) }
+        case .logon, .logoff, .listSessions, .chaosForceUnload:
+            // The calling thread's identity decides, as for every call: SYSTEM impersonating a
+            // user is that user here.
+            let system = (try? caller(pid, frame.thread))?.token.user == .localSystem
+            return .later { await self.profileCall(frame, pid, system: system) }
         default: break
+        }
+        if let file = frame.request.fileName, !file.hasPrefix("/") {
+            // A relative path would resolve in the daemon's working directory, not the caller's.
+            return .now(.failure(id: id, code: Win32Error.badPathname.rawValue,
+                                 message: "\(Win32Error.badPathname): the file must be an absolute path: \(file)"))
         }
         do throws(Win32Error) {
             return .now(.reply(id: id, try registryCall(frame.request, id: id, thread: frame.thread, pid, connection)))
@@ -117,18 +126,18 @@ extension RegistryService {
     }
 
     /// Logon, logoff and the session list: the profile service's actor, off the event loop.
-    private func profileCall(_ frame: ClientFrame, _ pid: Int32) async -> ServerFrame {
+    private func profileCall(_ frame: ClientFrame, _ pid: Int32, system: Bool) async -> ServerFrame {
         do throws(Win32Error) {
-            return .reply(id: frame.id, try await profileRequest(frame.request, pid))
+            return .reply(id: frame.id, try await profileRequest(frame.request, pid, system: system))
         } catch {
             return .failure(id: frame.id, code: error.rawValue, message: error.description)
         }
     }
 
-    private func profileRequest(_ request: Request, _ pid: Int32) async throws(Win32Error) -> Payload {
+    private func profileRequest(_ request: Request, _ pid: Int32, system: Bool) async throws(Win32Error) -> Payload {
         switch request {
         case let .logon(user):
-            let account = try profileOwner(user, askedBy: pid)
+            let account = try profileOwner(user, system: system)
             do {
                 let s = try await profiles.logon(account)
                 logger.info("logon", metadata: ["user": "\(user)", "session": "\(s)"])
@@ -137,7 +146,7 @@ extension RegistryService {
                 throw error.win32
             }
         case let .logoff(session, policyName):
-            guard isSystem(pid) else { throw .privilegeNotHeld }
+            guard system else { throw .privilegeNotHeld }
             var policy: UnloadPolicy?
             if let policyName {
                 guard let p = UnloadPolicy(rawValue: policyName) else { throw .invalidParameter }
@@ -154,7 +163,7 @@ extension RegistryService {
                 throw error.win32
             }
         case let .chaosForceUnload(user):
-            let account = try profileOwner(user, askedBy: pid)
+            let account = try profileOwner(user, system: system)
             do {
                 let broken = try await profiles.chaosForceUnload(account)
                 logger.notice("chaos: forced unload", metadata: ["user": "\(user)", "references": "\(broken.entries.count)"])
@@ -175,8 +184,8 @@ extension RegistryService {
 
     /// The account whose profile a SYSTEM-only call acts on: 1314 for anyone but SYSTEM, 1332
     /// for a name that maps to no account (or to SYSTEM, which has no profile).
-    private func profileOwner(_ user: String, askedBy pid: Int32) throws(Win32Error) -> Account {
-        guard isSystem(pid) else { throw .privilegeNotHeld }
+    private func profileOwner(_ user: String, system: Bool) throws(Win32Error) -> Account {
+        guard system else { throw .privilegeNotHeld }
         guard let account = account(named: user), account.sid != .localSystem else { throw .noneMapped }
         return account
     }
@@ -237,8 +246,11 @@ extension RegistryService {
     private func eventLines(after: UInt32, asking caller: RegistryCaller) throws(Win32Error) -> Payload {
         let all = events.all
         let start = min(Int(after), all.count)
-        let me = caller.token.user == .localSystem ? nil : clients.client(caller.process.rawValue)?.account.name
-        let lines = all[start...].filter { me == nil || $0.user == me }.map(EventLog.jsonLine)
+        // The calling thread's user: a service impersonating alice sees alice's events, not the
+        // service's; SYSTEM impersonating nobody sees all.
+        let everything = caller.token.user == .localSystem
+        let me = everything ? nil : machine.account(sid: caller.token.user)?.name
+        let lines = all[start...].filter { everything || ($0.user != nil && $0.user == me) }.map(EventLog.jsonLine)
         return .events(lines, next: UInt32(all.count))
     }
 }

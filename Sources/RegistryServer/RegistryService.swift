@@ -24,6 +24,8 @@ public final class RegistryService: Sendable {
         self.events = events
         self.configuration = configuration
         self.logger = logger
+        let services = configuration.serviceAccounts
+        machine.setServiceAccounts { services.contains($0) }
         machine.setProcessTerminator { [clients, configuration, logger] process in
             let connections = clients.remove(pid: process.pid.rawValue)
             for c in connections {
@@ -58,7 +60,7 @@ public final class RegistryService: Sendable {
             guard let a = demoAccount(name) else { throw .noneMapped }
             account = a
         } else {
-            guard let a = machine.account(uid: uid, isService: { configuration.serviceAccounts.contains($0) }) else { throw .noneMapped }
+            guard let a = machine.account(uid: uid) else { throw .noneMapped }
             account = a
         }
         let exe = demoIdentity != nil ? (executable ?? ProcessSignals.executable(of: pid)) : ProcessSignals.executable(of: pid)
@@ -66,7 +68,10 @@ public final class RegistryService: Sendable {
         if !account.isService {
             session = await profiles.activeSessions.filter { $0.value == account }.keys.max()
         }
-        if clients.attach(pid: pid, account: account, executable: exe, connection: connection) {
+        // Files it names are opened with the rights of the uid the kernel reported, whoever it
+        // says it is (demo identity) or impersonates: root's own only for root.
+        let files = uid == 0 ? nil : (FileIdentity.user(uid: uid) ?? FileIdentity(uid: uid, gid: Self.nogroup, groups: []))
+        if clients.attach(pid: pid, account: account, executable: exe, files: files, connection: connection) {
             let id = ProcessID(pid)
             if account.isService && account.sid != .localSystem {
                 machine.startService("\(account.name)#\(pid)", executable: exe, as: account, pid: id) { [clients] change in
@@ -89,12 +94,10 @@ public final class RegistryService: Sendable {
         configuration.demoIdentity ? demoAccount(name) : machine.account(named: name)
     }
 
-    /// A demo identity; names that could not be Linux user names (they name directories of the
-    /// state: a slash, a leading dot, control characters, over 32 characters) map to none.
+    /// A demo identity; names that could not name a profile (`Account.isUsableName`) map to none.
     private func demoAccount(_ name: String) -> Account? {
         if name.uppercased() == "SYSTEM" { return .system }
-        guard !name.isEmpty, name.count <= 32, !name.hasPrefix("."), !name.hasPrefix("-"),
-              name.unicodeScalars.allSatisfy({ $0 != "/" && $0 != "\\" && $0.value >= 0x20 && $0.value != 0x7F }) else { return nil }
+        guard Account.isUsableName(name) else { return nil }
         if let a = machine.account(named: name) { return a }
         return machine.addAccount(name: name, uid: UInt32(demoUIDs.next()), isService: configuration.serviceAccounts.contains(name))
     }
@@ -116,11 +119,12 @@ public final class RegistryService: Sendable {
     }
 
     func caller(_ pid: Int32, _ thread: UInt32) throws(Win32Error) -> RegistryCaller {
-        guard let token = clients.token(pid: pid, thread: thread) else { throw .invalidHandle }
-        return RegistryCaller(process: ProcessID(pid), token: token)
+        guard let caller = clients.caller(pid: pid, thread: thread) else { throw .invalidHandle }
+        return caller
     }
 
-    func isSystem(_ pid: Int32) -> Bool { clients.client(pid)?.account.sid == .localSystem }
+    /// The group of a uid the user database does not know: no group's rights.
+    static let nogroup: UInt32 = 65_534
 }
 
 /// A thread-safe counter.

@@ -51,6 +51,14 @@ extension SecurityDescriptor {
                             intent: AccessIntent = []) throws(AccessDenial) -> AccessMask {
         let maximum = desired.contains(.maximumAllowed)
         let wanted = mapping.map(desired).subtracting(.maximumAllowed)
+        if wanted.isEmpty, !maximum {
+            // Asking for nothing is no way around the DACL: it succeeds (granting nothing) only
+            // where the token would be granted something. ReactOS's SepAccessCheck denies a
+            // zero request outright; Windows opens keys the caller has rights on with access 0
+            // (Wine's registry tests do). docs/security.md, "Access check", 8.
+            _ = try accessCheck(token: token, desired: .maximumAllowed, mapping: mapping, intent: intent)
+            return []
+        }
 
         // Rights that privileges grant whatever the DACL says.
         var privileged: AccessMask = []

@@ -52,6 +52,14 @@ public enum Request: Sendable, Hashable {
     /// Chaos for developers: the user's hives force-unloaded and loaded again (SYSTEM only).
     case chaosForceUnload(user: String)
 
+    /// The file a request names (the daemon opens it with the caller's rights), if it names one.
+    public var fileName: String? {
+        switch self {
+        case let .loadKey(_, _, file), let .saveKey(_, file, _), let .restoreKey(_, file, _), let .loadAppKey(file, _, _): file
+        default: nil
+        }
+    }
+
     var tag: UInt16 {
         switch self {
         case .hello: 1

@@ -8,7 +8,7 @@ import RegistryClient
 /// saves a setting. Each prints `ready` when set, then obeys lines on standard input:
 /// `probe` (HKCU\Software opened again — by a service, impersonating its user again — and
 /// `probe ok` or `probe error N` printed), `handle N` (RegQueryInfoKey on raw handle value N:
-/// `handle ok` or `handle error N`), `quit`. They print `notice CODE SESSION` for each
+/// `handle ok` or `handle error N`), the calls of `DemoActorCalls`, `quit`. They print `notice CODE SESSION` for each
 /// session change pushed and `goodbye REASON` when the daemon goes (said so, or crashed).
 struct DemoActorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,7 +18,7 @@ struct DemoActorCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var daemon: DaemonOptions
-    @Argument(help: "service or program") var role: String
+    @Argument(help: "service, program or client") var role: String
     @Option(help: "The user the service impersonates.") var impersonate: String?
 
     func run() async throws {
@@ -40,8 +40,10 @@ struct DemoActorCommand: AsyncParsableCommand {
             let blue = (Array("blue".utf16) + [0]).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
             try await client.setValue(k, "Color", type: .string, data: blue)
             try await client.closeKey(k)
+        case "client":
+            break  // nothing set up: it only makes the calls it is told (DemoActorCalls)
         default:
-            throw ValidationError("role is service or program")
+            throw ValidationError("role is service, program or client")
         }
         out.say("ready \(client.welcome.pid)")
         while let line = readLine() {
@@ -77,7 +79,7 @@ struct DemoActorCommand: AsyncParsableCommand {
                 client.close()
                 return
             default:
-                out.say("unknown \(line)")
+                out.say(await DemoActorCalls.answer(line, client) ?? "unknown \(line)")
             }
         }
         client.close()

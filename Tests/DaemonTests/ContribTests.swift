@@ -39,7 +39,8 @@ import TestSupport
         #expect(open.status == 0, "\(open.errText)")
         let list = try h.cli(["session", "list"], as: nil).outText
         #expect(list.contains("\t\(user)\t"), "\(list)")
-        #expect(FileManager.default.fileExists(atPath: records.appendingPathComponent("\(user).\(getpid())").path))
+        let uid = try #require(getpwnam(user)).pointee.pw_uid
+        #expect(FileManager.default.fileExists(atPath: records.appendingPathComponent("\(uid).\(getpid())").path))
 
         // A system account (uid below 1000) is left alone, and so is an unknown user.
         #expect(try pamExec("open_session", user: "daemon", options).status == 0)
@@ -57,7 +58,7 @@ import TestSupport
         }
         #expect(ended, "the logoff ran")
         #expect(try h.cli(["session", "list"], as: nil).outText.isEmpty)
-        #expect(!FileManager.default.fileExists(atPath: records.appendingPathComponent("\(user).\(getpid())").path))
+        #expect(!FileManager.default.fileExists(atPath: records.appendingPathComponent("\(uid).\(getpid())").path))
         // Closing again (no record) is nothing.
         #expect(try pamExec("close_session", user: user, options).status == 0)
     }

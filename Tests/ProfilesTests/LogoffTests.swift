@@ -116,7 +116,8 @@ struct LogoffTests {
         let w = try World()
         let registry = w.registry, machine = w.machine
         #expect(registry.loadedHives == ["\\REGISTRY\\MACHINE\\SOFTWARE", "\\REGISTRY\\MACHINE\\SYSTEM", "\\REGISTRY\\USER\\.DEFAULT"])
-        let service = machine.startService("Early", executable: "/usr/lib/early", as: w.serviceAccount) { _ in }
+        // LocalSystem: another service may impersonate only a logged-on user (docs/security.md).
+        let service = machine.startService("Early", executable: "/usr/lib/early", as: .system) { _ in }
         let h = try await machine.impersonate(w.alice, in: service.pid) {
             try registry.openKey(.currentUser, "", access: .keyRead, as: machine.caller(service.pid))
         }

@@ -1,0 +1,40 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A file as the kernel knows it, (st_dev, st_ino): two paths to one file (a hard link, a
+/// symbolic link, `..`) name one FileID, and a path whose file was replaced names another.
+public struct FileID: Hashable, Sendable, CustomStringConvertible {
+    public var device: UInt64
+    public var inode: UInt64
+
+    public init(device: UInt64, inode: UInt64) {
+        self.device = device
+        self.inode = inode
+    }
+
+    /// The file an open descriptor refers to.
+    public init?(descriptor fd: Int32) {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return nil }
+        self.init(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
+    }
+
+    /// The file `path` names now (following symbolic links); nil when it names none.
+    public init?(path: String) {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        self.init(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
+    }
+
+    public var description: String { "device \(device), inode \(inode)" }
+}
+
+extension HiveEditor {
+    /// The primary file as it is now (a whole-file flush replaces it); nil for an in-memory hive.
+    public var fileID: FileID? { files.flatMap { FileID(descriptor: $0.primary) } }
+}
