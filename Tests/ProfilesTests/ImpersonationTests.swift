@@ -29,3 +29,16 @@ import Testing
         #expect(try machine.impersonationToken(for: other, in: system.pid).user == other.sid)
     }
 }
+
+/// A configured service account is a service however it is first found: by name (a Linux user
+/// the user database knows) as well as by the uid of a connecting process (issue: `useradd
+/// contoso` made the demo's service lose SeImpersonatePrivilege).
+@Suite struct ServiceAccountTests {
+    @Test(.enabled(if: getpwnam("nobody") != nil)) func aServiceFoundByNameIsAService() throws {
+        let w = try World()
+        w.machine.setServiceAccounts { $0 == "nobody" }
+        let found = try #require(w.machine.account(named: "nobody"))
+        #expect(found.isService && found.token.isEnabled(.impersonate))
+        #expect(w.machine.account(uid: found.uid)?.isService == true)
+    }
+}
