@@ -38,6 +38,9 @@ public final class HiveEditor {
     var files: HiveFiles?
 
     static let binsCapacity: UInt32 = 0x8000_0000
+    /// How far the bins may grow (the live registry's per-hive quota); writes that fit in free
+    /// cells are not limited by it.
+    public var binsQuota: UInt32 = 0x8000_0000
 
     /// An editor over a copy of `source` (a primary image; recovered already when it was dirty).
     init(source: HiveStorage, path: String?, files: HiveFiles?, clock: @escaping () -> FileTime) throws(HiveError) {
@@ -242,6 +245,7 @@ public final class HiveEditor {
         guard UInt64(start) + UInt64(size) <= UInt64(Self.binsCapacity) else {
             throw .refused(reason: "the hive would grow past 2 GiB of bins, the most a hive can address")
         }
+        guard UInt64(start) + UInt64(size) <= UInt64(binsQuota) else { throw .quotaExceeded(limit: Int(binsQuota)) }
         let bin = bins + Int(start)
         bin.initializeMemory(as: UInt8.self, repeating: 0, count: 32)
         bin.storeBytes(of: Signature.hbin.littleEndian, toByteOffset: 0, as: UInt32.self)

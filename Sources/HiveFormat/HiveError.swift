@@ -44,6 +44,8 @@ public enum HiveError: Error, Equatable, Sendable {
     case lockedForWriting(path: String, holder: String)
     /// A dirty hive with no usable log is read-only unless the caller accepts it as it is.
     case dirtyWithoutLogs(path: String)
+    /// A write would grow the hive's bins past the quota its editor was given.
+    case quotaExceeded(limit: Int)
 }
 
 extension HiveError: CustomStringConvertible {
@@ -85,6 +87,8 @@ extension HiveError: CustomStringConvertible {
             return "\(hive): \(error)"
         case let .refused(reason):
             return reason
+        case let .quotaExceeded(limit):
+            return "the hive would grow past its quota of \(limit) bytes of bins"
         case let .lockedForWriting(path, holder):
             return "\(path): the hive is open for writing by \(holder)"
         case let .dirtyWithoutLogs(path):

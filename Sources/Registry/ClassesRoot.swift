@@ -52,7 +52,7 @@ extension RegistryCore {
         let (user, machine) = try classesCopies(path, caller)
         guard let position = user ?? machine else { throw .fileNotFound }
         let granted = try accessCheck(position, access, caller, options: options)
-        return newHandle(object(for: position), access: granted, classes: ClassesView(path: path), caller)
+        return try newHandle(object(for: position), access: granted, classes: ClassesView(path: path), caller)
     }
 
     /// RegCreateKeyEx through the merged view: an existing copy is opened (the user's first);
@@ -63,7 +63,7 @@ extension RegistryCore {
         let (user, machine) = try classesCopies(path, caller)
         if let position = user ?? machine {
             let granted = try accessCheck(position, access, caller, options: options)
-            return (newHandle(object(for: position), access: granted, classes: ClassesView(path: path), caller), .openedExistingKey)
+            return (try newHandle(object(for: position), access: granted, classes: ClassesView(path: path), caller), .openedExistingKey)
         }
         guard let root = try position(atAbsolute: Self.machineClassesPath) else { throw .fileNotFound }
         let made = try withUTF16(path) { u throws(Win32Error) -> KeyPosition? in
@@ -73,7 +73,7 @@ extension RegistryCore {
         }
         guard let position = made else { throw .fileNotFound }
         let granted = try accessCheck(position, access, caller, options: options)
-        return (newHandle(object(for: position), access: granted, classes: ClassesView(path: path), caller), .createdNewKey)
+        return (try newHandle(object(for: position), access: granted, classes: ClassesView(path: path), caller), .createdNewKey)
     }
 
     /// The key RegDeleteKey(view, sub) removes: the user's copy if there is one, else the machine's.

@@ -221,6 +221,11 @@ public final class Registry: Sendable {
         try? locked { c throws(Win32Error) in c.disablePredefinedCache(caller) }
     }
 
+    /// The quotas every caller is held to from now on.
+    public func setQuotas(_ quotas: RegistryQuotas) {
+        try? locked { c throws(Win32Error) in c.quotas = quotas }
+    }
+
     /// How HKEY_CURRENT_USER binds at a process's first use: `resolver` gets the caller (its
     /// thread's token) and returns the full path of the key to bind (the Profiles layer decides:
     /// HKU\<SID>, or HKU\.DEFAULT when that hive is not loaded).

@@ -31,7 +31,7 @@ extension RegistryCore {
             guard m.appOwner == nil, !options.contains(.processAppKey) else { throw .sharingViolation }
             let root = KeyPosition.stored(m, m.rootCell)
             let granted = try accessCheck(root, access, caller, options: [])
-            return newHandle(object(for: root), access: granted, caller)
+            return try newHandle(object(for: root), access: granted, caller)
         }
         let security = try Self.appHiveSecurity(for: caller)
         let editor = try caller.files.perform { () throws(Win32Error) in try openOrCreate(file, rootSecurity: security.bytes) }
@@ -49,8 +49,9 @@ extension RegistryCore {
             throw error
         }
         mounts[m.path.uppercased()] = m
+        applyQuota(m)
         appHives.append(m)
-        return newHandle(object(for: root), access: granted, caller)
+        return try newHandle(object(for: root), access: granted, caller)
     }
 
     /// The last handle into an app hive closed: it is written and unloaded. If the write fails

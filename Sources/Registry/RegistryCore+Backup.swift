@@ -63,7 +63,7 @@ extension RegistryCore {
         guard caller.token.isEnabled(.restore) else { throw .privilegeNotHeld }
         let t = try target(handle, requiring: [], caller)
         guard case let .stored(m, cell) = t.position else { throw .invalidParameter }
-        guard !m.isReadOnly else { throw .keyDeleted }
+        try writable(m)
         // Read with the caller's file rights (a file the caller cannot read is 5, as on Windows).
         let saved = try caller.files.perform { () throws(Win32Error) in
             do throws(HiveError) {

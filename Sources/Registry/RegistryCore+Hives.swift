@@ -24,7 +24,13 @@ extension RegistryCore {
         m.attachedTo = parent
         parent.children.insert(nameUnits, .mount(m))
         mounts[m.path.uppercased()] = m
+        applyQuota(m)
         return m
+    }
+
+    /// The size quota for `m`: none for the machine's own hives.
+    func applyQuota(_ m: HiveMount) {
+        m.editor?.binsQuota = m.isSystem ? 0x8000_0000 : UInt32(clamping: quotas.hiveBytes)
     }
 
     /// The hive in `file`, opened for writing, or created (with empty logs) when missing; with no

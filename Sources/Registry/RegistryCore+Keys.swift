@@ -3,9 +3,17 @@ import Security
 
 /// Open, create, close, delete, delete tree, query info, enumerate subkeys, flush.
 extension RegistryCore {
-    func newHandle(_ o: KeyObject, access: AccessMask, classes: ClassesView? = nil, _ caller: RegistryCaller) -> KeyHandle {
+    /// A handle for `caller`'s process: ERROR_NOT_ENOUGH_QUOTA when it holds `handleQuota` already.
+    func newHandle(_ o: KeyObject, access: AccessMask, classes: ClassesView? = nil, _ caller: RegistryCaller) throws(Win32Error) -> KeyHandle {
+        let p = process(caller.process)
+        guard p.handles.count < quotas.handlesPerProcess else { throw .notEnoughQuota }
         retain(o)
-        return process(caller.process).handles.insert(.init(object: o, access: access, classes: classes))
+        return p.handles.insert(.init(object: o, access: access, classes: classes))
+    }
+
+    /// A write may change `m` (a snapshot: ERROR_KEY_DELETED).
+    func writable(_ m: HiveMount) throws(Win32Error) {
+        guard !m.isReadOnly else { throw .keyDeleted }
     }
 
     /// RegOpenKeyEx. Opening relative to a deleted key is ERROR_KEY_DELETED ([WA], [C2]); a name
@@ -20,7 +28,7 @@ extension RegistryCore {
             throw .fileNotFound
         }
         let granted = try accessCheck(position, access, caller, options: options)
-        return newHandle(object(for: position), access: granted, caller)
+        return try newHandle(object(for: position), access: granted, caller)
     }
 
     /// RegCreateKeyEx: opens the key, creating it and any missing keys above it. A new key's
@@ -39,7 +47,7 @@ extension RegistryCore {
             guard let (position, created) = try createWalk(from: start.position, &parts, className: className, options: options,
                                                            security: security, reparses: 0, caller) else { throw .fileNotFound }
             let granted = try accessCheck(position, access, caller, options: options)
-            return (newHandle(object(for: position), access: granted, caller), created ? .createdNewKey : .openedExistingKey)
+            return (try newHandle(object(for: position), access: granted, caller), created ? .createdNewKey : .openedExistingKey)
         }
     }
 
@@ -75,7 +83,7 @@ extension RegistryCore {
     func makeKey(under parent: KeyPosition, named name: RegistryName, className: RegistryName?,
                          options: KeyOptions, security: SecurityDescriptor?, link: Bool = false,
                          exactly exact: SecurityDescriptor? = nil, _ caller: RegistryCaller) throws(Win32Error) -> KeyPosition {
-        guard !parent.mount.isReadOnly else { throw .keyDeleted }
+        try writable(parent.mount)
         guard name.codeUnits.count <= HiveEditor.maxKeyNameLength else { throw .invalidParameter }
         _ = try accessCheck(parent, .createSubKey, caller, options: options)
         let volatile = options.contains(.volatile)
@@ -144,7 +152,7 @@ extension RegistryCore {
             _ = try accessCheck(p, .delete, caller, options: [])
             position = p
         }
-        guard !position.mount.isReadOnly else { throw .keyDeleted }
+        try writable(position.mount)
         guard try !hasChildren(position) else { throw .accessDenied }
         let parent = watcherCount > 0 ? parent(of: position) : nil  // only a pending notification needs it
         try remove(position)
@@ -191,7 +199,7 @@ extension RegistryCore {
             _ = try accessCheck(p, needed, caller, options: [])
             top = p
         }
-        guard !top.mount.isReadOnly else { throw .keyDeleted }
+        try writable(top.mount)
         // Every key below: each needs DELETE, and each one's object turns deleted.
         var below: [KeyPosition] = []
         var stack = try children(of: top)

@@ -11,7 +11,7 @@ extension RegistryCore {
     /// Handles open on the key and below stay valid: they follow the key to its new name.
     func renameKey(_ base: KeyHandle, _ subkey: String?, to newName: String, _ caller: RegistryCaller) throws(Win32Error) {
         let position = try key(base, subkey, requiring: .keyWrite, caller)
-        guard !position.mount.isReadOnly else { throw .keyDeleted }
+        try writable(position.mount)
         let units = Array(newName.utf16)
         guard !units.isEmpty, units.count <= HiveEditor.maxKeyNameLength, !units.contains(0x5C) else { throw .invalidParameter }
         if case let .stored(m, cell) = position, cell == m.rootCell { throw .accessDenied }
@@ -73,7 +73,7 @@ extension RegistryCore {
     func copyTree(_ source: KeyHandle, _ subkey: String?, to destination: KeyHandle, _ caller: RegistryCaller) throws(Win32Error) {
         let from = try key(source, subkey, requiring: .keyRead, caller)
         let to = try target(destination, requiring: .createSubKey, caller).position
-        guard !to.mount.isReadOnly else { throw .keyDeleted }
+        try writable(to.mount)
 
         // Read: every key of the subtree, parents before children.
         var plan: [CopiedKey] = [CopiedKey(parent: -1, name: RegistryName(""), className: nil, security: nil, volatile: false,
@@ -157,7 +157,7 @@ extension RegistryCore {
         let t = try target(handle, requiring: .writeDAC, caller)
         let current = try t.position.mount.descriptor(of: t.position)
         if descriptor.owner != current.owner, !t.access.contains(.writeOwner) { throw .accessDenied }
-        guard !t.position.mount.isReadOnly else { throw .keyDeleted }
+        try writable(t.position.mount)
         guard !t.position.mount.isAppHive else { throw .accessDenied }
         switch t.position {
         case let .stored(m, cell):

@@ -57,7 +57,7 @@ extension RegistryCore {
     /// only SymbolicLinkValue, and only as REG_LINK: anything else is ERROR_ACCESS_DENIED ([WA]
     /// test_symlinks).
     func setValue(at position: KeyPosition, _ name: RegistryName, type: RegistryValueType, data: [UInt8]) throws(Win32Error) {
-        guard !position.mount.isReadOnly else { throw .keyDeleted }
+        try writable(position.mount)
         guard name.codeUnits.count <= HiveEditor.maxValueNameLength else { throw .invalidParameter }
         if try isLink(position) {
             let isTarget = name.codeUnits.withUnsafeBufferPointer { u in
@@ -105,7 +105,7 @@ extension RegistryCore {
     /// RegDeleteValue (needs KEY_SET_VALUE); a missing value is ERROR_FILE_NOT_FOUND.
     func deleteValue(_ handle: KeyHandle, _ name: RegistryName, _ caller: RegistryCaller) throws(Win32Error) {
         let t = try target(handle, requiring: .setValue, caller)
-        guard !t.position.mount.isReadOnly else { throw .keyDeleted }
+        try writable(t.position.mount)
         switch t.position {
         case let .stored(m, cell):
             let removed: Bool
@@ -126,7 +126,7 @@ extension RegistryCore {
 
     /// Every value of a key (RegDeleteTree without a subkey).
     func deleteAllValues(_ position: KeyPosition) throws(Win32Error) {
-        guard !position.mount.isReadOnly else { throw .keyDeleted }
+        try writable(position.mount)
         switch position {
         case let .stored(m, cell):
             do {

@@ -20,6 +20,11 @@ final class RegistryCore {
     /// The registry's monotonic clock (lazy flush).
     let now: @Sendable () -> Duration
     let lazyFlushDelay: Duration
+    /// Applied to every hive that is not the machine's own as it mounts (and at once by
+    /// `setQuotas` to those mounted).
+    var quotas = RegistryQuotas() {
+        didSet { for m in mounts.values { applyQuota(m) } }
+    }
     /// How HKEY_CURRENT_USER is bound at a process's first use (the Profiles layer supplies it):
     /// the full path of the key to bind, for the calling thread's security context.
     var currentUserResolver: (@Sendable (RegistryCaller) -> String?)?
@@ -207,6 +212,7 @@ func win32(_ e: HiveError) -> Win32Error {
         case EEXIST: .alreadyExists
         default: .registryIOFailed
         }
+    case .quotaExceeded: .notEnoughQuota
     case .notAHive, .unsupportedVersion: .notRegistryFile
     case .refused: .invalidParameter
     case .keyNotFound: .fileNotFound

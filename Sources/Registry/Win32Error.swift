@@ -35,6 +35,8 @@ public struct Win32Error: RawRepresentable, Error, Hashable, Sendable, CustomStr
     public static let serverUnavailable = Win32Error(rawValue: 1722)
     /// A general failure (the profile store, for instance) whose message says more.
     public static let generalFailure = Win32Error(rawValue: 31)
+    /// A per-process handle quota or a hive's size quota is used up (docs/security.md, "Quotas").
+    public static let notEnoughQuota = Win32Error(rawValue: 1816)
 
     public var description: String {
         let name: String = switch rawValue {
@@ -59,6 +61,7 @@ public struct Win32Error: RawRepresentable, Error, Hashable, Sendable, CustomStr
         case 1314: "ERROR_PRIVILEGE_NOT_HELD"
         case 1312: "ERROR_NO_SUCH_LOGON_SESSION"
         case 1332: "ERROR_NONE_MAPPED"
+        case 1816: "ERROR_NOT_ENOUGH_QUOTA"
         case 1722: "RPC_S_SERVER_UNAVAILABLE"
         case 1726: "RPC_S_CALL_FAILED"
         case 31: "ERROR_GEN_FAILURE"
@@ -88,6 +91,7 @@ extension Win32Error {
     @available(*, unavailable, renamed: "childMustBeVolatile") public static var ERROR_CHILD_MUST_BE_VOLATILE: Win32Error { .childMustBeVolatile }
     @available(*, unavailable, renamed: "privilegeNotHeld") public static var ERROR_PRIVILEGE_NOT_HELD: Win32Error { .privilegeNotHeld }
     @available(*, unavailable, renamed: "noSuchLogonSession") public static var ERROR_NO_SUCH_LOGON_SESSION: Win32Error { .noSuchLogonSession }
+    @available(*, unavailable, renamed: "notEnoughQuota") public static var ERROR_NOT_ENOUGH_QUOTA: Win32Error { .notEnoughQuota }
     @available(*, unavailable, renamed: "noneMapped") public static var ERROR_NONE_MAPPED: Win32Error { .noneMapped }
     @available(*, unavailable, renamed: "callFailed") public static var RPC_S_CALL_FAILED: Win32Error { .callFailed }
     @available(*, unavailable, renamed: "serverUnavailable") public static var RPC_S_SERVER_UNAVAILABLE: Win32Error { .serverUnavailable }

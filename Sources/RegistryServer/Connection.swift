@@ -28,13 +28,20 @@ final class Connection: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     private let service: RegistryService
-    private var decoder = FrameDecoder()
+    /// Until hello is answered, frames are small (a hello is a few hundred bytes): a stranger
+    /// cannot make the daemon hold megabytes for it.
+    private var decoder = FrameDecoder(limit: WireProtocol.maxFrameBeforeHello)
     private var peer: (pid: Int32, uid: UInt32)?
+    /// The peer's uid once admitted (counted against its user's connections).
+    private var admitted: UInt32?
     private var connection: ChannelConnection?
     private enum Stage { case awaitingHello, identifying([ClientFrame]), ready(pid: Int32), closed }
     private var stage = Stage.awaitingHello
 
     init(service: RegistryService) { self.service = service }
+
+    /// Requests a client may send before its hello is answered (they wait for it).
+    static let maxQueuedBeforeHello = 16
 
     func channelActive(context: ChannelHandlerContext) {
         connection = ChannelConnection(context.channel)
@@ -48,7 +55,15 @@ final class Connection: ChannelInboundHandler {
         let ctx = NIOLoopBound(context, eventLoop: context.eventLoop)
         future.whenComplete { result in
             switch result {
-            case let .success(cred): loopBound.value.peer = (cred.pid, cred.uid)
+            case let .success(cred):
+                guard loopBound.value.service.admit(uid: cred.uid) else {
+                    loopBound.value.service.logger.notice("refused a connection: the user's connections are at their limit",
+                                                          metadata: ["uid": "\(cred.uid)"])
+                    ctx.value.close(promise: nil)
+                    return
+                }
+                loopBound.value.admitted = cred.uid
+                loopBound.value.peer = (cred.pid, cred.uid)
             case let .failure(error):
                 loopBound.value.service.logger.warning("no peer credentials", metadata: ["error": "\(error)"])
                 ctx.value.close(promise: nil)
@@ -88,6 +103,8 @@ final class Connection: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         if case let .ready(pid) = stage, let connection { service.disconnected(pid: pid, connection: connection) }
+        if let uid = admitted { service.release(uid: uid) }
+        admitted = nil
         stage = .closed
         context.fireChannelInactive()
     }
@@ -102,6 +119,10 @@ final class Connection: ChannelInboundHandler {
         case .closed:
             return
         case var .identifying(queued):
+            guard queued.count < Self.maxQueuedBeforeHello else {
+                refuse(context, "too many requests before hello was answered", id: frame.id)
+                return
+            }
             queued.append(frame)
             stage = .identifying(queued)
         case .awaitingHello:
@@ -151,6 +172,7 @@ final class Connection: ChannelInboundHandler {
             return
         }
         stage = .ready(pid: pid)
+        decoder.limit = WireProtocol.maxFrame
         for f in queued { answer(f, pid: pid, context) }
         context.flush()
     }

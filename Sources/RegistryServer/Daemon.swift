@@ -44,6 +44,8 @@ public final class Daemon: Sendable {
         try StatePermissions.secure(configuration.stateDirectory)
         let layout = StateLayout(root: URL(fileURLWithPath: configuration.stateDirectory))
         let registry = Registry()
+        registry.setQuotas(configuration.quotas)
+        raiseDescriptorLimit()
         let machine = Machine(registry: registry, domain: configuration.domain)
         try machine.setUp(layout)
         let events = EventLog(file: layout.eventLog)

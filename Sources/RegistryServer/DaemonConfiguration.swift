@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import Profiles
+import Registry
 import Security
 
 /// hivekeeperd's settings: a file of `key = value` lines (`#` starts a comment), every key
@@ -40,6 +41,11 @@ public struct DaemonConfiguration: Sendable, Hashable {
     /// registry's lock, so more threads mostly contend; half the cores leaves the rest to the
     /// clients (docs/benchmarks.md has the measurement).
     public var ioThreads: Int = max(1, System.coreCount / 2)
+    /// Connections one Linux user other than root may hold at once, said hello or not: one
+    /// user's thousand connections cannot take the descriptors every other user needs.
+    public var maxConnectionsPerUser: Int = 256
+    /// Handles per process and the size a user's hive may grow to (ERROR_NOT_ENOUGH_QUOTA).
+    public var quotas = RegistryQuotas()
 
     /// Defaults for a daemon run by `uid`: root's under /var/lib and /run, a user's under
     /// $XDG_STATE_HOME and $XDG_RUNTIME_DIR.
@@ -132,6 +138,15 @@ public struct DaemonConfiguration: Sendable, Hashable {
             case "io_threads":
                 guard let n = Int(value), (1...256).contains(n) else { throw fail("io_threads is a number from 1 to 256") }
                 c.ioThreads = n
+            case "max_connections_per_user":
+                guard let n = Int(value), (1...100_000).contains(n) else { throw fail("max_connections_per_user is a number from 1 to 100000") }
+                c.maxConnectionsPerUser = n
+            case "max_handles_per_process":
+                guard let n = Int(value), (16...10_000_000).contains(n) else { throw fail("max_handles_per_process is a number from 16 to 10000000") }
+                c.quotas.handlesPerProcess = n
+            case "max_hive_size_mb":
+                guard let n = Int(value), (1...2048).contains(n) else { throw fail("max_hive_size_mb is a number from 1 to 2048") }
+                c.quotas.hiveBytes = n << 20
             default: throw fail("unknown key \(key)")
             }
         }

@@ -3,6 +3,7 @@ import Logging
 import Profiles
 import Registry
 import Security
+import Synchronization
 import Wire
 
 /// What the daemon does with each client message, apart from sockets: identity at `hello`,
@@ -15,6 +16,8 @@ public final class RegistryService: Sendable {
     public let configuration: DaemonConfiguration
     let clients = ClientTable()
     let logger: Logger
+    /// Open connections by the peer's uid (root's are not counted).
+    private let connectionsByUser = Mutex<[UInt32: Int]>([:])
     /// Demo-identity accounts get uids from here (they are not Linux users).
     private let demoUIDs = Counter(start: 60_000)
 
@@ -100,6 +103,27 @@ public final class RegistryService: Sendable {
         guard Account.isUsableName(name) else { return nil }
         if let a = machine.account(named: name) { return a }
         return machine.addAccount(name: name, uid: UInt32(demoUIDs.next()), isService: configuration.serviceAccounts.contains(name))
+    }
+
+    /// A new connection from `uid`: false when that user holds `maxConnectionsPerUser` already
+    /// (the connection is then closed at once). Root is not limited.
+    func admit(uid: UInt32) -> Bool {
+        guard uid != 0 else { return true }
+        let limit = configuration.maxConnectionsPerUser
+        return connectionsByUser.withLock { counts in
+            guard counts[uid, default: 0] < limit else { return false }
+            counts[uid, default: 0] += 1
+            return true
+        }
+    }
+
+    /// An admitted connection of `uid` closed.
+    func release(uid: UInt32) {
+        guard uid != 0 else { return }
+        connectionsByUser.withLock { counts in
+            counts[uid, default: 1] -= 1
+            if counts[uid]! <= 0 { counts[uid] = nil }
+        }
     }
 
     /// A connection closed; the process's last one ends the process (its handles close).

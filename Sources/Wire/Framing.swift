@@ -7,6 +7,8 @@ public enum WireProtocol {
     /// The largest frame either side accepts: 2 MiB, room for a value of 1 MiB (Windows advises
     /// keeping values under 2048 bytes and stores up to about 1 MB comfortably) and its names.
     public static let maxFrame = 2 << 20
+    /// The largest frame the daemon accepts before a connection's hello is answered.
+    public static let maxFrameBeforeHello = 64 << 10
 
     /// `body` with its length in front.
     public static func frame(_ body: [UInt8]) -> [UInt8] {
@@ -22,7 +24,8 @@ public enum WireProtocol {
 public struct FrameDecoder: Sendable {
     private var buffer: [UInt8] = []
     private var start = 0
-    public let limit: Int
+    /// The largest frame accepted now (a connection raises it once it knows its peer).
+    public var limit: Int
 
     public init(limit: Int = WireProtocol.maxFrame) { self.limit = limit }
 
@@ -40,10 +43,14 @@ public struct FrameDecoder: Sendable {
 
     private mutating func dropConsumed() {
         if start > 0 && start == buffer.count {
-            buffer.removeAll(keepingCapacity: true)
+            // A big frame's buffer is given back once read: an idle connection holds little.
+            buffer.removeAll(keepingCapacity: buffer.capacity <= Self.keptCapacity)
             start = 0
         }
     }
+
+    /// What an emptied buffer keeps for the next frames.
+    static let keptCapacity = 64 << 10
 
     /// The next whole frame's body, nil when more bytes are needed.
     public mutating func next() throws(WireError) -> [UInt8]? {

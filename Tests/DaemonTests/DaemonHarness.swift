@@ -50,6 +50,9 @@ final class DaemonHarness: @unchecked Sendable {
         }
     }
 
+    /// The daemon's process id.
+    var pid: Int32 { daemon.processIdentifier }
+
     /// Kills the daemon with SIGKILL (a crash: no goodbye, no flush) and waits for it.
     func crash() {
         kill(daemon.processIdentifier, SIGKILL)
