@@ -152,6 +152,13 @@ struct PathComponents: IteratorProtocol {
 
     /// True when no component is left.
     var atEnd: Bool { i >= units.count }
+    /// How many components are left (without consuming them).
+    var remainingCount: Int {
+        var copy = self
+        var n = 0
+        while copy.next() != nil { n += 1 }
+        return n
+    }
 
     /// What is left, unread.
     var remainder: UnsafeBufferPointer<UInt16> { UnsafeBufferPointer(rebasing: units[i...]) }

@@ -11,6 +11,20 @@ extension RegistryCore {
         return p.handles.insert(.init(object: o, access: access, classes: classes))
     }
 
+    /// The most levels one RegCreateKeyEx creates.
+    static let levelsPerCreate = 32
+
+    /// How many keys lie above `position`, up to \REGISTRY.
+    func depth(of position: KeyPosition) -> Int {
+        var d = 0
+        var p = position
+        while let up = parent(of: p), d <= HiveEditor.maxDepth + 8 {
+            d += 1
+            p = up
+        }
+        return d
+    }
+
     /// A write may change `m` (a snapshot: ERROR_KEY_DELETED).
     func writable(_ m: HiveMount) throws(Win32Error) {
         guard !m.isReadOnly else { throw .keyDeleted }
@@ -71,6 +85,9 @@ extension RegistryCore {
                 }
                 position = next
             } else {
+                // "You can create up to 32 levels at a time through a single registry API call"
+                // (Registry element size limits): refused before anything is created.
+                if !created, 1 + parts.remainingCount > Self.levelsPerCreate { throw .invalidParameter }
                 position = try makeKey(under: position, named: RegistryName(codeUnits: Array(name)),
                                        className: isLast ? className : nil, options: options,
                                        security: isLast ? security : nil, link: isLast && options.contains(.createLink), caller)
@@ -87,6 +104,9 @@ extension RegistryCore {
         guard name.codeUnits.count <= HiveEditor.maxKeyNameLength else { throw .invalidParameter }
         _ = try accessCheck(parent, .createSubKey, caller, options: options)
         let volatile = options.contains(.volatile)
+        // Stored keys: the hive editor counts from the hive's root; volatile keys have no hive to
+        // count in, so from \REGISTRY.
+        if volatile, depth(of: parent) + 1 >= HiveEditor.maxDepth { throw .invalidParameter }
         let parentSD = try parent.mount.descriptor(of: parent)
         // An application hive's keys all share its root's descriptor ([D-RegLoadAppKeyW]); a copied
         // key keeps its source's.
