@@ -22,11 +22,11 @@ extension RegistryCore {
     /// that hive — unless it, or this load, is REG_PROCESS_APPKEY: then ERROR_SHARING_VIOLATION
     /// (our choice of code; the documentation says only that it "cannot be loaded again").
     func loadAppKey(file: String, access: AccessMask, options: AppKeyOptions, _ caller: RegistryCaller) throws(Win32Error) -> KeyHandle {
-        // The file as the caller reaches it, with the caller's rights: a hive already loaded is
-        // the same file (device and inode), whatever path led to it.
-        let loaded = try caller.files.perform { () throws(Win32Error) in FileID(path: file) }.flatMap { id in
-            appHives.first { $0.editor?.fileID == id }
-        }
+        // The file as the caller reaches it, opened for writing with the caller's rights (as a
+        // load of its own would): a hive already loaded is the same file (device and inode),
+        // whatever path led to it, and a caller who could not open it gets no handle to it.
+        let loaded = try caller.files.perform { () throws(Win32Error) in try FileID.writable(at: file).mapError(win32).get() }
+            .flatMap { id in appHives.first { $0.editor?.fileID == id } }
         if let m = loaded {
             guard m.appOwner == nil, !options.contains(.processAppKey) else { throw .sharingViolation }
             let root = KeyPosition.stored(m, m.rootCell)

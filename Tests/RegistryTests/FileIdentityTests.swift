@@ -79,6 +79,14 @@ struct FileIdentityTests {
         try registry.closeKey(root, as: caller)
         let hive = try Hive(path: file)
         #expect(try hive.subkey(of: try hive.rootKey(), named: "Big") != nil)
+        // An app hive someone else loaded is reached only by a caller who could open its file
+        // for writing: nobody cannot write root's 0644 file, so gets no handle to its hive.
+        let roots = dir.appendingPathComponent("roots.hiv").path
+        let rootCaller = RegistryCaller(process: ProcessID(901), token: Fixture.systemToken)
+        let held = try registry.loadAppKey(file: roots, access: .keyAllAccess, as: rootCaller)
+        chmod(roots, 0o644)
+        #expect(throws: Win32Error.accessDenied) { _ = try registry.loadAppKey(file: roots, access: .keyRead, as: caller) }
+        try registry.closeKey(held, as: rootCaller)
         // The thread is root again afterwards.
         let probe = rootOnly + "/probe"
         #expect(FileManager.default.createFile(atPath: probe, contents: Data()))
