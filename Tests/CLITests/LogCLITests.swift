@@ -71,4 +71,33 @@ struct LogCLITests {
         #expect(none.status == 1)
         #expect(none.err.contains("no transaction log was found"))
     }
+
+    /// SYSTEM_B with its real LOG1 and 12 KB of random bytes as LOG2 (which held entries
+    /// 2111-2130): refused, naming LOG2, and nothing written. It used to be passed over without
+    /// a word, giving a "clean" hive of 33,123 keys instead of 35,595.
+    @Test func anUnreadableLogIsAnErrorNamingIt() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let hive = dir.appendingPathComponent("SYSTEM_B").path
+        try FileManager.default.copyItem(atPath: CLI.hive("regipy/SYSTEM_B"), toPath: hive)
+        try FileManager.default.copyItem(atPath: CLI.hive("regipy/SYSTEM_B.LOG1"), toPath: hive + ".LOG1")
+        var generator = SystemRandomNumberGenerator()
+        try Data((0..<12_288).map { _ in UInt8.random(in: 0...255, using: &generator) })
+            .write(to: URL(fileURLWithPath: hive + ".LOG2"))
+        let out = dir.appendingPathComponent("recovered").path
+        let r = try CLI.run(["recover", "--hive", hive, "--output", out])
+        #expect(r.status == 1)
+        #expect(r.err.contains("\(hive).LOG2 exists but cannot be read: no regf base block"), "\(r.err)")
+        #expect(!FileManager.default.fileExists(atPath: out), "no hive was written")
+        let q = try CLI.run(["query", "--hive", hive, "\\"])
+        #expect(q.status == 1 && q.err.contains("\(hive).LOG2 exists but cannot be read"), "\(q.err)")
+        // The logs the user trusts, named: LOG1 alone, as asked.
+        let chosen = try CLI.run(["recover", "--hive", hive, "--output", out, "--log", hive + ".LOG1"])
+        #expect(chosen.status == 0, "\(chosen.err)")
+        // With the real LOG2 every key is there.
+        try FileManager.default.removeItem(atPath: hive + ".LOG2")
+        try FileManager.default.copyItem(atPath: CLI.hive("regipy/SYSTEM_B.LOG2"), toPath: hive + ".LOG2")
+        let whole = try CLI.run(["recover", "--hive", hive, "--output", out])
+        #expect(whole.status == 0 && whole.out.contains("35595 keys"), "\(whole.out)")
+    }
 }

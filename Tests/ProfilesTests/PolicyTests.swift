@@ -216,3 +216,21 @@ func aDirtyProfileIsRecoveredFromItsLogs() async throws {
     let k = try w.registry.openKey(.users, "\(w.alice.sid)\\Key3\\Key3_1", access: .keyRead, as: w.machine.caller(system.pid))
     try w.registry.closeKey(k, as: w.machine.caller(system.pid))
 }
+
+/// The same dirty NTUSER.DAT with LOG2 (entries 3-5) overwritten by bytes that are no log: the
+/// profile is not loaded from LOG1 alone; the event that says so names LOG2 and why.
+@Test(.enabled(if: SharedCorpus.isPresent, "needs ../shared/hives"))
+func aDirtyProfileWithAnUnreadableLogIsNotLoadedHalfRecovered() async throws {
+    let w = try World()
+    let dir = w.layout.profile("alice")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let source = SharedCorpus.path("yarp/hives_for_tests/NewDirtyHive1/NewDirtyHive")
+    for (from, to) in [("", "NTUSER.DAT"), (".LOG1", "NTUSER.DAT.LOG1")] {
+        try FileManager.default.copyItem(atPath: source + from, toPath: dir.appendingPathComponent(to).path)
+    }
+    try Data(repeating: 0x5A, count: 8192).write(to: dir.appendingPathComponent("NTUSER.DAT.LOG2"))
+    _ = try await w.profiles.logon(w.alice)
+    #expect(!w.ids.contains(EventID.recoveredFromLogs) && w.ids.contains(EventID.temporaryProfile))
+    let failed = try #require(w.events.all.first { $0.id == EventID.cannotLoadLocalProfile })
+    #expect(failed.details.contains { $0.contains("NTUSER.DAT.LOG2 exists but cannot be read") }, "\(failed.details)")
+}
