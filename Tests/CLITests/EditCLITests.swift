@@ -47,6 +47,36 @@ struct EditCLITests {
         #expect(check.out.hasSuffix("sound\n"))
     }
 
+    /// A refused command changes nothing on disk: no empty NAME.LOG1/NAME.LOG2 beside a hive
+    /// that had none, no new hive when creating it failed.
+    @Test func aRefusedEditLeavesNoFiles() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let hive = dir.appendingPathComponent("t.dat").path
+        #expect(try CLI.run(["add", "--hive", hive, "Software\\X", "/v", "A", "/d", "1"]).status == 0)
+        // A hive copied without its logs, as hives often are.
+        for log in [".LOG1", ".LOG2"] { try FileManager.default.removeItem(atPath: hive + log) }
+        let before = try Data(contentsOf: URL(fileURLWithPath: hive))
+        let refusals: [[String]] = [
+            ["add", "--hive", hive, "Software\\X", "/v", "A", "/d", "2"],  // exists, no /f, no terminal
+            ["delete", "--hive", hive, "Software\\X"],  // needs confirmation
+            ["add", "--hive", hive, "Software\\" + String(repeating: "k", count: 300)],  // a name too long
+            ["copy", "--hive", hive, "Software\\X", "Software\\X"],  // onto itself
+        ]
+        for args in refusals {
+            let r = try CLI.run(args)
+            #expect(r.status == 1, "\(args): \(r.err)")
+            let left = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+            #expect(left == ["t.dat"], "\(args[0]) left \(left)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: hive)) == before)
+        // Creating a hive for a refused add: no hive either.
+        let new = dir.appendingPathComponent("new.dat").path
+        let r = try CLI.run(["add", "--hive", new, String(repeating: "k", count: 300)])
+        #expect(r.status == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["t.dat"])
+    }
+
     /// A hive another process has open for writing: the error names that process.
     @Test func lockedHiveNamesItsHolder() throws {
         let dir = try CLI.tempDir()
