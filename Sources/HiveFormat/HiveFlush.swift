@@ -273,14 +273,15 @@ extension HiveEditor {
         return fd
     }
 
-    /// Who holds a lock on `path`, from /proc/locks (Linux): "pid N (name)", or "another program".
+    /// Who holds a lock on `path` and how, from /proc/locks (Linux): "open for writing by pid N
+    /// (name)", "open for reading by pid N (name)", or "open in another program".
     /// A writer that rewrites its file whole moves the lock to a new inode; a few tries catch it.
     static func lockHolder(of path: String) -> String {
         for attempt in 0..<5 {
             if let holder = lockHolderOnce(of: path) { return holder }
             usleep(UInt32(1000 << attempt))
         }
-        return "another program"
+        return "open in another program"
     }
 
     private static func lockHolderOnce(of path: String) -> String? {
@@ -302,7 +303,9 @@ extension HiveEditor {
                 if fgets(&buf, 64, c) != nil { name = cText(buf).trimmingSuffixNewline() }
                 fclose(c)
             }
-            return name.isEmpty ? "pid \(pid)" : "pid \(pid) (\(name))"
+            // A reader's shared lock stops a writer too: say which it is.
+            let doing = parts[3] == "READ" ? "reading" : "writing"
+            return "open for \(doing) by " + (name.isEmpty ? "pid \(pid)" : "pid \(pid) (\(name))")
         }
         return nil
     }

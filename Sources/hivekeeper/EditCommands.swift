@@ -45,16 +45,17 @@ struct EditOptions: ParsableArguments {
     }
 }
 
-/// reg.exe asks before a destructive step; without a terminal it fails and says to pass /f.
-func confirm(_ question: String, force: Bool, otherwise refusal: String) throws {
+/// reg.exe asks before a destructive step; without a terminal it fails and says to pass the
+/// command's switch that skips the question (`/f`; `save`'s is `/y`).
+func confirm(_ question: String, force: Bool, skippedBy forceSwitch: String = "/f", otherwise refusal: String) throws {
     if force { return }
-    _ = try ask(question, allowingAll: false, otherwise: refusal)
+    _ = try ask(question, allowingAll: false, skippedBy: forceSwitch, otherwise: refusal)
 }
 
 /// Asks on the terminal; true when the answer was "all" (only offered when `allowingAll`).
 /// No answers "no", which cancels the whole command, as reg.exe does.
-func ask(_ question: String, allowingAll: Bool, otherwise refusal: String) throws -> Bool {
-    guard Diagnostics.stdinIsTerminal else { throw CLIError("\(refusal); pass /f to do it without asking.") }
+func ask(_ question: String, allowingAll: Bool, skippedBy forceSwitch: String = "/f", otherwise refusal: String) throws -> Bool {
+    guard Diagnostics.stdinIsTerminal else { throw CLIError("\(refusal); pass \(forceSwitch) to do it without asking.") }
     Diagnostics.sayInline(question + " ")
     let answer = readLine()?.lowercased() ?? ""
     if answer == "y" || answer == "yes" { return false }

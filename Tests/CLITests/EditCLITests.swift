@@ -100,6 +100,25 @@ struct EditCLITests {
         #expect(read.err.contains("locked"))
     }
 
+    /// A hive another process only reads (a shared lock): the error says it is reading, not
+    /// writing.
+    @Test func aReaderIsNamedAsAReader() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let hive = dir.appendingPathComponent("read.hive").path
+        #expect(try CLI.run(["add", "--hive", hive, "X"]).status == 0)
+        let reader = try Actor("/usr/bin/python3", ["-c", """
+            import fcntl, sys, time
+            f = open(sys.argv[1], 'rb'); fcntl.flock(f, fcntl.LOCK_SH); print('ready', flush=True); time.sleep(60)
+            """, hive])
+        defer { reader.kill() }
+        #expect(reader.lines.next(timeout: 30) == "ready")
+        let r = try CLI.run(["add", "--hive", hive, "Y"])
+        #expect(r.status == 1)
+        #expect(r.err.contains("open for reading by pid \(reader.process.processIdentifier) (python3)"), "\(r.err)")
+        #expect(!r.err.contains("writing"))
+    }
+
     @Test(.enabled(if: CLI.corpusPresent, "needs ../shared/hives"))
     func dirtyHiveWithoutLogsNeedsAcceptDirty() throws {
         let dir = try CLI.tempDir()
