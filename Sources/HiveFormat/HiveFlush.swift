@@ -40,6 +40,7 @@ extension HiveEditor {
             let log2Path = found.first { $0.lowercased().hasSuffix(".log2") } ?? path + ".LOG2"
             var image = primary
             var reconcile = false
+            var notes: [String] = []
             if bb.isDirty {
                 var logs: [TransactionLog] = []
                 for p in found {
@@ -49,9 +50,17 @@ extension HiveEditor {
                 if logs.isEmpty || logs.allSatisfy({ $0.unusable != nil }) && acceptDirty {
                     guard acceptDirty else { throw .dirtyWithoutLogs(path: path) }
                     image = try acceptedAsItIs(primary)
+                    let unused = logs.map { "\($0.name): \($0.unusable ?? "")" }
+                    notes.append("the hive was dirty and " + (unused.isEmpty ? "has no log" : "no log can be used (\(unused.joined(separator: "; ")))")
+                                 + ": the primary file was taken as it is")
                 } else {
                     do {
-                        image = try LogRecovery.recover(primary: primary, path: path, logs: logs).storage
+                        let recovered = try LogRecovery.recover(primary: primary, path: path, logs: logs)
+                        image = recovered.storage
+                        let r = recovered.report
+                        let logs = r.applied.map(\.log).joined(separator: ", ")
+                        notes = ["the hive was dirty: \(r.entries) log \(r.entries == 1 ? "entry" : "entries") (\(r.pages) pages) from \(logs) applied, up to sequence \(r.sequence); the primary file is now up to date"]
+                            + r.notes
                     } catch {
                         throw .logRecovery(hive: path, error)
                     }
@@ -64,6 +73,7 @@ extension HiveEditor {
                                   primaryPath: path, log1Path: log1Path)
             files = f
             let editor = try HiveEditor(source: image, path: path, files: f, clock: clock)
+            editor.openingNotes = notes
             if reconcile { try editor.writeWholePrimary() }
             return editor
         } catch {

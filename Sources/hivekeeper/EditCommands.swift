@@ -24,6 +24,8 @@ struct EditOptions: ParsableArguments {
             editor = try HiveEditor.create(path: hive)
         } else {
             editor = try HiveEditor.open(path: hive, acceptDirty: acceptDirty)
+            // A dirty hive's recovery (logs applied, a log passed over) is said, never silent.
+            for note in editor.openingNotes { Diagnostics.say("hivekeeper: \(hive): \(note)") }
         }
         do {
             let status = try body(editor)

@@ -119,6 +119,37 @@ struct EditCLITests {
         #expect(!r.err.contains("writing"))
     }
 
+    /// Writing a dirty hive recovers it first, and says so: the logs applied, a log passed
+    /// over; a log that cannot be read stops the edit, naming it.
+    @Test(.enabled(if: CLI.corpusPresent, "needs ../shared/hives"))
+    func editingADirtyHiveSaysWhatItsLogsGave() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let source = CLI.hive("yarp/hives_for_tests/NewDirtyHive1/NewDirtyHive")
+        let hive = dir.appendingPathComponent("NewDirtyHive").path
+        func copy(log2: (inout Data) -> Void) throws {
+            for suffix in ["", ".LOG1", ".LOG2"] {
+                try? FileManager.default.removeItem(atPath: hive + suffix)
+                try FileManager.default.copyItem(atPath: source + suffix, toPath: hive + suffix)
+            }
+            var bytes = try Data(contentsOf: URL(fileURLWithPath: hive + ".LOG2"))
+            log2(&bytes)
+            try bytes.write(to: URL(fileURLWithPath: hive + ".LOG2"))
+        }
+        try copy { _ in }
+        let whole = try CLI.run(["add", "--hive", hive, "New"])
+        #expect(whole.status == 0)
+        #expect(whole.err.contains("the hive was dirty: 4 log entries (4 pages) from \(hive).LOG1, \(hive).LOG2 applied"), "\(whole.err)")
+        try copy { $0 = $0.prefix(512) + Data(count: 4096) }  // LOG2 reset: a base block, no entry
+        let reset = try CLI.run(["add", "--hive", hive, "New"])
+        #expect(reset.status == 0)
+        #expect(reset.err.contains("\(hive).LOG2: not used: "), "\(reset.err)")
+        try copy { $0 = Data(repeating: 0x5A, count: 8192) }
+        let unreadable = try CLI.run(["add", "--hive", hive, "New"])
+        #expect(unreadable.status == 1)
+        #expect(unreadable.err.contains("\(hive).LOG2 exists but cannot be read"), "\(unreadable.err)")
+    }
+
     @Test(.enabled(if: CLI.corpusPresent, "needs ../shared/hives"))
     func dirtyHiveWithoutLogsNeedsAcceptDirty() throws {
         let dir = try CLI.tempDir()
@@ -128,7 +159,9 @@ struct EditCLITests {
         let refused = try CLI.run(["add", "--hive", hive, "X"])
         #expect(refused.status == 1)
         #expect(refused.err.contains("dirty and has no usable transaction log"))
-        #expect(try CLI.run(["add", "--hive", hive, "X", "--accept-dirty"]).status == 0)
+        let accepted = try CLI.run(["add", "--hive", hive, "X", "--accept-dirty"])
+        #expect(accepted.status == 0)
+        #expect(accepted.err.contains("the hive was dirty and has no log: the primary file was taken as it is"), "\(accepted.err)")
         let info = try CLI.run(["info", "--hive", hive])
         #expect(info.out.contains("state: clean"))
     }
