@@ -20,7 +20,8 @@ final class DemoCleanup: Sendable {
 
     private let directory: URL?
     private let state = Mutex(State())
-    /// The signal sources live as long as the demo.
+    /// The signal sources live as long as the demo (set once, by `catchSignals`, before any
+    /// other thread uses this object; not Sendable, so not in `state`).
     nonisolated(unsafe) private var sources: [any DispatchSourceSignal] = []
 
     init(directory: URL?) {
@@ -48,6 +49,7 @@ final class DemoCleanup: Sendable {
     }
 
     func track(_ daemon: Daemon) { state.withLock { $0.daemon = daemon } }
+    func track(_ child: ChildProcess) { state.withLock { $0.children.append(child) } }
 
     /// Shuts the daemon down, once: the story's own ending and a signal's cleanup may race.
     func stopDaemon() async {
@@ -57,7 +59,6 @@ final class DemoCleanup: Sendable {
         }
         await daemon?.shutdown()
     }
-    func track(_ child: ChildProcess) { state.withLock { $0.children.append(child) } }
 
     private func interrupted(by sig: Int32) {
         let castKnown = state.withLock { s in
