@@ -35,7 +35,8 @@ extension HiveEditor {
         do throws(HiveError) {
             let primary = try readWhole(fd, path: path)
             let bb = try BaseBlock(bytes: primary.bytes)
-            let found = LogDiscovery.logs(besideHive: path)
+            // A dirty hive needs its logs: a directory that cannot be listed is an error then.
+            let found = bb.isDirty ? try LogDiscovery.search(besideHive: path) : LogDiscovery.logs(besideHive: path)
             let log1Path = found.first { $0.lowercased().hasSuffix(".log1") } ?? path + ".LOG1"
             let log2Path = found.first { $0.lowercased().hasSuffix(".log2") } ?? path + ".LOG2"
             var image = primary

@@ -100,4 +100,29 @@ struct LogCLITests {
         let whole = try CLI.run(["recover", "--hive", hive, "--output", out])
         #expect(whole.status == 0 && whole.out.contains("35595 keys"), "\(whole.out)")
     }
+
+    /// A dirty hive in a directory its reader may not list (search permission only): its logs
+    /// cannot be looked for, which is an error naming the directory, not "no log beside it".
+    @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), "runs the CLI as nobody"))
+    func aDirectoryThatCannotBeListedIsSaid() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        chmod(dir.path, 0o755)
+        let inner = dir.appendingPathComponent("hidden")
+        try FileManager.default.createDirectory(at: inner, withIntermediateDirectories: true)
+        for suffix in ["", ".LOG1", ".LOG2"] {
+            let to = inner.appendingPathComponent("NewDirtyHive" + suffix).path
+            try FileManager.default.copyItem(atPath: dirty + suffix, toPath: to)
+            chmod(to, 0o644)
+        }
+        chmod(inner.path, 0o711)
+        let hive = inner.appendingPathComponent("NewDirtyHive").path
+        let asNobody = ["--reuid=65534", "--regid=65534", "--clear-groups", CLI.binary]
+        let r = try runProgram("/usr/bin/setpriv", asNobody + ["query", "--hive", hive, "\\"])
+        #expect(r.status == 1)
+        #expect(r.errText.contains("\(inner.path): list the directory for the hive's transaction logs failed"), "\(r.errText)")
+        // Named with --log, the logs need no listing.
+        let named = try runProgram("/usr/bin/setpriv", asNobody + ["query", "--hive", hive, "\\", "--log", hive + ".LOG1", "--log", hive + ".LOG2"])
+        #expect(named.status == 0, "\(named.errText)")
+    }
 }
