@@ -151,6 +151,9 @@ struct PolicyTests {
         let outcome = try await w.profiles.logoff(session: session)
         #expect(outcome.uploadPending)
         #expect(pending.all().map(\.user) == ["alice"] && pending.all().first?.stage == .upload)
+        // A damaged record is still a record: resumed as the whole logoff, and said.
+        try Data([0xFF, 0xFE, 0x00]).write(to: w.layout.pendingWork.appendingPathComponent("alice"))
+        #expect(pending.all().first?.stage == .logoff && pending.all().first?.unreadable != nil)
 
         // The restart: a new service on the same state; the store is back.
         w.store.setUnreachable(false)
@@ -159,6 +162,8 @@ struct PolicyTests {
         #expect(try roamedColor(w) == w.utf16z("green"))
         #expect(pending.all().isEmpty)
         #expect(w.ids.suffix(3) == [EventID.resumedAfterRestart, EventID.synchronizeStarted, EventID.synchronizeFinished])
+        let resumedEvent = try #require(w.events.all.last { $0.id == EventID.resumedAfterRestart })
+        #expect(resumedEvent.details.first?.contains("its record is damaged") == true, "\(resumedEvent.details)")
     }
 
     /// No usable copy (store unreachable, nothing local): a temporary profile from Default User
