@@ -257,10 +257,13 @@ public actor ProfileService {
     func mountProfile(_ account: Account, _ profile: Loaded, hive: URL) throws(Win32Error) {
         let registry = machine.registry
         profile.hiveFile = hive
-        try registry.mountHive(file: hive.path, at: profile.userPath, rootSecurity: userHiveSecurity(account.sid))
+        // What recovering a dirty file did (logs applied, a log passed over) goes in the event.
+        var notes = try registry.mountHive(file: hive.path, at: profile.userPath, rootSecurity: userHiveSecurity(account.sid))
+            .map { "\(hive.path): \($0)" }
         do throws(Win32Error) {
-            try registry.mountHive(file: layout.classesHive(account.name).path, at: profile.classesPath,
-                                   rootSecurity: userHiveSecurity(account.sid))
+            let classes = layout.classesHive(account.name).path
+            notes += try registry.mountHive(file: classes, at: profile.classesPath, rootSecurity: userHiveSecurity(account.sid))
+                .map { "\(classes): \($0)" }
         } catch {
             try? registry.unloadHive(at: profile.userPath)
             throw error
@@ -274,7 +277,7 @@ public actor ProfileService {
         }
         machine.userHiveLoaded(profile.userPath, true)
         loaded[account.sid] = profile
-        event(EventID.hiveLoaded, account, "Registry file \(hive.path) is loaded at HKU\\\(account.sid)")
+        event(EventID.hiveLoaded, account, "Registry file \(hive.path) is loaded at HKU\\\(account.sid)", notes)
     }
 
     /// Whether a hive file's base block says it is dirty (loading it applies its logs).

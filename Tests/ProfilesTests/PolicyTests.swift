@@ -217,6 +217,9 @@ func aDirtyProfileIsRecoveredFromItsLogs() async throws {
     }
     _ = try await w.profiles.logon(w.alice)
     #expect(w.ids.contains(EventID.recoveredFromLogs) && !w.ids.contains(EventID.temporaryProfile))
+    // The load's event says what the logs gave.
+    let loaded = try #require(w.events.all.first { $0.id == EventID.hiveLoaded })
+    #expect(loaded.details.contains { $0.contains("NTUSER.DAT: the hive was dirty: 4 log entries") }, "\(loaded.details)")
     let system = w.machine.startProcess("/usr/lib/admin", as: .system)
     let k = try w.registry.openKey(.users, "\(w.alice.sid)\\Key3\\Key3_1", access: .keyRead, as: w.machine.caller(system.pid))
     try w.registry.closeKey(k, as: w.machine.caller(system.pid))
