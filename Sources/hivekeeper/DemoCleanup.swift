@@ -28,7 +28,7 @@ final class DemoCleanup: Sendable {
         self.directory = directory
     }
 
-    /// From now on SIGINT, SIGTERM and SIGHUP end the demo after cleaning up (exit 128 + signal).
+    /// From now on SIGINT, SIGTERM and SIGHUP end the demo after cleaning up (then by the signal).
     func catchSignals() {
         for sig in [SIGINT, SIGTERM, SIGHUP] {
             signal(sig, SIG_IGN)
@@ -72,6 +72,15 @@ final class DemoCleanup: Sendable {
     private func finish(after sig: Int32) {
         Diagnostics.say("hivekeeper demo: stopped by \(Self.name(of: sig)); removing its processes, daemon and temporary users")
         run(bySignal: true)
+        // Then end by that signal, as an uncaught one would (the shell shows 128 + signal; the
+        // demo's own statuses stay 0, 1, 2). This thread blocks signals (libdispatch's do), so
+        // unblock it here first; exit with 128 + signal should the signal still not end us.
+        signal(sig, SIG_DFL)
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, sig)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+        raise(sig)
         exit(128 + sig)
     }
 
