@@ -19,6 +19,9 @@ public final class HiveEditor {
     public let path: String?
     /// Time for key timestamps (injected, so tests and the daemon decide).
     public let clock: () -> FileTime
+    /// What opening did about a dirty primary, for the user: the logs applied, a log passed
+    /// over, the primary taken as it is. Empty for a clean one.
+    public internal(set) var openingNotes: [String] = []
 
     let storage: HiveStorage
     let image: UnsafeMutableRawPointer

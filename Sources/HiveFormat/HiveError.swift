@@ -40,7 +40,8 @@ public enum HiveError: Error, Equatable, Sendable {
     /// A request beyond what Windows allows or what the hive can hold (name length, backslash,
     /// depth, 2 GiB of bins, an unsupported version).
     case refused(reason: String)
-    /// Another program has the hive open for writing; `holder` names it when the system says.
+    /// Another program has the hive open, so it cannot be opened for writing; `holder` says who
+    /// and how ("open for reading by pid N (name)") when the system says.
     case lockedForWriting(path: String, holder: String)
     /// A dirty hive with no usable log is read-only unless the caller accepts it as it is.
     case dirtyWithoutLogs(path: String)
@@ -90,7 +91,7 @@ extension HiveError: CustomStringConvertible {
         case let .quotaExceeded(limit):
             return "the hive would grow past its quota of \(limit) bytes of bins"
         case let .lockedForWriting(path, holder):
-            return "\(path): the hive is open for writing by \(holder)"
+            return "\(path): the hive is \(holder)"
         case let .dirtyWithoutLogs(path):
             return "\(path): the hive is dirty and has no usable transaction log; it can only be read (accept the primary as it is to write it)"
         }

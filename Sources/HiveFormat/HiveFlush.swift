@@ -35,11 +35,13 @@ extension HiveEditor {
         do throws(HiveError) {
             let primary = try readWhole(fd, path: path)
             let bb = try BaseBlock(bytes: primary.bytes)
-            let found = LogDiscovery.logs(besideHive: path)
+            // A dirty hive needs its logs: a directory that cannot be listed is an error then.
+            let found = bb.isDirty ? try LogDiscovery.search(besideHive: path) : LogDiscovery.logs(besideHive: path)
             let log1Path = found.first { $0.lowercased().hasSuffix(".log1") } ?? path + ".LOG1"
             let log2Path = found.first { $0.lowercased().hasSuffix(".log2") } ?? path + ".LOG2"
             var image = primary
             var reconcile = false
+            var notes: [String] = []
             if bb.isDirty {
                 var logs: [TransactionLog] = []
                 for p in found {
@@ -49,9 +51,17 @@ extension HiveEditor {
                 if logs.isEmpty || logs.allSatisfy({ $0.unusable != nil }) && acceptDirty {
                     guard acceptDirty else { throw .dirtyWithoutLogs(path: path) }
                     image = try acceptedAsItIs(primary)
+                    let unused = logs.map { "\($0.name): \($0.unusable ?? "")" }
+                    notes.append("the hive was dirty and " + (unused.isEmpty ? "has no log" : "no log can be used (\(unused.joined(separator: "; ")))")
+                                 + ": the primary file was taken as it is")
                 } else {
                     do {
-                        image = try LogRecovery.recover(primary: primary, path: path, logs: logs).storage
+                        let recovered = try LogRecovery.recover(primary: primary, path: path, logs: logs)
+                        image = recovered.storage
+                        let r = recovered.report
+                        let logs = r.applied.map(\.log).joined(separator: ", ")
+                        notes = ["the hive was dirty: \(r.entries) log \(r.entries == 1 ? "entry" : "entries") (\(r.pages) pages) from \(logs) applied, up to sequence \(r.sequence); the primary file is now up to date"]
+                            + r.notes
                     } catch {
                         throw .logRecovery(hive: path, error)
                     }
@@ -64,6 +74,7 @@ extension HiveEditor {
                                   primaryPath: path, log1Path: log1Path)
             files = f
             let editor = try HiveEditor(source: image, path: path, files: f, clock: clock)
+            editor.openingNotes = notes
             if reconcile { try editor.writeWholePrimary() }
             return editor
         } catch {
@@ -273,14 +284,15 @@ extension HiveEditor {
         return fd
     }
 
-    /// Who holds a lock on `path`, from /proc/locks (Linux): "pid N (name)", or "another program".
+    /// Who holds a lock on `path` and how, from /proc/locks (Linux): "open for writing by pid N
+    /// (name)", "open for reading by pid N (name)", or "open in another program".
     /// A writer that rewrites its file whole moves the lock to a new inode; a few tries catch it.
     static func lockHolder(of path: String) -> String {
         for attempt in 0..<5 {
             if let holder = lockHolderOnce(of: path) { return holder }
             usleep(UInt32(1000 << attempt))
         }
-        return "another program"
+        return "open in another program"
     }
 
     private static func lockHolderOnce(of path: String) -> String? {
@@ -302,7 +314,9 @@ extension HiveEditor {
                 if fgets(&buf, 64, c) != nil { name = cText(buf).trimmingSuffixNewline() }
                 fclose(c)
             }
-            return name.isEmpty ? "pid \(pid)" : "pid \(pid) (\(name))"
+            // A reader's shared lock stops a writer too: say which it is.
+            let doing = parts[3] == "READ" ? "reading" : "writing"
+            return "open for \(doing) by " + (name.isEmpty ? "pid \(pid)" : "pid \(pid) (\(name))")
         }
         return nil
     }

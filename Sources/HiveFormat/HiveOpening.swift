@@ -38,7 +38,7 @@ extension Hive {
         let paths: [String]
         switch source {
         case .none: paths = []
-        case .besideHive: paths = LogDiscovery.logs(besideHive: path)
+        case .besideHive: paths = try LogDiscovery.search(besideHive: path)
         case let .files(given): paths = given
         }
         var logs: [TransactionLog] = []

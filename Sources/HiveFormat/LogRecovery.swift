@@ -11,6 +11,9 @@ import Darwin
 public enum LogRecoveryError: Error, Equatable, Sendable {
     /// Logs exist but none can be applied; each is named with its reason.
     case noUsableLog([LogProblem])
+    /// Other logs can be applied, but this one exists and cannot be read, and may hold entries
+    /// newer than theirs: recovering without it could lose them.
+    case unreadableLog(LogProblem)
     /// Valid logs exist, but none fits this primary (timestamps, sequence numbers).
     case noApplicableLog(reason: String)
     /// An entry carrying the next sequence number of the chain has a bad size, hash or page.
@@ -33,6 +36,8 @@ extension LogRecoveryError: CustomStringConvertible {
         switch self {
         case let .noUsableLog(problems):
             return "no transaction log can be applied: " + problems.map { "\($0.log): \($0.reason)" }.joined(separator: "; ")
+        case let .unreadableLog(problem):
+            return "\(problem.log) exists but cannot be read: \(problem.reason); it may hold changes newer than the other logs hold, so recovery without it could lose them (name the logs to apply with --log)"
         case let .noApplicableLog(reason):
             return "no transaction log applies to this hive: \(reason)"
         case let .corruptEntry(log, fileOffset, sequence, reason):
@@ -64,7 +69,10 @@ public struct LogRecoveryReport: Sendable {
     /// Bins that were invalid after the last entry and were replaced by empty ones (hive-bins offsets).
     public let dummyBins: [UInt32]
     /// Facts worth telling: stale logs ignored, missing entries of a partial reconcile, …
-    public let notes: [String]
+    public internal(set) var notes: [String]
+    /// Logs that could not be read and were passed over because they provably hold nothing this
+    /// hive needs (each also in `notes`): always to be said, never skipped quietly.
+    public internal(set) var skipped: [LogProblem] = []
     /// What the consistency check of the result read.
     public internal(set) var checked = ConsistencySummary()
     public var entries: Int { applied.reduce(0) { $0 + $1.entries } }
@@ -99,12 +107,24 @@ public enum LogRecovery {
         }
         let image = Image(copying: primary.bytes)
         do throws(LogRecoveryError) {
+            // A log that cannot be read is passed over only when it provably holds nothing the
+            // primary needs; otherwise it may hold the newest changes, and it is an error.
+            var skipped: [LogProblem] = []
+            for log in logs where !log.isEmpty {
+                guard let problem = log.unusable else { continue }
+                guard let why = passable(log, primary: image.baseBlock) else {
+                    throw LogRecoveryError.unreadableLog(LogProblem(log: log.name, reason: problem))
+                }
+                skipped.append(LogProblem(log: log.name, reason: "\(problem); \(why)"))
+            }
             var report: LogRecoveryReport
             if usable.contains(where: { $0.format == .new }) {
                 report = try applyNew(usable.filter { $0.format == .new }, to: image)
             } else {
                 report = try applyOld(usable, to: image)
             }
+            report.skipped = skipped
+            report.notes = skipped.map { "\($0.log): not used: \($0.reason)" } + report.notes
             let storage = image.handOver(path: path)
             do {
                 let hive = try Hive(storage: storage)
@@ -116,6 +136,28 @@ public enum LogRecovery {
         } catch {
             image.discard()
             throw error
+        }
+    }
+
+    /// Why a log that cannot be applied holds nothing the primary needs, when that can be
+    /// known; nil when it cannot (its base block is unreadable, or it would apply). Windows
+    /// passes over such logs too: one reset after a reconcile (a base block, no entry at its
+    /// sequence), one whose write never finished (its base block's sequence numbers differ: the
+    /// flush did not complete, so nothing in it was committed), and an old-format log from
+    /// another write (its timestamp is not the primary's).
+    static func passable(_ log: TransactionLog, primary: BaseBlock?) -> String? {
+        guard let bb = log.baseBlock, let format = log.format, bb.storedChecksum == bb.computedChecksum else { return nil }
+        if bb.primarySequence != bb.secondarySequence {
+            return "its write never finished, so what it holds was never committed"
+        }
+        switch format {
+        case .new:
+            // Base block sound, no entry at its sequence number: an active part of no entries.
+            return log.entries.isEmpty && log.corruptEntry == nil ? "it holds no entry from its base block's sequence \(bb.primarySequence) on" : nil
+        case .old:
+            guard let primary, primary.storedChecksum == primary.computedChecksum,
+                  bb.lastWritten.rawValue != primary.lastWritten.rawValue else { return nil }
+            return "its timestamp \(bb.lastWritten) is not the primary's \(primary.lastWritten): it is from another write"
         }
     }
 

@@ -33,13 +33,24 @@ public struct PendingWork: Sendable {
         !user.isEmpty && user != "." && user != ".." && !user.hasPrefix(".") && !user.contains("/") && !user.contains("\0")
     }
 
-    /// Every entry, by user (a file that is not an entry is ignored).
-    public func all() -> [(user: String, stage: Stage)] {
+    /// Every entry, by user (temporary files, named with a dot, are not entries). An entry
+    /// that cannot be read, or says neither stage, is a crash's record all the same: it is
+    /// given as a logoff — the whole of the work, hives brought up to date then uploaded — with
+    /// `unreadable` saying why, never skipped.
+    public func all() -> [(user: String, stage: Stage, unreadable: String?)] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return names.filter { !$0.hasPrefix(".") }.sorted().compactMap { name in
-            guard let text = try? String(contentsOf: file(name), encoding: .utf8),
-                  let stage = Stage(rawValue: text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }
-            return (name, stage)
+        return names.filter { !$0.hasPrefix(".") }.sorted().map { name in
+            let text: String
+            do {
+                text = try String(contentsOf: file(name), encoding: .utf8)
+            } catch {
+                return (name, .logoff, "\(file(name).path) cannot be read: \(error.localizedDescription)")
+            }
+            let said = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard let stage = Stage(rawValue: said) else {
+                return (name, .logoff, "\(file(name).path) says \"\(said.prefix(40))\", neither logoff nor upload")
+            }
+            return (name, stage, nil)
         }
     }
 }

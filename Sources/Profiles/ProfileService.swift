@@ -180,8 +180,10 @@ public actor ProfileService {
             // A corrupt NTUSER.DAT: backed up, recovered from its logs if possible, otherwise a
             // temporary profile (windows-semantics.md §5: events 1515, 1502, 1511).
             guard [.registryCorrupt, .notRegistryFile, .badDatabase].contains(error) else { throw .registry(error) }
-            guard recoverCorrupt(account, local), (try? mountProfile(account, profile, hive: local)) != nil else {
-                event(EventID.cannotLoadLocalProfile, account, "Windows cannot load the locally stored profile (\(error)); it was backed up", level: .error)
+            let recovery = recoverCorrupt(account, local)
+            guard recovery.recovered, (try? mountProfile(account, profile, hive: local)) != nil else {
+                event(EventID.cannotLoadLocalProfile, account, "Windows cannot load the locally stored profile (\(error)); it was backed up",
+                      recovery.why.map { ["recovery from its logs: \($0)"] } ?? [], level: .error)
                 return try loadTemporary(account, profile)
             }
         }
@@ -256,10 +258,13 @@ public actor ProfileService {
     func mountProfile(_ account: Account, _ profile: Loaded, hive: URL) throws(Win32Error) {
         let registry = machine.registry
         profile.hiveFile = hive
-        try registry.mountHive(file: hive.path, at: profile.userPath, rootSecurity: userHiveSecurity(account.sid))
+        // What recovering a dirty file did (logs applied, a log passed over) goes in the event.
+        var notes = try registry.mountHive(file: hive.path, at: profile.userPath, rootSecurity: userHiveSecurity(account.sid))
+            .map { "\(hive.path): \($0)" }
         do throws(Win32Error) {
-            try registry.mountHive(file: layout.classesHive(account.name).path, at: profile.classesPath,
-                                   rootSecurity: userHiveSecurity(account.sid))
+            let classes = layout.classesHive(account.name).path
+            notes += try registry.mountHive(file: classes, at: profile.classesPath, rootSecurity: userHiveSecurity(account.sid))
+                .map { "\(classes): \($0)" }
         } catch {
             try? registry.unloadHive(at: profile.userPath)
             throw error
@@ -273,7 +278,7 @@ public actor ProfileService {
         }
         machine.userHiveLoaded(profile.userPath, true)
         loaded[account.sid] = profile
-        event(EventID.hiveLoaded, account, "Registry file \(hive.path) is loaded at HKU\\\(account.sid)")
+        event(EventID.hiveLoaded, account, "Registry file \(hive.path) is loaded at HKU\\\(account.sid)", notes)
     }
 
     /// Whether a hive file's base block says it is dirty (loading it applies its logs).
@@ -284,21 +289,24 @@ public actor ProfileService {
     }
 
     /// A corrupt NTUSER.DAT is copied aside (NTUSER.DAT.bak, event 1515) and, when its logs can
-    /// bring it back, replaced by the recovered hive.
-    private func recoverCorrupt(_ account: Account, _ local: URL) -> Bool {
+    /// bring it back, replaced by the recovered hive. When they cannot, `why` says so (a log that
+    /// cannot be read, say), for the event that follows.
+    private func recoverCorrupt(_ account: Account, _ local: URL) -> (recovered: Bool, why: String?) {
         let backup = local.deletingLastPathComponent().appendingPathComponent("NTUSER.DAT.bak")
         try? FileManager.default.removeItem(at: backup)
         try? FileManager.default.copyItem(at: local, to: backup)
         event(EventID.profileBackedUp, account, "The profile's registry file was corrupt and was backed up to \(backup.path)", level: .warning)
         do {
             let opened = try Hive.open(path: local.path, logs: .besideHive)
-            guard opened.recovery != nil else { return false }
+            guard let recovery = opened.recovery else { return (false, opened.notes.first ?? "there is nothing to apply") }
             _ = try opened.hive.checkConsistency()
             try AtomicWrite.write(opened.hive.storage.bytes, to: local.path)
-            event(EventID.recoveredFromLogs, account, "The profile's registry file was recovered from its transaction logs")
-            return true
+            // Logs passed over are said with it.
+            event(EventID.recoveredFromLogs, account, "The profile's registry file was recovered from its transaction logs",
+                  recovery.skipped.map { "\($0.log): not used: \($0.reason)" })
+            return (true, nil)
         } catch {
-            return false
+            return (false, "\(error)")
         }
     }
 

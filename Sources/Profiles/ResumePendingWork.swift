@@ -10,10 +10,11 @@ extension ProfileService {
     /// keeps the copy it had) and its entry stays for the next start.
     public func resumePendingWork() -> [String] {
         var resumed: [String] = []
-        for (user, stage) in pending.all() {
+        for (user, stage, unreadable) in pending.all() {
             resumed.append(user)
             let what = stage == .logoff ? "A logoff interrupted by a restart" : "An upload interrupted by a restart"
-            event(EventID.resumedAfterRestart, user: user, "\(what) is finished now")
+            event(EventID.resumedAfterRestart, user: user, "\(what) is finished now",
+                  unreadable.map { ["its record is damaged (\($0)): the whole logoff is done again"] } ?? [])
             guard store != nil else {
                 pending.clear(user)
                 continue

@@ -244,9 +244,14 @@ public final class Registry: Sendable {
     /// `path` (\REGISTRY\MACHINE\NAME or \REGISTRY\USER\NAME). The machine's own set-up: no
     /// privilege check. `system` hives refuse to unload. A hive created here gets `rootSecurity`
     /// on its root (by default SYSTEM and Administrators full control, Users read).
+    /// Returns what opening the file did about a dirty hive (logs applied, a log passed over),
+    /// for the caller to say; empty for a clean one.
+    @discardableResult
     public func mountHive(file: String?, at path: String, system: Bool = false,
-                          rootSecurity: SecurityDescriptor? = nil) throws(Win32Error) {
-        try locked { c throws(Win32Error) in _ = try c.mount(file: file, at: path, system: system, rootSecurity: rootSecurity) }
+                          rootSecurity: SecurityDescriptor? = nil) throws(Win32Error) -> [String] {
+        try locked { c throws(Win32Error) in
+            try c.mount(file: file, at: path, system: system, rootSecurity: rootSecurity).editor?.openingNotes ?? []
+        }
     }
 
     /// Unloads the hive at `path` (flushed first); `force` as NtUnloadKey2(REG_FORCE_UNLOAD).

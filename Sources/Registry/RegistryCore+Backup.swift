@@ -37,19 +37,13 @@ extension RegistryCore {
         do throws(HiveError) {
             let source = m.hive
             if format == .noCompression { return try source.writeImage(toNewFile: file) }
+            // Built in memory and written whole, clean: Windows' saved hive has no logs beside it.
             let key = try source.key(at: cell)
-            let editor = try HiveEditor.create(path: file, rootName: key.name, rootSecurity: Array(try source.security(of: key).descriptor),
+            let editor = try HiveEditor.create(path: nil, rootName: key.name, rootSecurity: Array(try source.security(of: key).descriptor),
                                                minorVersion: format == .standard ? 3 : 5, clock: keyClock)
-            do throws(HiveError) {
-                try editor.setClass(of: editor.hive.baseBlock.rootCellOffset, to: try source.className(of: key))
-                try editor.copyContents(of: key, in: source, into: editor.hive.baseBlock.rootCellOffset)
-                try editor.flush()
-                editor.close()
-            } catch {
-                editor.close()
-                for f in [file, file + ".LOG1", file + ".LOG2"] { unlink(f) }
-                throw error
-            }
+            try editor.setClass(of: editor.hive.baseBlock.rootCellOffset, to: try source.className(of: key))
+            try editor.copyContents(of: key, in: source, into: editor.hive.baseBlock.rootCellOffset)
+            try editor.hive.writeImage(toNewFile: file)
         } catch {
             throw win32(error)
         }

@@ -102,6 +102,7 @@ public final class Daemon: Sendable {
         }
         logger.info("hivekeeperd listening", metadata: [
             "socket": "\(configuration.socketPath)", "state": "\(configuration.stateDirectory)",
+            "roaming": "\(configuration.roamingStore ?? "none")",
             "demo-identity": "\(configuration.demoIdentity)",
         ])
         if let address = metricsServer?.localAddress {

@@ -12,8 +12,24 @@ public struct DaemonConfiguration: Sendable, Hashable {
     /// The Unix socket clients connect to.
     public var socketPath: String
     /// The roaming store: a directory, or `smb://host[:port]/share/path`; nil for none
-    /// (profiles stay local).
-    public var roamingStore: String?
+    /// (profiles stay local). Unless set, it is STATE/roaming and follows `stateDirectory`:
+    /// a daemon given another state directory must not upload into the default one's store.
+    public var roamingStore: String? {
+        get {
+            switch roamingStoreSetting {
+            case .underStateDirectory: (stateDirectory as NSString).appendingPathComponent("roaming")
+            case .none: nil
+            case .at(let location): location
+            }
+        }
+        set { roamingStoreSetting = newValue.map { .at($0) } ?? .none }
+    }
+    /// Where the roaming store was set, if anywhere; `roamingStore` reads it.
+    private var roamingStoreSetting: RoamingStoreSetting = .underStateDirectory
+    private enum RoamingStoreSetting: Sendable, Hashable {
+        case underStateDirectory, none
+        case at(String)
+    }
     /// An SMB store's credentials file (smbclient's `-A` format, owner-readable only).
     public var roamingCredentials: String?
     /// How long an SMB store waits for an answer before the server counts as unreachable.
@@ -60,7 +76,7 @@ public struct DaemonConfiguration: Sendable, Hashable {
             state = (environment["XDG_STATE_HOME"] ?? home + "/.local/state") + "/hivekeeper"
             socket = (environment["XDG_RUNTIME_DIR"] ?? "/tmp/hivekeeper-\(uid)") + "/hivekeeper/socket"
         }
-        return DaemonConfiguration(stateDirectory: state, socketPath: socket, roamingStore: state + "/roaming",
+        return DaemonConfiguration(stateDirectory: state, socketPath: socket,
                                    gracePeriod: .seconds(30), policy: .force, serviceAccounts: [],
                                    domain: DaemonConfiguration.machineDomain(), terminateProcesses: true,
                                    killDelay: .seconds(5), demoIdentity: false)

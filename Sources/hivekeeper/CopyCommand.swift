@@ -38,44 +38,45 @@ struct CopyCommand: AsyncParsableCommand {
             return
         }
         try reporting(nil) {
-            let editor = try editOptions.open(create: false)
-            let hive = editor.hive
-            let start = try editor.key(at: KeyPath(source), create: false)
-            // Snapshot: (path below SRC, values) for SRC and, with /s, every key below it.
-            var snapshot: [(path: [RegistryName], values: [(RegistryName, UInt32, [UInt8])])] = []
-            var stack: [(UInt32, [RegistryName])] = [(start, [])]
-            while let (offset, path) = stack.popLast() {
-                let key = try hive.key(at: offset)
-                var values: [(RegistryName, UInt32, [UInt8])] = []
-                try hive.forEachValue(of: key) { v throws(HiveError) in
-                    values.append((v.name, v.type.rawValue, try hive.data(of: v).bytes))
-                }
-                snapshot.append((path, values))
-                if recurse {
-                    for child in try hive.subkeys(of: key).reversed() { stack.append((child.offset, path + [child.name])) }
-                }
-            }
-            let target = KeyPath(destination)
-            // reg.exe refuses to copy a key onto itself, with or without /s and /f (Wine's
-            // conformance test programs/reg/tests/copy.c, test_command_syntax).
-            if let existing = try? editor.key(at: target, create: false), existing == start {
-                throw CLIError("The source and the destination are the same key.")
-            }
-            var overwriteAll = force
-            for (path, values) in snapshot {
-                let k = try editor.key(at: KeyPath(components: target.components + path), create: true)
-                for (name, type, data) in values {
-                    if !overwriteAll, try hive.value(of: hive.key(at: k), named: name) != nil {
-                        let shown = name.isEmpty ? "(Default)" : name.description
-                        overwriteAll = try ask("Value \(shown) exists, overwrite(Yes/No/All)?", allowingAll: true,
-                                               otherwise: "Value \(shown) exists in the destination and would be overwritten")
+            try editOptions.editing(create: false) { editor in
+                let hive = editor.hive
+                let start = try editor.key(at: KeyPath(source), create: false)
+                // Snapshot: (path below SRC, values) for SRC and, with /s, every key below it.
+                var snapshot: [(path: [RegistryName], values: [(RegistryName, UInt32, [UInt8])])] = []
+                var stack: [(UInt32, [RegistryName])] = [(start, [])]
+                while let (offset, path) = stack.popLast() {
+                    let key = try hive.key(at: offset)
+                    var values: [(RegistryName, UInt32, [UInt8])] = []
+                    try hive.forEachValue(of: key) { v throws(HiveError) in
+                        values.append((v.name, v.type.rawValue, try hive.data(of: v).bytes))
                     }
-                    try editor.setValue(of: k, named: name, type: type, bytes: data)
+                    snapshot.append((path, values))
+                    if recurse {
+                        for child in try hive.subkeys(of: key).reversed() { stack.append((child.offset, path + [child.name])) }
+                    }
                 }
+                let target = KeyPath(destination)
+                // reg.exe refuses to copy a key onto itself, with or without /s and /f (Wine's
+                // conformance test programs/reg/tests/copy.c, test_command_syntax).
+                if let existing = try? editor.key(at: target, create: false), existing == start {
+                    throw CLIError("The source and the destination are the same key.")
+                }
+                var overwriteAll = force
+                for (path, values) in snapshot {
+                    let k = try editor.key(at: KeyPath(components: target.components + path), create: true)
+                    for (name, type, data) in values {
+                        if !overwriteAll, try hive.value(of: hive.key(at: k), named: name) != nil {
+                            let shown = name.isEmpty ? "(Default)" : name.description
+                            overwriteAll = try ask("Value \(shown) exists, overwrite(Yes/No/All)?", allowingAll: true,
+                                                   otherwise: "Value \(shown) exists in the destination and would be overwritten")
+                        }
+                        try editor.setValue(of: k, named: name, type: type, bytes: data)
+                    }
+                }
+                try editor.flush()
+                print("The operation completed successfully.")
+                return 0
             }
-            try editor.flush()
-            print("The operation completed successfully.")
-            return 0
         }
     }
 }

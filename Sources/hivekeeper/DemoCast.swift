@@ -38,7 +38,7 @@ struct DemoCast {
             let contoso = try createUser("hk-contoso-\(tag)", role: "contoso")
             return DemoCast(mode: .realUsers, alice: alice, contoso: contoso)
         } catch {
-            removeUser(alice.account)
+            removeUser(alice.account, uid: alice.uid)
             throw error
         }
     }
@@ -51,15 +51,42 @@ struct DemoCast {
         return Member(role: role, account: name, uid: pw.pointee.pw_uid, gid: pw.pointee.pw_gid)
     }
 
-    private static func removeUser(_ name: String) {
-        _ = run(userdel, [name])
+    /// Removes a temporary user, first ending any process still running as it (userdel
+    /// refuses a user with processes); a user that cannot be removed is said, never left quietly.
+    private static func removeUser(_ name: String, uid: UInt32?) {
+        if let uid { endProcesses(of: uid) }
+        let status = run(userdel, [name])
+        if status != 0 {
+            Diagnostics.say("ERROR: cannot remove the demo's temporary Linux user \(name) (userdel exit \(status)); remove it with: userdel \(name)")
+        }
+    }
+
+    /// SIGKILL to every process whose real uid is `uid` (a temporary user: all of them are the
+    /// demo's), then a bounded wait for them to go.
+    private static func endProcesses(of uid: UInt32) {
+        func running() -> [pid_t] {
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+            return entries.compactMap { pid_t($0) }.filter { pid in
+                guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+                      let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Uid:") }),
+                      let real = line.split(whereSeparator: { $0 == "\t" || $0 == " " }).dropFirst().first else { return false }
+                // A zombie cannot be killed: its parent (this process, for the actors) reaps it.
+                return UInt32(real) == uid && !status.contains("State:\tZ")
+            }
+        }
+        for _ in 0..<100 {
+            let pids = running()
+            if pids.isEmpty { return }
+            for pid in pids { kill(pid, SIGKILL) }
+            usleep(20_000)
+        }
     }
 
     /// Removes the temporary users (real-users mode).
     func tearDown() {
         guard mode == .realUsers else { return }
-        Self.removeUser(alice.account)
-        Self.removeUser(contoso.account)
+        Self.removeUser(alice.account, uid: alice.uid)
+        Self.removeUser(contoso.account, uid: contoso.uid)
     }
 
     /// The command line that runs `arguments` of our own executable as `member`, connecting to

@@ -55,14 +55,18 @@ struct DemoCommand: AsyncParsableCommand {
                 try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
                 chmod(root.path, realUsers ? 0o755 : 0o700)
             }
+            // Signals are caught before the users exist: one that comes while they are being
+            // made is acted on as soon as the cast is known.
+            let cleanup = DemoCleanup(directory: temporary ? root : nil)
+            cleanup.catchSignals()
             let cast = try DemoCast.make(realUsers: realUsers)
-            let cleanup = DemoCleanup(cast: cast, directory: temporary ? root : nil)
-            cleanup.onInterrupt()
+            cleanup.adopt(cast)
             defer { cleanup.run() }
             let quiet = json
-            let narrate: @Sendable (String) -> Void = { line in if !quiet { print(line) } }
+            // Flushed line by line: the story is watched as it happens, through a pipe too.
+            let narrate: @Sendable (String) -> Void = { line in if !quiet { print(line); fflush(nil) } }
             let story = DemoStory(root: root, cast: cast, grace: grace, policy: UnloadPolicy(rawValue: policy) ?? .force,
-                                  narrate: narrate)
+                                  cleanup: cleanup, narrate: narrate)
             let report = try await story.run()
             if json {
                 print(report.json)
@@ -78,43 +82,5 @@ struct DemoCommand: AsyncParsableCommand {
             Diagnostics.say("ERROR: \(error)")
             throw ExitCode(1)
         }
-    }
-}
-
-/// Removes what the demo made — its temporary users and directory — at the end, and on SIGINT or
-/// SIGTERM (a demo stopped with ^C must not leave Linux users behind).
-final class DemoCleanup: @unchecked Sendable {
-    private let cast: DemoCast
-    private let directory: URL?
-    private let lock = NSLock()
-    private var done = false
-    private var sources: [any DispatchSourceSignal] = []
-
-    init(cast: DemoCast, directory: URL?) {
-        self.cast = cast
-        self.directory = directory
-    }
-
-    func onInterrupt() {
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { [self] in
-                run()
-                exit(128 + sig)
-            }
-            source.resume()
-            sources.append(source)
-        }
-    }
-
-    func run() {
-        let first = lock.withLock { () -> Bool in
-            defer { done = true }
-            return !done
-        }
-        guard first else { return }
-        cast.tearDown()
-        if let directory { try? FileManager.default.removeItem(at: directory) }
     }
 }

@@ -17,6 +17,8 @@ struct DemoStory {
     let cast: DemoCast
     let grace: Double
     let policy: UnloadPolicy
+    /// Told of the daemon and each child process, so that a signal ends them before the users go.
+    let cleanup: DemoCleanup
     /// Called with each step's text as it happens (the text output; nothing for --json).
     let narrate: @Sendable (String) -> Void
 
@@ -38,18 +40,18 @@ struct DemoStory {
             h.logLevel = .warning
             return h
         }
-        let daemon = try await Daemon.start(c, logger: logger)
+        cleanup.track(try await Daemon.start(c, logger: logger))
         var children: [ChildProcess] = []
         defer { for child in children { child.stop() } }
         let system = try await RegistryClient.connect(socketPath: socket, demoIdentity: cast.mode == .demoIdentity ? "SYSTEM" : nil)
         do {
             let report = try await story(system, socket: socket, roaming: DirectoryStore(root: roaming), children: &children)
             system.close()
-            await daemon.shutdown()
+            await cleanup.stopDaemon()
             return report
         } catch {
             system.close()
-            await daemon.shutdown()
+            await cleanup.stopDaemon()
             throw error
         }
     }
@@ -153,6 +155,7 @@ struct DemoStory {
         if let impersonate { args += ["--impersonate", impersonate] }
         let command = cast.command(as: member, socket: socket, args)
         let child = try ChildProcess(command.executable, command.arguments)
+        cleanup.track(child)
         guard let line = child.next(timeout: 30), line.hasPrefix("ready "), let pid = Int32(line.dropFirst(6)) else {
             child.stop()
             throw CLIError("the \(role.rawValue) process (as \(member.account)) did not start"

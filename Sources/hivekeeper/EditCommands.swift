@@ -12,28 +12,52 @@ struct EditOptions: ParsableArguments {
         "Write a dirty hive that has no usable transaction log, taking the primary file as it is."))
     var acceptDirty = false
 
-    /// Opens the hive for writing (creating it when `create` and missing).
-    func open(create: Bool) throws -> HiveEditor {
+    /// Opens the hive for writing (creating it when `create` and missing), runs `body`, and
+    /// when the command fails takes back what opening made: a refused command leaves no new
+    /// hive, and no empty NAME.LOG1/NAME.LOG2 that opening created beside an existing one.
+    func editing(create: Bool, _ body: (HiveEditor) throws -> Int32) throws -> Int32 {
         guard let hive else { throw CLIError("no --hive file given") }
-        if create, access(hive, F_OK) != 0 {
-            let e = try HiveEditor.create(path: hive)
-            Diagnostics.say("hivekeeper: created \(hive)")
-            return e
+        let creating = create && access(hive, F_OK) != 0
+        let logsBefore = Set(LogDiscovery.logs(besideHive: hive))
+        let editor: HiveEditor
+        if creating {
+            editor = try HiveEditor.create(path: hive)
+        } else {
+            editor = try HiveEditor.open(path: hive, acceptDirty: acceptDirty)
+            // A dirty hive's recovery (logs applied, a log passed over) is said, never silent.
+            for note in editor.openingNotes { Diagnostics.say("hivekeeper: \(hive): \(note)") }
         }
-        return try HiveEditor.open(path: hive, acceptDirty: acceptDirty)
+        do {
+            let status = try body(editor)
+            if creating { Diagnostics.say("hivekeeper: created \(hive)") }
+            return status
+        } catch {
+            editor.close()
+            for log in LogDiscovery.logs(besideHive: hive) where creating || !logsBefore.contains(log) && Self.isEmptyFile(log) {
+                unlink(log)
+            }
+            if creating { unlink(hive) }
+            throw error
+        }
+    }
+
+    private static func isEmptyFile(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && st.st_size == 0
     }
 }
 
-/// reg.exe asks before a destructive step; without a terminal it fails and says to pass /f.
-func confirm(_ question: String, force: Bool, otherwise refusal: String) throws {
+/// reg.exe asks before a destructive step; without a terminal it fails and says to pass the
+/// command's switch that skips the question (`/f`; `save`'s is `/y`).
+func confirm(_ question: String, force: Bool, skippedBy forceSwitch: String = "/f", otherwise refusal: String) throws {
     if force { return }
-    _ = try ask(question, allowingAll: false, otherwise: refusal)
+    _ = try ask(question, allowingAll: false, skippedBy: forceSwitch, otherwise: refusal)
 }
 
 /// Asks on the terminal; true when the answer was "all" (only offered when `allowingAll`).
 /// No answers "no", which cancels the whole command, as reg.exe does.
-func ask(_ question: String, allowingAll: Bool, otherwise refusal: String) throws -> Bool {
-    guard Diagnostics.stdinIsTerminal else { throw CLIError("\(refusal); pass /f to do it without asking.") }
+func ask(_ question: String, allowingAll: Bool, skippedBy forceSwitch: String = "/f", otherwise refusal: String) throws -> Bool {
+    guard Diagnostics.stdinIsTerminal else { throw CLIError("\(refusal); pass \(forceSwitch) to do it without asking.") }
     Diagnostics.sayInline(question + " ")
     let answer = readLine()?.lowercased() ?? ""
     if answer == "y" || answer == "yes" { return false }
@@ -106,19 +130,20 @@ struct AddCommand: AsyncParsableCommand {
             return
         }
         try reporting(nil) {
-            let editor = try editOptions.open(create: true)
-            let k = try editor.key(at: KeyPath(key), create: true)
-            if let name = valueName.name {
-                if try editor.hive.value(of: editor.hive.key(at: k), named: RegistryName(name)) != nil {
-                    let shown = name.isEmpty ? "(Default)" : name
-                    try confirm("Value \(shown) exists, overwrite(Yes/No)?", force: force,
-                                otherwise: "Value \(shown) exists and would be overwritten")
+            try editOptions.editing(create: true) { editor in
+                let k = try editor.key(at: KeyPath(key), create: true)
+                if let name = valueName.name {
+                    if try editor.hive.value(of: editor.hive.key(at: k), named: RegistryName(name)) != nil {
+                        let shown = name.isEmpty ? "(Default)" : name
+                        try confirm("Value \(shown) exists, overwrite(Yes/No)?", force: force,
+                                    otherwise: "Value \(shown) exists and would be overwritten")
+                    }
+                    try editor.setValue(of: k, named: RegistryName(name), type: t, bytes: bytes)
                 }
-                try editor.setValue(of: k, named: RegistryName(name), type: t, bytes: bytes)
+                try editor.flush()
+                print("The operation completed successfully.")
+                return 0
             }
-            try editor.flush()
-            print("The operation completed successfully.")
-            return 0
         }
     }
 }
@@ -162,33 +187,34 @@ struct DeleteCommand: AsyncParsableCommand {
             return
         }
         try reporting(nil) {
-            let editor = try editOptions.open(create: false)
-            let path = KeyPath(key)
-            let k = try editor.key(at: path, create: false)
-            let shown = displayName(path.display)
-            if let name = valueName.name {
-                guard try editor.hive.value(of: editor.hive.key(at: k), named: RegistryName(name)) != nil else {
-                    throw CLIError("The system was unable to find the specified registry key or value.")
+            try editOptions.editing(create: false) { editor in
+                let path = KeyPath(key)
+                let k = try editor.key(at: path, create: false)
+                let shown = displayName(path.display)
+                if let name = valueName.name {
+                    guard try editor.hive.value(of: editor.hive.key(at: k), named: RegistryName(name)) != nil else {
+                        throw CLIError("The system was unable to find the specified registry key or value.")
+                    }
+                    let shownValue = name.isEmpty ? "(Default)" : name
+                    try confirm("Delete the registry value \(shownValue) (Yes/No)?", force: force,
+                                otherwise: "Deleting the value \(shownValue) needs confirmation")
+                    try editor.deleteValue(of: k, named: RegistryName(name))
+                } else if allValues {
+                    try confirm("Delete all values under the registry key \(shown) (Yes/No)?", force: force,
+                                otherwise: "Deleting all values of \(shown) needs confirmation")
+                    var names: [RegistryName] = []
+                    try editor.hive.forEachValue(of: editor.hive.key(at: k)) { v throws(HiveError) in names.append(v.name) }
+                    for name in names { try editor.deleteValue(of: k, named: name) }
+                } else {
+                    if path.components.isEmpty { throw CLIError("The root key of a hive cannot be deleted.") }
+                    try confirm("Permanently delete the registry key \(shown) (Yes/No)?", force: force,
+                                otherwise: "Deleting the key \(shown) needs confirmation")
+                    try editor.deleteKey(k, recursive: true)
                 }
-                let shownValue = name.isEmpty ? "(Default)" : name
-                try confirm("Delete the registry value \(shownValue) (Yes/No)?", force: force,
-                            otherwise: "Deleting the value \(shownValue) needs confirmation")
-                try editor.deleteValue(of: k, named: RegistryName(name))
-            } else if allValues {
-                try confirm("Delete all values under the registry key \(shown) (Yes/No)?", force: force,
-                            otherwise: "Deleting all values of \(shown) needs confirmation")
-                var names: [RegistryName] = []
-                try editor.hive.forEachValue(of: editor.hive.key(at: k)) { v throws(HiveError) in names.append(v.name) }
-                for name in names { try editor.deleteValue(of: k, named: name) }
-            } else {
-                if path.components.isEmpty { throw CLIError("The root key of a hive cannot be deleted.") }
-                try confirm("Permanently delete the registry key \(shown) (Yes/No)?", force: force,
-                            otherwise: "Deleting the key \(shown) needs confirmation")
-                try editor.deleteKey(k, recursive: true)
+                try editor.flush()
+                print("The operation completed successfully.")
+                return 0
             }
-            try editor.flush()
-            print("The operation completed successfully.")
-            return 0
         }
     }
 }

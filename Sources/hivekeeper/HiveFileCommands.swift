@@ -70,7 +70,7 @@ struct SaveCommand: AsyncParsableCommand {
             let absolute = absolutePath(file)
             if FileManager.default.fileExists(atPath: absolute) {
                 // RegSaveKey itself refuses an existing file (ERROR_ALREADY_EXISTS); reg.exe asks.
-                try confirm("File \(file) already exists. Overwrite (Yes/No)?", force: overwrite,
+                try confirm("File \(file) already exists. Overwrite (Yes/No)?", force: overwrite, skippedBy: "/y",
                             otherwise: "\(file) already exists")
                 for f in [absolute, absolute + ".LOG1", absolute + ".LOG2"] { unlink(f) }
             }

@@ -79,33 +79,34 @@ struct ImportCommand: AsyncParsableCommand {
                 default: break
                 }
             }
-            let editor = try editOptions.open(create: true)
-            var keys: [[UInt16]: UInt32] = [:]
-            for op in ops {
-                switch op {
-                case let .createKey(path, line):
-                    keys[path] = try editor.key(at: relative(path, line), create: true)
-                case let .deleteKey(path, line):
-                    keys = [:]
-                    let p = try relative(path, line)
-                    guard !p.components.isEmpty else { throw CLIError("\(input): line \(line): the root of a hive cannot be deleted") }
-                    if let k = try? editor.key(at: p, create: false) { try editor.deleteKey(k, recursive: true) }
-                case let .setValue(key, name, type, data, line):
-                    let k = try keys[key] ?? editor.key(at: relative(key, line), create: true)
-                    do {
-                        try editor.setValue(of: k, named: RegistryName(codeUnits: name), type: type, bytes: data)
-                    } catch {
-                        throw CLIError("\(input): line \(line): \(error)")
-                    }
-                case let .deleteValue(key, name, line):
-                    if let k = try? keys[key] ?? editor.key(at: relative(key, line), create: false) {
-                        try editor.deleteValue(of: k, named: RegistryName(codeUnits: name))
+            return try editOptions.editing(create: true) { editor in
+                var keys: [[UInt16]: UInt32] = [:]
+                for op in ops {
+                    switch op {
+                    case let .createKey(path, line):
+                        keys[path] = try editor.key(at: relative(path, line), create: true)
+                    case let .deleteKey(path, line):
+                        keys = [:]
+                        let p = try relative(path, line)
+                        guard !p.components.isEmpty else { throw CLIError("\(input): line \(line): the root of a hive cannot be deleted") }
+                        if let k = try? editor.key(at: p, create: false) { try editor.deleteKey(k, recursive: true) }
+                    case let .setValue(key, name, type, data, line):
+                        let k = try keys[key] ?? editor.key(at: relative(key, line), create: true)
+                        do {
+                            try editor.setValue(of: k, named: RegistryName(codeUnits: name), type: type, bytes: data)
+                        } catch {
+                            throw CLIError("\(input): line \(line): \(error)")
+                        }
+                    case let .deleteValue(key, name, line):
+                        if let k = try? keys[key] ?? editor.key(at: relative(key, line), create: false) {
+                            try editor.deleteValue(of: k, named: RegistryName(codeUnits: name))
+                        }
                     }
                 }
+                try editor.flush()
+                print("The operation completed successfully.")
+                return 0
             }
-            try editor.flush()
-            print("The operation completed successfully.")
-            return 0
         }
     }
 }

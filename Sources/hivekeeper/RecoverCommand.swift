@@ -35,6 +35,8 @@ struct RecoverCommand: ParsableCommand {
                     out.line("applied: \(a.log): \(a.entries == 1 ? "entry" : "entries") \(a.sequences.lowerBound)-\(a.sequences.upperBound), \(a.pages) pages")
                 }
                 for n in r.notes { out.line("note: \(n)") }
+                // A log passed over is said where a user looks for trouble too.
+                for s in r.skipped { Diagnostics.say("warning: \(s.log): not used: \(s.reason)") }
             } else if opened.primaryBaseBlock.isDirty {
                 throw CLIError("\(hive) is dirty and no transaction log was found to recover it from (looked for NAME.LOG1, NAME.LOG2, NAME.LOG; --log names others)")
             } else {

@@ -16,9 +16,9 @@ struct ValueNameOptions: ParsableArguments {
     var name: String? { defaultValue ? "" : value }
 }
 
-/// reg.exe's switches, recognised only as exact, case-insensitive tokens from reg.exe's list and
-/// translated to long options before parsing; `--` ends the translation (so a key or file
-/// literally named "/s" can still be passed after it).
+/// reg.exe's switches, recognised only as exact, case-insensitive tokens from reg.exe's list (or
+/// such a token, "=" and a value) and translated to long options before parsing; `--` ends the
+/// translation (so a key or file literally named "/s" can still be passed after it).
 enum RegSwitches {
     static let table: [String: String] = [
         "/s": "--recurse",
@@ -45,6 +45,11 @@ enum RegSwitches {
             if ended { out.append(a); continue }
             if a == "--" { ended = true; out.append(a); continue }
             if isAdd && a.lowercased() == "/s" { out.append("--separator"); continue }
+            // "/d=VALUE" as "--data=VALUE" is: the value after "=" as it is.
+            if let eq = a.firstIndex(of: "="), let long = isAdd && a[..<eq].lowercased() == "/s" ? "--separator" : table[a[..<eq].lowercased()] {
+                out.append(long + a[eq...])
+                continue
+            }
             out.append(table[a.lowercased()] ?? a)
         }
         return out

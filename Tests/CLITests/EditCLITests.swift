@@ -47,6 +47,36 @@ struct EditCLITests {
         #expect(check.out.hasSuffix("sound\n"))
     }
 
+    /// A refused command changes nothing on disk: no empty NAME.LOG1/NAME.LOG2 beside a hive
+    /// that had none, no new hive when creating it failed.
+    @Test func aRefusedEditLeavesNoFiles() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let hive = dir.appendingPathComponent("t.dat").path
+        #expect(try CLI.run(["add", "--hive", hive, "Software\\X", "/v", "A", "/d", "1"]).status == 0)
+        // A hive copied without its logs, as hives often are.
+        for log in [".LOG1", ".LOG2"] { try FileManager.default.removeItem(atPath: hive + log) }
+        let before = try Data(contentsOf: URL(fileURLWithPath: hive))
+        let refusals: [[String]] = [
+            ["add", "--hive", hive, "Software\\X", "/v", "A", "/d", "2"],  // exists, no /f, no terminal
+            ["delete", "--hive", hive, "Software\\X"],  // needs confirmation
+            ["add", "--hive", hive, "Software\\" + String(repeating: "k", count: 300)],  // a name too long
+            ["copy", "--hive", hive, "Software\\X", "Software\\X"],  // onto itself
+        ]
+        for args in refusals {
+            let r = try CLI.run(args)
+            #expect(r.status == 1, "\(args): \(r.err)")
+            let left = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+            #expect(left == ["t.dat"], "\(args[0]) left \(left)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: hive)) == before)
+        // Creating a hive for a refused add: no hive either.
+        let new = dir.appendingPathComponent("new.dat").path
+        let r = try CLI.run(["add", "--hive", new, String(repeating: "k", count: 300)])
+        #expect(r.status == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["t.dat"])
+    }
+
     /// A hive another process has open for writing: the error names that process.
     @Test func lockedHiveNamesItsHolder() throws {
         let dir = try CLI.tempDir()
@@ -70,6 +100,56 @@ struct EditCLITests {
         #expect(read.err.contains("locked"))
     }
 
+    /// A hive another process only reads (a shared lock): the error says it is reading, not
+    /// writing.
+    @Test func aReaderIsNamedAsAReader() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let hive = dir.appendingPathComponent("read.hive").path
+        #expect(try CLI.run(["add", "--hive", hive, "X"]).status == 0)
+        let reader = try Actor("/usr/bin/python3", ["-c", """
+            import fcntl, sys, time
+            f = open(sys.argv[1], 'rb'); fcntl.flock(f, fcntl.LOCK_SH); print('ready', flush=True); time.sleep(60)
+            """, hive])
+        defer { reader.kill() }
+        #expect(reader.lines.next(timeout: 30) == "ready")
+        let r = try CLI.run(["add", "--hive", hive, "Y"])
+        #expect(r.status == 1)
+        #expect(r.err.contains("open for reading by pid \(reader.process.processIdentifier) (python3)"), "\(r.err)")
+        #expect(!r.err.contains("writing"))
+    }
+
+    /// Writing a dirty hive recovers it first, and says so: the logs applied, a log passed
+    /// over; a log that cannot be read stops the edit, naming it.
+    @Test(.enabled(if: CLI.corpusPresent, "needs ../shared/hives"))
+    func editingADirtyHiveSaysWhatItsLogsGave() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let source = CLI.hive("yarp/hives_for_tests/NewDirtyHive1/NewDirtyHive")
+        let hive = dir.appendingPathComponent("NewDirtyHive").path
+        func copy(log2: (inout Data) -> Void) throws {
+            for suffix in ["", ".LOG1", ".LOG2"] {
+                try? FileManager.default.removeItem(atPath: hive + suffix)
+                try FileManager.default.copyItem(atPath: source + suffix, toPath: hive + suffix)
+            }
+            var bytes = try Data(contentsOf: URL(fileURLWithPath: hive + ".LOG2"))
+            log2(&bytes)
+            try bytes.write(to: URL(fileURLWithPath: hive + ".LOG2"))
+        }
+        try copy { _ in }
+        let whole = try CLI.run(["add", "--hive", hive, "New"])
+        #expect(whole.status == 0)
+        #expect(whole.err.contains("the hive was dirty: 4 log entries (4 pages) from \(hive).LOG1, \(hive).LOG2 applied"), "\(whole.err)")
+        try copy { $0 = $0.prefix(512) + Data(count: 4096) }  // LOG2 reset: a base block, no entry
+        let reset = try CLI.run(["add", "--hive", hive, "New"])
+        #expect(reset.status == 0)
+        #expect(reset.err.contains("\(hive).LOG2: not used: "), "\(reset.err)")
+        try copy { $0 = Data(repeating: 0x5A, count: 8192) }
+        let unreadable = try CLI.run(["add", "--hive", hive, "New"])
+        #expect(unreadable.status == 1)
+        #expect(unreadable.err.contains("\(hive).LOG2 exists but cannot be read"), "\(unreadable.err)")
+    }
+
     @Test(.enabled(if: CLI.corpusPresent, "needs ../shared/hives"))
     func dirtyHiveWithoutLogsNeedsAcceptDirty() throws {
         let dir = try CLI.tempDir()
@@ -79,7 +159,9 @@ struct EditCLITests {
         let refused = try CLI.run(["add", "--hive", hive, "X"])
         #expect(refused.status == 1)
         #expect(refused.err.contains("dirty and has no usable transaction log"))
-        #expect(try CLI.run(["add", "--hive", hive, "X", "--accept-dirty"]).status == 0)
+        let accepted = try CLI.run(["add", "--hive", hive, "X", "--accept-dirty"])
+        #expect(accepted.status == 0)
+        #expect(accepted.err.contains("the hive was dirty and has no log: the primary file was taken as it is"), "\(accepted.err)")
         let info = try CLI.run(["info", "--hive", hive])
         #expect(info.out.contains("state: clean"))
     }

@@ -71,4 +71,58 @@ struct LogCLITests {
         #expect(none.status == 1)
         #expect(none.err.contains("no transaction log was found"))
     }
+
+    /// SYSTEM_B with its real LOG1 and 12 KB of random bytes as LOG2 (which held entries
+    /// 2111-2130): refused, naming LOG2, and nothing written. It used to be passed over without
+    /// a word, giving a "clean" hive of 33,123 keys instead of 35,595.
+    @Test func anUnreadableLogIsAnErrorNamingIt() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let hive = dir.appendingPathComponent("SYSTEM_B").path
+        try FileManager.default.copyItem(atPath: CLI.hive("regipy/SYSTEM_B"), toPath: hive)
+        try FileManager.default.copyItem(atPath: CLI.hive("regipy/SYSTEM_B.LOG1"), toPath: hive + ".LOG1")
+        var generator = SystemRandomNumberGenerator()
+        try Data((0..<12_288).map { _ in UInt8.random(in: 0...255, using: &generator) })
+            .write(to: URL(fileURLWithPath: hive + ".LOG2"))
+        let out = dir.appendingPathComponent("recovered").path
+        let r = try CLI.run(["recover", "--hive", hive, "--output", out])
+        #expect(r.status == 1)
+        #expect(r.err.contains("\(hive).LOG2 exists but cannot be read: no regf base block"), "\(r.err)")
+        #expect(!FileManager.default.fileExists(atPath: out), "no hive was written")
+        let q = try CLI.run(["query", "--hive", hive, "\\"])
+        #expect(q.status == 1 && q.err.contains("\(hive).LOG2 exists but cannot be read"), "\(q.err)")
+        // The logs the user trusts, named: LOG1 alone, as asked.
+        let chosen = try CLI.run(["recover", "--hive", hive, "--output", out, "--log", hive + ".LOG1"])
+        #expect(chosen.status == 0, "\(chosen.err)")
+        // With the real LOG2 every key is there.
+        try FileManager.default.removeItem(atPath: hive + ".LOG2")
+        try FileManager.default.copyItem(atPath: CLI.hive("regipy/SYSTEM_B.LOG2"), toPath: hive + ".LOG2")
+        let whole = try CLI.run(["recover", "--hive", hive, "--output", out])
+        #expect(whole.status == 0 && whole.out.contains("35595 keys"), "\(whole.out)")
+    }
+
+    /// A dirty hive in a directory its reader may not list (search permission only): its logs
+    /// cannot be looked for, which is an error naming the directory, not "no log beside it".
+    @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), "runs the CLI as nobody"))
+    func aDirectoryThatCannotBeListedIsSaid() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        chmod(dir.path, 0o755)
+        let inner = dir.appendingPathComponent("hidden")
+        try FileManager.default.createDirectory(at: inner, withIntermediateDirectories: true)
+        for suffix in ["", ".LOG1", ".LOG2"] {
+            let to = inner.appendingPathComponent("NewDirtyHive" + suffix).path
+            try FileManager.default.copyItem(atPath: dirty + suffix, toPath: to)
+            chmod(to, 0o644)
+        }
+        chmod(inner.path, 0o711)
+        let hive = inner.appendingPathComponent("NewDirtyHive").path
+        let asNobody = ["--reuid=65534", "--regid=65534", "--clear-groups", CLI.binary]
+        let r = try runProgram("/usr/bin/setpriv", asNobody + ["query", "--hive", hive, "\\"])
+        #expect(r.status == 1)
+        #expect(r.errText.contains("\(inner.path): list the directory for the hive's transaction logs failed"), "\(r.errText)")
+        // Named with --log, the logs need no listing.
+        let named = try runProgram("/usr/bin/setpriv", asNobody + ["query", "--hive", hive, "\\", "--log", hive + ".LOG1", "--log", hive + ".LOG2"])
+        #expect(named.status == 0, "\(named.errText)")
+    }
 }

@@ -12,17 +12,20 @@ final class DaemonHarness: @unchecked Sendable {
 
     /// Starts the daemon with `arguments` added (demo-identity unless `demo` is false) and waits
     /// for its `ready` line. `roaming` replaces the directory store (an smb:// URL, say);
-    /// `config` lines go into a configuration file.
-    init(demo: Bool = true, grace: Double = 1, roaming: String? = nil, config: [String] = [], extra: [String] = []) throws {
+    /// `config` lines go into a configuration file; `defaultRoaming` gives no `--roaming` at all
+    /// (the store is then wherever the configuration puts it).
+    init(demo: Bool = true, grace: Double = 1, roaming: String? = nil, defaultRoaming: Bool = false, config: [String] = [],
+         extra: [String] = []) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("hk-daemon-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         chmod(dir.path, 0o755)  // other users' clients reach the socket through it
         socket = dir.appendingPathComponent("run/socket").path
         let configFile = dir.appendingPathComponent("hivekeeperd.conf")
         try (config.joined(separator: "\n") + "\n").write(to: configFile, atomically: true, encoding: .utf8)
-        arguments = ["--config", configFile.path, "--state", dir.appendingPathComponent("state").path, "--socket", socket,
-                     "--roaming", roaming ?? dir.appendingPathComponent("roaming").path, "--grace", String(grace),
-                     "--service-account", "contoso", "--log-level", "warning"] + (demo ? ["--demo-identity"] : []) + extra
+        let roamingOption = defaultRoaming ? [] : ["--roaming", roaming ?? dir.appendingPathComponent("roaming").path]
+        arguments = ["--config", configFile.path, "--state", dir.appendingPathComponent("state").path, "--socket", socket]
+            + roamingOption + ["--grace", String(grace), "--service-account", "contoso", "--log-level", "warning"]
+            + (demo ? ["--demo-identity"] : []) + extra
         daemon = Process()
         try launch()
     }

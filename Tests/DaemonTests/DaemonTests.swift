@@ -216,7 +216,10 @@ import TestSupport
         let saved = h.dir.appendingPathComponent("t.hiv").path
         #expect(try h.cli(["save", "HKLM\\SOFTWARE\\T", saved], as: "alice").errText.contains("(1314)"))
         _ = try ok(["save", "HKLM\\SOFTWARE\\T", saved])
-        #expect(try h.cli(["save", "HKLM\\SOFTWARE\\T", saved]).status == 1, "an existing file needs /y")
+        let exists = try h.cli(["save", "HKLM\\SOFTWARE\\T", saved])
+        #expect(exists.status == 1, "an existing file needs /y")
+        #expect(exists.errText.contains("pass /y") && !exists.errText.contains("/f"), "save's switch is /y: \(exists.errText)")
+        #expect(LogDiscovery.logs(besideHive: saved).isEmpty, "RegSaveKey writes no log beside the hive")
         _ = try ok(["save", "HKLM\\SOFTWARE\\T", saved, "/y"])
         let savedHive = try Hive(path: saved)  // kept alive: a NamedKey reads from its mapping
         #expect(try savedHive.rootKey().name == "T")

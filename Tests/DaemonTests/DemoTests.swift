@@ -66,6 +66,37 @@ import TestSupport
         #expect(getpwnam(user) == nil, "the temporary user was removed")
     }
 
+    /// A demo stopped in its grace period by ^C, `kill` or a closed terminal removes its temporary
+    /// users (from /etc/passwd itself), its processes and its directory, then ends by the signal.
+    @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/useradd")
+                   && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")),
+          arguments: [SIGINT, SIGTERM, SIGHUP])
+    func anInterruptedDemoRemovesItsUsers(_ sig: Int32) throws {
+        let demo = try Actor(builtProduct("hivekeeper"), ["demo", "--grace", "10"])
+        defer { if demo.process.isRunning { demo.kill() } }
+        let first = try #require(demo.lines.next(timeout: 60))
+        let named = try #require(first.firstMatch(of: /on (\S+)\/run\/socket; .*\((hk-alice-[0-9a-f]+), (hk-contoso-[0-9a-f]+)\)/),
+                                 "\(first)")
+        let (directory, users) = (String(named.1), [String(named.2), String(named.3)])
+        var servicePid: Int32?
+        while let line = demo.lines.next(timeout: 60) {
+            if let m = line.firstMatch(of: /Contoso service \(pid (\d+),/) { servicePid = Int32(m.1) }
+            if line.hasPrefix("4. alice logs off") { break }
+        }
+        #expect(users.allSatisfy { getpwnam($0) != nil }, "the users exist during the demo")
+        usleep(300_000)  // into the 10 s grace period: the service still runs as its user
+        kill(demo.process.processIdentifier, sig)
+        #expect(demo.waitForExit(seconds: 30), "the demo ended")
+        #expect(demo.process.terminationReason == .uncaughtSignal && demo.process.terminationStatus == sig, "ended by the signal, after cleaning up")
+        let passwd = try String(contentsOfFile: "/etc/passwd", encoding: .utf8)
+        for user in users {
+            #expect(!passwd.split(separator: "\n").contains { $0.hasPrefix(user + ":") }, "\(user) was removed")
+        }
+        #expect(!FileManager.default.fileExists(atPath: directory), "its directory was removed")
+        let pid = try #require(servicePid)
+        #expect(!FileManager.default.fileExists(atPath: "/proc/\(pid)"), "the service process was ended")
+    }
+
     /// The other policies: `wait` leaves the hive loaded until the service lets go, then
     /// uploads; `snapshot` lets the service read a copy. Neither breaks the service.
     @Test func theOtherPolicies() throws {

@@ -252,6 +252,51 @@ struct LogDamageTests {
         _ = try opened.hive.checkConsistency()
     }
 
+    /// LOG2 overwritten with bytes that are no log: its entries 3-5 may be the newest, so
+    /// recovery from LOG1 alone is refused, naming LOG2.
+    @Test func anUnreadableLogIsRefused() throws {
+        try edit(".LOG2") { b in b = (0..<12_288).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) } }
+        let e = try #require(try recoveryError())
+        guard case let .unreadableLog(problem) = e else { Issue.record("\(e)"); return }
+        #expect(problem.log == hive + ".LOG2" && problem.reason.contains("no regf base block"))
+    }
+
+    /// LOG2 with a bad base-block checksum: its sequence numbers cannot be trusted, so it is
+    /// refused too.
+    @Test func aLogWithABadChecksumIsRefused() throws {
+        try edit(".LOG2") { $0[100] ^= 0xFF }
+        let e = try #require(try recoveryError())
+        guard case let .unreadableLog(problem) = e else { Issue.record("\(e)"); return }
+        #expect(problem.log == hive + ".LOG2" && problem.reason.contains("checksum"))
+    }
+
+    /// Logs that provably hold nothing needed are passed over, and said: LOG2 reset (its base
+    /// block, no entry at its sequence), LOG2 whose write never finished (sequence numbers differ).
+    @Test func logsHoldingNothingNeededArePassedOverAndSaid() throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: hive + ".LOG2")))
+        let cases: [(String, (inout [UInt8]) -> Void)] = [
+            ("it holds no entry", { b in b = Array(b[..<512]) + [UInt8](repeating: 0, count: 4096) }),
+            ("its write never finished", { b in
+                b.withUnsafeMutableBytes { raw in
+                    let p = raw.baseAddress!
+                    p.storeBytes(of: p.loadUnaligned(fromByteOffset: 8, as: UInt32.self) &- 1, toByteOffset: 8, as: UInt32.self)
+                    p.storeBytes(of: BaseBlock.checksum(UnsafeRawPointer(p)), toByteOffset: 508, as: UInt32.self)
+                }
+            }),
+        ]
+        for (said, change) in cases {
+            var b = original
+            change(&b)
+            try Data(b).write(to: URL(fileURLWithPath: hive + ".LOG2"))
+            let r = try #require(try Hive.open(path: hive, logs: .besideHive).recovery)
+            #expect(r.applied.map(\.log) == [hive + ".LOG1"] && r.sequence == 2)
+            #expect(r.skipped.map(\.log) == [hive + ".LOG2"])
+            #expect(r.skipped.first?.reason.contains(said) == true, "\(r.skipped)")
+            #expect(r.notes.contains { $0.hasPrefix(hive + ".LOG2: not used: ") })
+        }
+    }
+
     /// Explicit --log files with names that do not match the hive.
     @Test func logsNamedExplicitly() throws {
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -151,6 +151,9 @@ struct PolicyTests {
         let outcome = try await w.profiles.logoff(session: session)
         #expect(outcome.uploadPending)
         #expect(pending.all().map(\.user) == ["alice"] && pending.all().first?.stage == .upload)
+        // A damaged record is still a record: resumed as the whole logoff, and said.
+        try Data([0xFF, 0xFE, 0x00]).write(to: w.layout.pendingWork.appendingPathComponent("alice"))
+        #expect(pending.all().first?.stage == .logoff && pending.all().first?.unreadable != nil)
 
         // The restart: a new service on the same state; the store is back.
         w.store.setUnreachable(false)
@@ -159,6 +162,8 @@ struct PolicyTests {
         #expect(try roamedColor(w) == w.utf16z("green"))
         #expect(pending.all().isEmpty)
         #expect(w.ids.suffix(3) == [EventID.resumedAfterRestart, EventID.synchronizeStarted, EventID.synchronizeFinished])
+        let resumedEvent = try #require(w.events.all.last { $0.id == EventID.resumedAfterRestart })
+        #expect(resumedEvent.details.first?.contains("its record is damaged") == true, "\(resumedEvent.details)")
     }
 
     /// No usable copy (store unreachable, nothing local): a temporary profile from Default User
@@ -212,7 +217,28 @@ func aDirtyProfileIsRecoveredFromItsLogs() async throws {
     }
     _ = try await w.profiles.logon(w.alice)
     #expect(w.ids.contains(EventID.recoveredFromLogs) && !w.ids.contains(EventID.temporaryProfile))
+    // The load's event says what the logs gave.
+    let loaded = try #require(w.events.all.first { $0.id == EventID.hiveLoaded })
+    #expect(loaded.details.contains { $0.contains("NTUSER.DAT: the hive was dirty: 4 log entries") }, "\(loaded.details)")
     let system = w.machine.startProcess("/usr/lib/admin", as: .system)
     let k = try w.registry.openKey(.users, "\(w.alice.sid)\\Key3\\Key3_1", access: .keyRead, as: w.machine.caller(system.pid))
     try w.registry.closeKey(k, as: w.machine.caller(system.pid))
+}
+
+/// The same dirty NTUSER.DAT with LOG2 (entries 3-5) overwritten by bytes that are no log: the
+/// profile is not loaded from LOG1 alone; the event that says so names LOG2 and why.
+@Test(.enabled(if: SharedCorpus.isPresent, "needs ../shared/hives"))
+func aDirtyProfileWithAnUnreadableLogIsNotLoadedHalfRecovered() async throws {
+    let w = try World()
+    let dir = w.layout.profile("alice")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let source = SharedCorpus.path("yarp/hives_for_tests/NewDirtyHive1/NewDirtyHive")
+    for (from, to) in [("", "NTUSER.DAT"), (".LOG1", "NTUSER.DAT.LOG1")] {
+        try FileManager.default.copyItem(atPath: source + from, toPath: dir.appendingPathComponent(to).path)
+    }
+    try Data(repeating: 0x5A, count: 8192).write(to: dir.appendingPathComponent("NTUSER.DAT.LOG2"))
+    _ = try await w.profiles.logon(w.alice)
+    #expect(!w.ids.contains(EventID.recoveredFromLogs) && w.ids.contains(EventID.temporaryProfile))
+    let failed = try #require(w.events.all.first { $0.id == EventID.cannotLoadLocalProfile })
+    #expect(failed.details.contains { $0.contains("NTUSER.DAT.LOG2 exists but cannot be read") }, "\(failed.details)")
 }

@@ -80,6 +80,9 @@ struct SaveRestoreTests {
         let saved = try Hive(path: file)
         #expect(saved.minorVersion == minor)
         #expect(saved.check().problems == [])
+        // RegSaveKey writes the hive and nothing else: no transaction log beside it.
+        #expect(LogDiscovery.logs(besideHive: file).isEmpty)
+        #expect(!saved.baseBlock.isDirty)
         let root = try saved.rootKey()
         #expect(signature(saved, root.subkeyListOffset) == (minor == 3 ? "lf" : "lh"))
         var big: ValueKey?
@@ -105,6 +108,7 @@ struct SaveRestoreTests {
         #expect(!FileManager.default.fileExists(atPath: file))
         let root = try registry.openKey(.users, "S-1-5-21-1000-2000-3000-1001", access: .keyRead, as: system)
         try registry.saveKey(root, file: file, format: .noCompression, as: system)
+        #expect(LogDiscovery.logs(besideHive: file).isEmpty)
         try registry.flushHive(at: Fixture.userPath)
         let live = try Data(contentsOf: dir.appendingPathComponent("NTUSER.DAT"))
         let image = try Data(contentsOf: URL(fileURLWithPath: file))
