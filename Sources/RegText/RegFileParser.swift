@@ -20,8 +20,8 @@ public struct RegParseError: Error, Equatable, Sendable, CustomStringConvertible
 /// `hex:`, `hex(N):` (continued over lines ending in `\`), and `-` to delete; `;` comments. The
 /// whole file is parsed before anything is applied, so a bad file changes nothing.
 public enum RegFileParser {
-    public static func parse(_ bytes: [UInt8]) throws(RegParseError) -> [RegOperation] {
-        let units = try decode(bytes)
+    public static func parse(_ bytes: [UInt8], codePage: CodePage? = nil) throws(RegParseError) -> [RegOperation] {
+        let units = try decode(bytes, codePage: codePage)
         var lines: [(number: Int, text: [UInt16])] = []
         var current: [UInt16] = []
         var number = 1
@@ -160,6 +160,21 @@ public enum RegFileParser {
             ops.append(.setValue(key: current, name: name, type: type, data: data, line: lineNumber))
         }
         return ops
+    }
+
+    /// UTF-16LE after a BOM; otherwise `codePage` when one is given; otherwise UTF-8 when the
+    /// bytes are valid UTF-8 (a BOM is skipped), else Windows-1252 — the ANSI code page regedit
+    /// writes REGEDIT4 files in. A byte the page does not define is an error with its line.
+    static func decode(_ bytes: [UInt8], codePage: CodePage?) throws(RegParseError) -> [UInt16] {
+        if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xEF, 0xBB, 0xBF]) { return try decode(bytes) }
+        if codePage == nil, let utf8 = try? decode(bytes) { return utf8 }
+        let page = codePage ?? .windows1252
+        switch page.decode(bytes) {
+        case let .success(units): return units
+        case let .failure(undefined):
+            let line = 1 + bytes.prefix(undefined.byteOffset).reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+            throw RegParseError(line: line, column: 1, reason: "byte 0x\(String(bytes[undefined.byteOffset], radix: 16, uppercase: true)) at offset \(undefined.byteOffset) is not a character of \(page)\(codePage == nil ? " (the file is not UTF-8 either; pass --codepage N)" : "")")
+        }
     }
 
     /// UTF-16LE after a BOM; otherwise UTF-8 (a BOM is skipped). Invalid UTF-8 is an error with

@@ -10,15 +10,18 @@ public struct RegFileWriter {
         /// "Windows Registry Editor Version 5.00", UTF-16LE with BOM.
         case version5
         /// "REGEDIT4". regedit writes it in the ANSI code page; we write UTF-8 (no BOM) so no
-        /// character is lost (docs/reg-files.md).
+        /// character is lost, or the code page asked for (docs/reg-files.md).
         case regedit4
     }
 
     public let format: Format
+    /// A REGEDIT4 file's code page; nil: UTF-8.
+    public let codePage: CodePage?
     private var text: [UInt16] = []
 
-    public init(format: Format = .version5) {
+    public init(format: Format = .version5, codePage: CodePage? = nil) {
         self.format = format
+        self.codePage = format == .regedit4 ? codePage : nil
         append(format == .version5 ? "Windows Registry Editor Version 5.00" : "REGEDIT4")
         newline()
     }
@@ -31,6 +34,7 @@ public struct RegFileWriter {
         if format == .regedit4 && !RegFileWriter.isValidUTF16(name) {
             return "it contains a lone surrogate, which a UTF-8 (REGEDIT4) file cannot hold"
         }
+        if let codePage, codePage.encode(name) == nil { return "it has a character \(codePage) cannot hold" }
         return nil
     }
 
@@ -66,8 +70,9 @@ public struct RegFileWriter {
             text.append(0x22)
         }
         text.append(0x3D)  // =
+        // A string the file's encoding cannot hold is written as hex(1): nothing is lost.
         if type == 1, let s = ValueText.friendlyString(data),
-           format == .version5 || RegFileWriter.isValidUTF16(s) {
+           format == .version5 || RegFileWriter.isValidUTF16(s) && (codePage.map { $0.encode(s) != nil } ?? true) {
             text.append(0x22)
             appendEscaped(s)
             text.append(0x22)
@@ -90,6 +95,8 @@ public struct RegFileWriter {
     public mutating func drain(first: Bool) -> [UInt8] {
         let units = text
         text.removeAll(keepingCapacity: true)
+        // Every name and string was checked against the code page as it was added.
+        if let codePage, let bytes = codePage.encode(units) { return bytes }
         return RegFileWriter.encode(units, format: format, withBOM: first)
     }
 

@@ -37,12 +37,26 @@ struct ExportCommand: AsyncParsableCommand {
     @Flag(name: .customLong("overwrite"), help: "Overwrite OUT without asking (/y).")
     var overwrite = false
 
+    @Option(name: .customLong("codepage"), help: "With --format regedit4: write in this Windows ANSI code page (\(CodePage.offered)) as regedit does; default UTF-8.")
+    var codepage: Int?
+
+    func validate() throws {
+        if let codepage {
+            guard CodePage(codepage) != nil else { throw ValidationError("--codepage \(codepage): a code page is one of \(CodePage.offered)") }
+            guard format == .regedit4 else { throw ValidationError("--codepage goes with --format regedit4") }
+        }
+    }
+
+    private func makeSink(_ out: Output) -> ExportSink {
+        ExportSink(format: format, codePage: codepage.flatMap { CodePage($0) }, out: out)
+    }
+
     func run() async throws {
         if hiveOptions.hive == nil {
             try await daemon.run(livePaths: [key]) { client in
                 let start = try LivePath(key)
                 try confirmOverwrite()
-                let sink = ExportSink(format: format, out: output == "-" ? Output.standardOutput() : try Output.file(output))
+                let sink = makeSink(output == "-" ? Output.standardOutput() : try Output.file(output))
                 try await OnlineExport(client: client, sink: sink).run(start)
                 try sink.finish()
                 return sink.partial ? 2 : 0
@@ -58,7 +72,7 @@ struct ExportCommand: AsyncParsableCommand {
             var prefixUnits = Array(prefix.utf16)
             while prefixUnits.last == 0x5C { prefixUnits.removeLast() }
             let startPath = path.components.reduce(prefixUnits) { $0 + [0x5C] + $1.codeUnits }
-            let sink = ExportSink(format: format, out: out)
+            let sink = makeSink(out)
             let walk = PathWalk(hive: hive, options: hiveOptions.walkOptions) { at, error in
                 Diagnostics.say("warning: skipped the subtree below \(displayName(at)): \(error)")
                 sink.partial = true

@@ -10,10 +10,10 @@ final class ExportSink {
     private var writer: RegFileWriter
     private var first = true
 
-    init(format: ExportCommand.Format, out: Output) {
+    init(format: ExportCommand.Format, codePage: CodePage? = nil, out: Output) {
         self.format = format
         self.out = out
-        writer = RegFileWriter(format: format == .regedit4 ? .regedit4 : .version5)
+        writer = RegFileWriter(format: format == .regedit4 ? .regedit4 : .version5, codePage: codePage)
     }
 
     /// False (and said on stderr) for a key whose name a .reg file cannot hold: it and its

@@ -18,6 +18,15 @@ struct ImportCommand: AsyncParsableCommand {
     @Argument(help: "The .reg file (regedit's version 5 or REGEDIT4).")
     var input: String
 
+    @Option(name: .customLong("codepage"), help: "A REGEDIT4 file's Windows ANSI code page (\(CodePage.offered)); default: UTF-8 when the bytes are valid UTF-8, else 1252.")
+    var codepage: Int?
+
+    func validate() throws {
+        if let codepage, CodePage(codepage) == nil {
+            throw ValidationError("--codepage \(codepage): a code page is one of \(CodePage.offered)")
+        }
+    }
+
     @OptionGroup var editOptions: EditOptions
     @OptionGroup var daemon: DaemonOptions
 
@@ -29,7 +38,7 @@ struct ImportCommand: AsyncParsableCommand {
         do {
             // The mapping must outlive the copy out of it.
             let file = try HiveStorage(mappingFileAt: input)
-            return try withExtendedLifetime(file) { try RegFileParser.parse([UInt8](file.bytes)) }
+            return try withExtendedLifetime(file) { try RegFileParser.parse([UInt8](file.bytes), codePage: codepage.flatMap { CodePage($0) }) }
         } catch let e as HiveError {
             throw CLIError(e.description)  // it names the file
         } catch {

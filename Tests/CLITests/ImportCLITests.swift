@@ -90,3 +90,25 @@ struct ImportCLITests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: hive)) == before)
     }
 }
+
+/// A REGEDIT4 file in a Windows code page, through the real binary: written by export
+/// --codepage, read back by import (and by default as Windows-1252).
+@Suite struct CodePageCLITests {
+    @Test func regedit4InACodePageRoundTrips() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let hive = dir.appendingPathComponent("a.dat").path, copy = dir.appendingPathComponent("b.dat").path
+        let reg = dir.appendingPathComponent("a.reg").path
+        #expect(try CLI.run(["add", "--hive", hive, "Software\\Café", "/v", "Crème", "/d", "brûlée"]).status == 0)
+        let exported = try CLI.run(["export", "--hive", hive, "\\", reg, "--format", "regedit4", "--codepage", "1252"])
+        #expect(exported.status == 0, "\(exported.err)")
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: reg)))
+        #expect(bytes.contains(0xE9) && !bytes.contains(0xC3))
+        // No --codepage: not UTF-8, so Windows-1252.
+        let imported = try CLI.run(["import", reg, "--hive", copy])
+        #expect(imported.status == 0, "\(imported.err)")
+        let q = try CLI.run(["query", "--hive", copy, "Software\\Café", "/v", "Crème"])
+        #expect(q.status == 0 && q.out.contains("brûlée"), "\(q.out) \(q.err)")
+        #expect(try CLI.run(["import", reg, "--hive", copy, "--codepage", "65001"]).status == 1)
+    }
+}
