@@ -4,7 +4,7 @@ import Profiles
 /// scripts/bench-smb's measuring side: uploads FILE as a user's NTUSER.DAT through SMBStore
 /// RUNS times (after one warm-up that makes the connection), printing each run's seconds for
 /// the store's upload alone and for the logoff's whole upload step around it (store lock,
-/// the check that the store's copy is still the one fetched at logon, upload, unlock).
+/// a lease check before each replacing step, the check that the store's copy is still the one fetched at logon, upload, unlock).
 func benchmarkSMBUpload(url: String, credentials: String, file: String, runs: Int) {
     do {
         let store = try SMBStore(url: url, credentials: try SMBCredentials.load(file: credentials))
@@ -18,10 +18,10 @@ func benchmarkSMBUpload(url: String, credentials: String, file: String, runs: In
         }
         for _ in 0..<runs {
             let t0 = now()
-            try store.lock("bench", owner: "bench", now: Date(), expires: Date().addingTimeInterval(60))
+            let lease = try store.lock("bench", owner: "bench", now: Date(), lifetime: 60)
             _ = try store.stamp(of: "bench")  // unchanged since "logon": the stamp is all it reads
-            try store.upload("bench", from: local)
-            store.unlock("bench", owner: "bench")
+            try store.upload("bench", from: local, beforeReplace: { try store.check("bench", lease, now: Date()) })
+            store.unlock("bench", lease)
             step.append(now() - t0)
         }
         func show(_ xs: [Double]) -> String {
