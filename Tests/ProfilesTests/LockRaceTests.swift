@@ -1,0 +1,140 @@
+import Foundation
+import HiveFormat
+import Profiles
+import Testing
+import TestSupport
+
+/// The store lock under contention (docs/roaming.md): N taker processes race to take over the
+/// same stale lock, round after round, on a directory store and over SMB against a real smbd;
+/// and a real holder killed with SIGKILL in the middle of an upload. Rounds: 100 on a
+/// directory, 50 over SMB; HIVEKEEPER_LOCK_RACE_ROUNDS sets both (scripts/lock-race: 1000).
+@Suite(.serialized) struct LockRaceTests {
+    static let takers = 4
+
+    static func rounds(_ ci: Int) -> Int {
+        ProcessInfo.processInfo.environment["HIVEKEEPER_LOCK_RACE_ROUNDS"].flatMap(Int.init) ?? ci
+    }
+
+    /// Each round every taker is told "take NOW" at once, NOW past the last round's lease (a
+    /// stale lock: 1000 s leases, rounds 10,000 s apart); exactly one must hold it, and its
+    /// check must pass; the previous round's holder, checking at its own round's time (when
+    /// its lease was good by its clock), must find it lost. Every fourth round the holder
+    /// releases first, so that the race is for a released lock. Returns the violations.
+    func race(store: String, credentials: String, rounds: Int, label: String) throws -> Int {
+        let takers = try (0..<Self.takers).map {
+            try Actor(builtProduct("hivekeeper-crashtest"), ["lock-race", store, credentials, "alice", "taker \($0)"])
+        }
+        defer { takers.forEach { $0.kill() } }
+        var violations = 0
+        var holder: Int?
+        var heldAt = 0.0
+        let started = Date()
+        for round in 0..<rounds {
+            let now = 1_000_000.0 + Double(round) * 10_000
+            if round % 4 == 3, let h = holder {
+                takers[h].send("release")
+                #expect(takers[h].lines.next(timeout: 30) == "released")
+            }
+            for t in takers { t.send("take \(Int(now))") }
+            let answers = takers.map { $0.lines.next(timeout: 60) ?? "no answer" }
+            let held = answers.indices.filter { answers[$0].hasPrefix("held") }
+            let refused = answers.filter { $0.hasPrefix("locked") }
+            if held.count != 1 || refused.count != Self.takers - 1 {
+                violations += 1
+                Issue.record("\(label) round \(round): \(answers)")
+            }
+            if let previous = holder, let new = held.first, previous != new {
+                takers[previous].send("check \(Int(heldAt))")
+                let check = takers[previous].lines.next(timeout: 30) ?? "no answer"
+                if !check.hasPrefix("lost") {
+                    violations += 1
+                    Issue.record("\(label) round \(round): the superseded holder's check said \(check)")
+                }
+            }
+            holder = held.first
+            heldAt = now
+        }
+        print(String(format: "lock race (%@): %d rounds x %d takers in %.1f s, %d violations", label, rounds, Self.takers,
+                     Date().timeIntervalSince(started), violations))
+        return violations
+    }
+
+    @Test func takersOfAStaleLockOnADirectory() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("hk-race-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: root) }
+        #expect(try race(store: root.path, credentials: "-", rounds: Self.rounds(100), label: "directory") == 0)
+    }
+
+    @Test(.enabled(if: SambaServer.isAvailable, "needs root and Debian's samba"))
+    func takersOfAStaleLockOverSMB() throws {
+        let server = try SambaServer()
+        defer { server.remove() }
+        #expect(try race(store: server.url + "/roaming", credentials: server.credentialsFile, rounds: Self.rounds(50), label: "SMB") == 0)
+    }
+
+    /// A real holder (its lease renewed on its thread) killed with SIGKILL in the middle of its
+    /// uploads: the store holds a whole copy; the lock refuses others until the lease runs out
+    /// — no longer — and then the next holder takes it and uploads.
+    func killedHolder(store: any RoamingStore, location: String, credentials: String, copy: () throws -> Data?) throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("hk-killed-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        // Two hives of 2 MB (an SMB reader recognises a whole one by its base block and bins).
+        let files = try (0..<2).map { i -> URL in
+            let f = work.appendingPathComponent("hive\(i)")
+            let editor = try HiveEditor.create(path: f.path)
+            try editor.setValue(of: editor.hive.baseBlock.rootCellOffset, named: "data", type: 3,
+                                bytes: (0..<(2 << 20)).map { UInt8(truncatingIfNeeded: $0 &* (i + 3)) })
+            try editor.flush()
+            return f
+        }
+        let contents = try files.map { try Data(contentsOf: $0) }
+        let lifetime = 2.0
+        for round in 0..<2 {
+            let child = try Actor(builtProduct("hivekeeper-crashtest"),
+                                  ["lock-upload", location, credentials, "alice", "killed holder", "\(lifetime)"] + files.map(\.path))
+            #expect(child.lines.next(timeout: 30)?.hasPrefix("locked") == true)
+            #expect(child.lines.next(timeout: 30)?.hasPrefix("uploaded") == true)
+            // Held longer than its lifetime: the renewals keep it.
+            usleep(UInt32(lifetime * 1_000_000) + UInt32.random(in: 0...300_000))
+            #expect(throws: StoreLocked.self) { try store.lock("alice", owner: "next", now: Date(), lifetime: 60) }
+            child.kill()
+            let killed = Date()
+            #expect(contents.contains(try copy() ?? Data()), "round \(round): the store holds a whole copy")
+            var lease: StoreLease?
+            while lease == nil && Date().timeIntervalSince(killed) < lifetime + 5 {
+                lease = try? store.lock("alice", owner: "next", now: Date(), lifetime: 60)
+                if lease == nil { usleep(50_000) }
+            }
+            let waited = Date().timeIntervalSince(killed)
+            let taken = try #require(lease, "round \(round): the lock is taken after the lease")
+            #expect(waited <= lifetime + 0.5, "blocked \(waited) s, the lease being \(lifetime) s")
+            try store.upload("alice", from: files[0], beforeReplace: { try store.check("alice", taken, now: Date()) })
+            #expect(try copy() == contents[0])
+            store.unlock("alice", taken)
+        }
+    }
+
+    @Test func aHolderKilledMidUploadOnADirectory() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("hk-race-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let store = DirectoryStore(root: root)
+        try killedHolder(store: store, location: root.path, credentials: "-") {
+            try? Data(contentsOf: root.appendingPathComponent("alice.V6/NTUSER.DAT"))
+        }
+    }
+
+    @Test(.enabled(if: SambaServer.isAvailable, "needs root and Debian's samba"))
+    func aHolderKilledMidUploadOverSMB() throws {
+        let server = try SambaServer()
+        defer { server.remove() }
+        let store = try SMBStore(url: server.url + "/roaming", credentials: try SMBCredentials.load(file: server.credentialsFile),
+                                 timeout: .seconds(5))
+        let back = server.dir.appendingPathComponent("back")
+        try killedHolder(store: store, location: server.url + "/roaming", credentials: server.credentialsFile) {
+            try? FileManager.default.removeItem(at: back)
+            try store.download("alice", to: back)
+            return try Data(contentsOf: back)
+        }
+    }
+}
