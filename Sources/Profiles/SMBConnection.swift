@@ -256,7 +256,12 @@ final class SMBConnection: @unchecked Sendable {
                 // smb://host/share/a/b: a parent to make first, unless it is the share itself.
                 guard let slash = url.lastIndex(of: "/"), url[..<slash].dropFirst(6).split(separator: "/").count > 2 else { throw error }
                 try makeDirectory(String(url[..<slash]))
-                _ = try call("create the directory", url) { Int(f(context, url, 0o755)) }
+                do {
+                    _ = try call("create the directory", url) { Int(f(context, url, 0o755)) }
+                } catch {
+                    // Another machine made it meanwhile (two first logoffs at once): fine.
+                    guard case .operation(_, _, EEXIST) = error else { throw error }
+                }
             default:
                 throw error
             }
