@@ -91,7 +91,8 @@ public struct SMBStore: RoamingStore {
         try connection.makeDirectory(directory(user))
         // Staged under a name of its own: a holder that lost its lease while writing can never
         // write into the file a newer holder renames into place. Left by a killed uploader:
-        // cleared by the next one.
+        // cleared by the next one (under a checked lease: never a newer holder's).
+        try beforeReplace()
         for name in try connection.list(directory(user)) where name.hasPrefix("NTUSER.DAT.upload.") {
             try connection.unlink("\(directory(user))/\(name)")
         }
