@@ -1,6 +1,7 @@
 import Foundation
 import HiveFormat
 import Profiles
+import Registry
 import Testing
 import TestSupport
 
@@ -133,6 +134,49 @@ import TestSupport
             #expect(try copy() == contents[0])
             store.unlock("alice", taken)
         }
+    }
+
+    /// Through the profile service: another machine's holder is SIGKILLed in the middle of its
+    /// uploads; the next logoff finds the lock held, keeps its copy, and its retry takes the
+    /// lock once the killed holder's lease ran out and uploads.
+    @Test func theNextLogoffAfterAHolderKilledMidUpload() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("hk-race-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: root) }
+        // Retries 0.4 s apart: eight of them outlast the killed holder's 2 s lease.
+        let w = try World(sleep: { _ in try await Task.sleep(for: .milliseconds(400)) }, storeRoot: root)
+        func session(_ color: String) async throws -> LogoffOutcome {
+            let s = try await w.profiles.logon(w.alice)
+            let p = w.machine.startProcess("/usr/bin/app", as: w.alice, session: s)
+            let caller = try w.machine.caller(p.pid)
+            let (k, _) = try w.registry.createKey(.currentUser, "Software\\Roaming", access: .keyAllAccess, as: caller)
+            try w.registry.setValue(k, "Color", type: .string, data: w.utf16z(color), as: caller)
+            try w.registry.closeKey(k, as: caller)
+            w.machine.endProcess(p.pid)
+            return try await w.profiles.logoff(session: s)
+        }
+        func roamed() throws -> String? {
+            let hive = try Hive(bytes: Data(contentsOf: root.appendingPathComponent("alice.V6/NTUSER.DAT")))
+            guard let k = try? hive.key(path: "Software\\Roaming"), let v = try hive.value(of: k, named: "Color") else { return nil }
+            let b = try hive.data(of: v).bytes
+            return String(decoding: stride(from: 0, to: b.count - 1, by: 2).map { UInt16(b[$0]) | UInt16(b[$0 + 1]) << 8 }.prefix { $0 != 0 },
+                          as: UTF16.self)
+        }
+        #expect(try await session("first").uploaded)
+        let theirs = w.dir.appendingPathComponent("theirs")
+        try FileManager.default.copyItem(at: root.appendingPathComponent("alice.V6/NTUSER.DAT"), to: theirs)
+        let child = try Actor(builtProduct("hivekeeper-crashtest"),
+                              ["lock-upload", root.path, "-", "alice", "another machine", "2", theirs.path])
+        #expect(child.lines.next(timeout: 30)?.hasPrefix("locked") == true)
+        #expect(child.lines.next(timeout: 30)?.hasPrefix("uploaded") == true)
+        child.kill()
+        let killed = Date()
+        let outcome = try await session("second")
+        #expect(!outcome.uploaded && outcome.uploadPending, "the killed holder's lease still runs")
+        #expect(w.events.all.contains { $0.id == EventID.unableToCopy && $0.message.contains("locked by another machine") })
+        for _ in 0..<200 where !w.ids.contains(EventID.uploadRetried) { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(w.ids.contains(EventID.uploadRetried))
+        #expect(Date().timeIntervalSince(killed) < 2 + 1, "taken soon after the lease, not later")
+        #expect(try roamed() == "second")
     }
 
     @Test func aHolderKilledMidUploadOnADirectory() throws {
