@@ -137,6 +137,34 @@ struct SMBStoreTests {
         store.unlock("alice", three)
     }
 
+    /// A holder whose lock was taken over while it wrote its staged upload: its check before
+    /// the first replacing step fails, the share keeps the newer holder's copy, and the stage is
+    /// removed.
+    @Test(.enabled(if: SharedCorpus.isPresent))
+    func aLostLeaseReplacesNothing() throws {
+        defer { cleanUp() }
+        let theirs = try localHive("regipy/NTUSER.DAT", written: Date(timeIntervalSince1970: 1_700_000_000))
+        let mine = try localHive("regipy/NTUSER_with_winscp.DAT", written: Date(timeIntervalSince1970: 1_700_000_100))
+        let now = Date()
+        let lease = try store.lock("alice", owner: "one", now: now, lifetime: 60)
+        let other = try SMBStore(url: server.url + "/roaming", credentials: try SMBCredentials.load(file: server.credentialsFile))
+        let newer = try other.lock("alice", owner: "two", now: now.addingTimeInterval(61), lifetime: 60)
+        try other.upload("alice", from: theirs, beforeReplace: { try other.check("alice", newer, now: now.addingTimeInterval(61)) })
+        // Its first check (before staging) passed; the lock was lost while it wrote the stage.
+        var checks = 0
+        #expect(throws: LeaseLost.self) {
+            try store.upload("alice", from: mine, beforeReplace: {
+                checks += 1
+                if checks > 1 { try store.check("alice", lease, now: now.addingTimeInterval(1)) }
+            })
+        }
+        #expect(checks == 2, "stopped at the check after the stage was written")
+        #expect(try Data(contentsOf: shareDirectory.appendingPathComponent("NTUSER.DAT")) == Data(contentsOf: theirs))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: shareDirectory.path).sorted()
+                == ["NTUSER.DAT", "NTUSER.DAT.lock.\(newer.generation)"])
+        other.unlock("alice", newer)
+    }
+
     @Test func aWrongPasswordIsAClearError() throws {
         defer { cleanUp() }
         let wrong = try SMBStore(url: server.url + "/roaming", credentials: SMBCredentials(username: server.user, password: "wrong"))
