@@ -68,6 +68,10 @@ struct DirectoryLockFiles: StoreLockFiles {
         guard fsync(fd) == 0 else { throw StoreFileError(what: "fsync", path: path(name), errno: errno) }
     }
 
+    func makeDirectory() throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
     func remove(_ name: String) throws {
         guard unlink(path(name)) == 0 || errno == ENOENT else { throw StoreFileError(what: "delete", path: path(name), errno: errno) }
     }

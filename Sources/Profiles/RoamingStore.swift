@@ -43,7 +43,7 @@ public protocol RoamingStore: Sendable {
     func upload(_ user: String, from local: URL, beforeReplace: () throws -> Void) throws
     /// Where the user's copy lives, for people (a path, a URL).
     func location(of user: String) -> String
-    /// The user's lock files (the directory made if missing), for the store lock protocol.
+    /// The user's lock files, for the store lock protocol.
     func lockFiles(_ user: String) throws -> any StoreLockFiles
     /// Takes the user's store lock for `owner`, good for `lifetime` seconds from `now` (a lock
     /// released or expired is taken over); throws `StoreLocked` while another holds it.
@@ -108,9 +108,7 @@ public struct DirectoryStore: RoamingStore {
 
     /// `<user>.V6/NTUSER.DAT.lock.<generation>` (docs/roaming.md).
     public func lockFiles(_ user: String) throws -> any StoreLockFiles {
-        let dir = file(user).deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return DirectoryLockFiles(directory: dir)
+        DirectoryLockFiles(directory: file(user).deletingLastPathComponent())
     }
 
     public func upload(_ user: String, from local: URL, beforeReplace: () throws -> Void) throws {

@@ -120,8 +120,7 @@ public struct SMBStore: RoamingStore {
 
     /// `<path>/<user>.V6/NTUSER.DAT.lock.<generation>` on the share (docs/roaming.md).
     public func lockFiles(_ user: String) throws -> any StoreLockFiles {
-        try connection.makeDirectory(directory(user))
-        return SMBLockFiles(connection: connection, directory: directory(user))
+        SMBLockFiles(connection: connection, directory: directory(user))
     }
 }
 
@@ -148,4 +147,5 @@ struct SMBLockFiles: StoreLockFiles {
 
     func overwrite(_ name: String, _ bytes: [UInt8]) throws -> Bool { try connection.overwrite(url(name), bytes) }
     func remove(_ name: String) throws { try connection.unlink(url(name)) }
+    func makeDirectory() throws { try connection.makeDirectory(directory) }
 }

@@ -51,6 +51,8 @@ public protocol StoreLockFiles {
     func overwrite(_ name: String, _ bytes: [UInt8]) throws -> Bool
     /// Removes the file; one already gone is fine.
     func remove(_ name: String) throws
+    /// Makes the directory, and those above it, when missing (the user's first upload).
+    func makeDirectory() throws
 }
 
 /// The store lock protocol (docs/roaming.md, with the argument that it holds): lock files
@@ -80,6 +82,7 @@ public struct StoreLock {
     /// Takes the lock for `owner` for `lifetime` seconds from `now`; throws `StoreLocked` while
     /// another holds it.
     public func take(owner: String, now: Date, lifetime: TimeInterval) throws -> StoreLease {
+        try files.makeDirectory()
         for _ in 0..<16 {
             let present = try generations()
             var next: UInt64 = 1
