@@ -94,6 +94,8 @@ public enum EventID {
     public static let roamingOverwritten = 9600
     public static let roamingMerged = 9601
     public static let chaosForcedUnload = 9610
+    /// The store lock was lost (its lease ran out or was taken over) before the replace.
+    public static let storeLockLost = 9620
     public static let servicesNotified = 9001
     public static let gracePeriod = 9002
     public static let hiveUnloaded = 9003

@@ -285,17 +285,26 @@ extension ProfileService {
         var succeeded = false
         defer { metrics.upload(succeeded: succeeded, seconds: now().timeIntervalSince(started)) }
         do {
-            let t = now()
-            try store.lock(user, owner: owner, now: t, expires: t.addingTimeInterval(Double(storeLockLifetime.components.seconds)))
-            defer { store.unlock(user, owner: owner) }
+            let lifetime = Double(storeLockLifetime.components.seconds) + Double(storeLockLifetime.components.attoseconds) / 1e18
+            let lease = try store.lock(user, owner: owner, now: now(), lifetime: lifetime)
+            // Renewed while the compare and the upload run; checked before every step that
+            // replaces the store's copy (docs/roaming.md).
+            let keeper = LeaseKeeper(store: store, user: user, lease: lease, now: now)
+            defer { store.unlock(user, keeper.stop()) }
+            try keeper.check()
             try reconcile(user, store: store, local: local)
-            try store.upload(user, from: local)
+            try store.upload(user, from: local, beforeReplace: { try keeper.check() })
             try? keepAsBase(local, layout.roamingBase(user))
             event(EventID.synchronizeFinished, user: user, "Finished synchronize profile. Result: success")
             pending.clear(user)
             succeeded = true
             return true
         } catch {
+            if let lost = error as? LeaseLost {
+                event(EventID.storeLockLost, user: user,
+                      "The roaming store's lock was lost before this machine replaced the store's copy; the store keeps the newer holder's copy and this machine's changes stay in the local copy, to be uploaded (compared and reconciled again) on retry",
+                      [lost.description], level: .warning)
+            }
             event(EventID.unableToCopy, user: user, "Windows was unable to copy \(local.path) to the roaming store: \(error)", level: .error)
             event(EventID.cannotUpdateRoaming, user: user,
                   "Windows cannot update your roaming profile completely; the local copy is kept and the upload will be retried",

@@ -37,46 +37,48 @@ public protocol RoamingStore: Sendable {
     /// Copies the store's NTUSER.DAT to `local`, keeping its last-write time.
     func download(_ user: String, to local: URL) throws
     /// Replaces the store's NTUSER.DAT with `local` atomically (never a partial copy visible),
-    /// keeping its last-write time.
-    func upload(_ user: String, from local: URL) throws
+    /// keeping its last-write time. `beforeReplace` runs before each step that changes what
+    /// the store holds under its real name (the lock holder's lease check): when it throws,
+    /// the store's copy is left as it was.
+    func upload(_ user: String, from local: URL, beforeReplace: () throws -> Void) throws
     /// Where the user's copy lives, for people (a path, a URL).
     func location(of user: String) -> String
-    /// Takes the user's store lock for `owner` until `expires` (a lock whose expiry passed is
-    /// taken over); throws `StoreLocked` while another owner holds it.
-    func lock(_ user: String, owner: String, now: Date, expires: Date) throws
-    /// Gives the lock back (only `owner`'s).
-    func unlock(_ user: String, owner: String)
+    /// The user's lock files, for the store lock protocol.
+    func lockFiles(_ user: String) throws -> any StoreLockFiles
+    /// Takes the user's store lock for `owner`, good for `lifetime` seconds from `now` (a lock
+    /// released or expired is taken over); throws `StoreLocked` while another holds it.
+    func lock(_ user: String, owner: String, now: Date, lifetime: TimeInterval) throws -> StoreLease
+    /// Extends a held lease; throws `LeaseLost` when it is no longer the holder's.
+    func renew(_ user: String, _ lease: StoreLease, now: Date) throws -> StoreLease
+    /// Throws `LeaseLost` unless `lease` is still the lock with more than its margin left.
+    func check(_ user: String, _ lease: StoreLease, now: Date) throws
+    /// Gives the lock back (only when `lease` still holds it).
+    func unlock(_ user: String, _ lease: StoreLease)
 }
 
 extension RoamingStore {
     public func stamp(of user: String) throws -> RoamingStamp? {
         try copy(of: user).map { RoamingStamp(lastWritten: $0.lastWritten, size: $0.size) }
     }
-}
 
-/// Another machine holds a user's store lock.
-public struct StoreLocked: Error, CustomStringConvertible {
-    public let owner: String
-    public let expires: Date
-    public var description: String { "the roaming store is locked by \(owner) until \(expires)" }
-}
+    /// An upload with no lease to check (a store nobody else writes).
+    public func upload(_ user: String, from local: URL) throws { try upload(user, from: local, beforeReplace: {}) }
 
-/// A store lock file's content: "owner\nexpiry (seconds since 1970)\n".
-enum StoreLockText {
-    static func make(owner: String, expires: Date) -> [UInt8] {
-        Array("\(owner)\n\(Int(expires.timeIntervalSince1970))\n".utf8)
+    public func lock(_ user: String, owner: String, now: Date, lifetime: TimeInterval) throws -> StoreLease {
+        try StoreLock(files: lockFiles(user)).take(owner: owner, now: now, lifetime: lifetime)
     }
 
-    static func holder(_ bytes: [UInt8]) -> (owner: String, expires: Date) {
-        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
-        return (lines.first ?? "?", Date(timeIntervalSince1970: TimeInterval(lines.count > 1 ? Int(lines[1]) ?? 0 : 0)))
+    public func renew(_ user: String, _ lease: StoreLease, now: Date) throws -> StoreLease {
+        try StoreLock(files: lockFiles(user)).renew(lease, now: now)
     }
 
-    /// Returns when `owner` may take over the lock `bytes` describe (it expired — its owner
-    /// crashed or hung — or is `owner`'s own); throws `StoreLocked` otherwise.
-    static func checkTakeOver(_ bytes: [UInt8], by owner: String, now: Date) throws {
-        let (holder, until) = holder(bytes)
-        guard until <= now || holder == owner else { throw StoreLocked(owner: holder, expires: until) }
+    public func check(_ user: String, _ lease: StoreLease, now: Date) throws {
+        try StoreLock(files: lockFiles(user)).check(lease, now: now)
+    }
+
+    public func unlock(_ user: String, _ lease: StoreLease) {
+        guard let files = try? lockFiles(user) else { return }
+        StoreLock(files: files).release(lease)
     }
 }
 
@@ -104,50 +106,27 @@ public struct DirectoryStore: RoamingStore {
         try atomicCopy(from: file(user), to: local)
     }
 
-    /// `<user>.V6/NTUSER.DAT.lock`: "owner\nexpiry (seconds since 1970)\n", created exclusively
-    /// (O_EXCL), so two machines cannot both create it.
-    func lockFile(_ user: String) -> URL { file(user).deletingLastPathComponent().appendingPathComponent("NTUSER.DAT.lock") }
-
-    public func lock(_ user: String, owner: String, now: Date, expires: Date) throws {
-        let f = lockFile(user)
-        try FileManager.default.createDirectory(at: f.deletingLastPathComponent(), withIntermediateDirectories: true)
-        for _ in 0..<2 {
-            let fd = open(f.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-            if fd >= 0 {
-                let text = StoreLockText.make(owner: owner, expires: expires)
-                _ = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-                fsync(fd)
-                close(fd)
-                return
-            }
-            guard errno == EEXIST else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: f.path]) }
-            try StoreLockText.checkTakeOver(FileManager.default.contents(atPath: f.path).map { [UInt8]($0) } ?? [], by: owner, now: now)
-            unlink(f.path)  // stale (its owner crashed or hung) or our own: take it over
-        }
-        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: f.path])
+    /// `<user>.V6/NTUSER.DAT.lock.<generation>` (docs/roaming.md).
+    public func lockFiles(_ user: String) throws -> any StoreLockFiles {
+        DirectoryLockFiles(directory: file(user).deletingLastPathComponent())
     }
 
-    public func unlock(_ user: String, owner: String) {
-        let f = lockFile(user)
-        guard let text = FileManager.default.contents(atPath: f.path), StoreLockText.holder([UInt8](text)).owner == owner else { return }
-        unlink(f.path)
-    }
-
-    public func upload(_ user: String, from local: URL) throws {
+    public func upload(_ user: String, from local: URL, beforeReplace: () throws -> Void) throws {
         let f = file(user)
         try FileManager.default.createDirectory(at: f.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try atomicCopy(from: local, to: f)
+        try atomicCopy(from: local, to: f, beforeRename: beforeReplace)
     }
 }
 
 /// Copies `source` over `target` through a temporary file in the target's directory: written,
 /// given the source's last-write time, fsynced, renamed over the target, the directory fsynced.
-func atomicCopy(from source: URL, to target: URL) throws {
-    try atomicWrite(try Data(contentsOf: source), lastWritten: try lastWriteTime(source), to: target)
+func atomicCopy(from source: URL, to target: URL, beforeRename: () throws -> Void = {}) throws {
+    try atomicWrite(try Data(contentsOf: source), lastWritten: try lastWriteTime(source), to: target, beforeRename: beforeRename)
 }
 
-/// Writes `data` as `target` the same way, with `time` as its last-write time.
-func atomicWrite(_ data: Data, lastWritten time: Date, to target: URL) throws {
+/// Writes `data` as `target` the same way, with `time` as its last-write time; `beforeRename`
+/// runs just before the rename (throwing leaves the target as it was).
+func atomicWrite(_ data: Data, lastWritten time: Date, to target: URL, beforeRename: () throws -> Void = {}) throws {
     let temp = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).\(UUID().uuidString).tmp")
     guard FileManager.default.createFile(atPath: temp.path, contents: nil) else {
         throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temp.path])
@@ -158,6 +137,7 @@ func atomicWrite(_ data: Data, lastWritten time: Date, to target: URL) throws {
         try h.synchronize()
         try h.close()
         try FileManager.default.setAttributes([.modificationDate: time], ofItemAtPath: temp.path)
+        try beforeRename()
         if rename(temp.path, target.path) != 0 { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: target.path]) }
     } catch {
         try? FileManager.default.removeItem(at: temp)

@@ -29,6 +29,11 @@ struct SMBClientLibrary: @unchecked Sendable {
     typealias Rename = @convention(c) (OpaquePointer, UnsafePointer<CChar>, OpaquePointer, UnsafePointer<CChar>) -> Int32
     typealias Mkdir = @convention(c) (OpaquePointer, UnsafePointer<CChar>, mode_t) -> Int32
     typealias Utimes = @convention(c) (OpaquePointer, UnsafePointer<CChar>, UnsafeMutablePointer<timeval>) -> Int32
+    typealias Opendir = @convention(c) (OpaquePointer, UnsafePointer<CChar>) -> OpaquePointer?
+    /// Returns a `struct smbc_dirent *`: unsigned smbc_type, dirlen, commentlen; char *comment;
+    /// unsigned namelen; char name[] (NUL-terminated), at `direntNameOffset`.
+    typealias Readdir = @convention(c) (OpaquePointer, OpaquePointer) -> UnsafeRawPointer?
+    typealias Closedir = @convention(c) (OpaquePointer, OpaquePointer) -> Int32
 
     let newContext: NewContext
     let initContext: InitContext
@@ -40,6 +45,14 @@ struct SMBClientLibrary: @unchecked Sendable {
     let setAuthFunction: SetAuth
     // Getters of the context's file operations (smbc_getFunctionOpen and friends).
     let getOpen, getRead, getWrite, getClose, getStat, getUnlink, getRename, getMkdir, getUtimes: GetFunction
+    let getOpendir, getReaddir, getClosedir: GetFunction
+
+    /// Where `struct smbc_dirent` keeps `namelen` and `name` (three unsigned ints, then the
+    /// comment pointer aligned to 8, then namelen: the layout libsmbclient.h has had since 3.0).
+    static let direntNameLengthOffset = 16 + MemoryLayout<UnsafeRawPointer>.size
+    static let direntNameOffset = direntNameLengthOffset + 4
+    /// smbc_type of a file.
+    static let direntFile: UInt32 = 8
 
     static let soname = "libsmbclient.so.0"
 
@@ -78,6 +91,9 @@ struct SMBClientLibrary: @unchecked Sendable {
         getRename = try symbol("smbc_getFunctionRename", as: GetFunction.self)
         getMkdir = try symbol("smbc_getFunctionMkdir", as: GetFunction.self)
         getUtimes = try symbol("smbc_getFunctionUtimes", as: GetFunction.self)
+        getOpendir = try symbol("smbc_getFunctionOpendir", as: GetFunction.self)
+        getReaddir = try symbol("smbc_getFunctionReaddir", as: GetFunction.self)
+        getClosedir = try symbol("smbc_getFunctionClosedir", as: GetFunction.self)
     }
 }
 

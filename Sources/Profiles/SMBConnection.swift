@@ -170,6 +170,53 @@ final class SMBConnection: @unchecked Sendable {
         _ = try call("close", url) { Int(function(library.getClose, as: SMBClientLibrary.Close.self)(context, f)) }
     }
 
+    /// Writes `bytes` over the start of an existing file, in one request, never creating it;
+    /// false when there is no such file.
+    func overwrite(_ url: String, _ bytes: [UInt8]) throws(SMBError) -> Bool {
+        let open = function(library.getOpen, as: SMBClientLibrary.Open.self)
+        let write = function(library.getWrite, as: SMBClientLibrary.Write.self)
+        var file: OpaquePointer?
+        do {
+            _ = try call("open", url) {
+                file = open(context, url, O_WRONLY, 0)
+                return file == nil ? -1 : 0
+            }
+        } catch {
+            if case .operation(_, _, ENOENT) = error { return false }
+            throw error
+        }
+        let (written, code) = bytes.withUnsafeBytes { b in locked { write(context, file!, b.baseAddress!, b.count) } }
+        guard written == bytes.count else {
+            close(file!)
+            throw written < 0 ? .operation(what: "write", url: url, errno: code)
+                : .unexpected(what: "the server took part of a write to", url: url)
+        }
+        let f = file!
+        _ = try call("close", url) { Int(function(library.getClose, as: SMBClientLibrary.Close.self)(context, f)) }
+        return true
+    }
+
+    /// The names of the files in a directory.
+    func list(_ url: String) throws(SMBError) -> [String] {
+        let opendir = function(library.getOpendir, as: SMBClientLibrary.Opendir.self)
+        let readdir = function(library.getReaddir, as: SMBClientLibrary.Readdir.self)
+        let closedir = function(library.getClosedir, as: SMBClientLibrary.Closedir.self)
+        var dir: OpaquePointer?
+        _ = try call("list", url) {
+            dir = opendir(context, url)
+            return dir == nil ? -1 : 0
+        }
+        return lock.withLock {
+            defer { _ = closedir(context, dir!) }
+            var names: [String] = []
+            while let entry = readdir(context, dir!) {
+                guard entry.load(as: UInt32.self) == SMBClientLibrary.direntFile else { continue }
+                names.append(String(cString: (entry + SMBClientLibrary.direntNameOffset).assumingMemoryBound(to: CChar.self)))
+            }
+            return names
+        }
+    }
+
     private func close(_ file: OpaquePointer) {
         let f = function(library.getClose, as: SMBClientLibrary.Close.self)
         _ = lock.withLock { f(context, file) }
@@ -209,7 +256,12 @@ final class SMBConnection: @unchecked Sendable {
                 // smb://host/share/a/b: a parent to make first, unless it is the share itself.
                 guard let slash = url.lastIndex(of: "/"), url[..<slash].dropFirst(6).split(separator: "/").count > 2 else { throw error }
                 try makeDirectory(String(url[..<slash]))
-                _ = try call("create the directory", url) { Int(f(context, url, 0o755)) }
+                do {
+                    _ = try call("create the directory", url) { Int(f(context, url, 0o755)) }
+                } catch {
+                    // Another machine made it meanwhile (two first logoffs at once): fine.
+                    guard case .operation(_, _, EEXIST) = error else { throw error }
+                }
             default:
                 throw error
             }

@@ -3,7 +3,8 @@ import HiveFormat
 
 /// A RoamingStore on an SMB share (a Windows file server, Samba), through libsmbclient loaded at
 /// run time. Configured as `smb://host[:port]/share/path` with a credentials file; laid out as
-/// the directory store: `<path>/<user>.V6/NTUSER.DAT`, its lock `NTUSER.DAT.lock` beside it.
+/// the directory store: `<path>/<user>.V6/NTUSER.DAT`, its lock files `NTUSER.DAT.lock.<n>`
+/// beside it (docs/roaming.md).
 ///
 /// Replacing NTUSER.DAT: libsmbclient's rename over an existing file deletes the target first,
 /// so a rename alone could leave the share without a copy. An upload therefore writes
@@ -80,7 +81,7 @@ public struct SMBStore: RoamingStore {
         try atomicWrite(Data(c.bytes), lastWritten: c.lastWritten, to: local)
     }
 
-    public func upload(_ user: String, from local: URL) throws {
+    public func upload(_ user: String, from local: URL, beforeReplace: () throws -> Void) throws {
         // Mapped, not copied: the bytes go from the page cache straight to libsmbclient (twice
         // as fast for an 11.8 MB hive). Safe: only the daemon writes the local hive, and it
         // uploads it only once its hives are unloaded.
@@ -88,38 +89,63 @@ public struct SMBStore: RoamingStore {
         let time = try lastWriteTime(local)
         let target = file(user), incoming = file(user, ".upload"), previous = file(user, ".previous")
         try connection.makeDirectory(directory(user))
-        try data.withUnsafeBytes { bytes throws in try connection.write(incoming, bytes) }
-        try connection.setLastWritten(incoming, time)
+        // Staged under a name of its own: a holder that lost its lease while writing can never
+        // write into the file a newer holder renames into place. Left by a killed uploader:
+        // cleared by the next one (under a checked lease: never a newer holder's).
+        try beforeReplace()
+        for name in try connection.list(directory(user)) where name.hasPrefix("NTUSER.DAT.upload.") {
+            try connection.unlink("\(directory(user))/\(name)")
+        }
+        let staged = file(user, ".upload.\(UUID().uuidString.prefix(8).lowercased())")
+        do {
+            try data.withUnsafeBytes { bytes throws in try connection.write(staged, bytes) }
+            try connection.setLastWritten(staged, time)
+            try beforeReplace()
+            try connection.rename(staged, to: incoming)
+        } catch {
+            _ = try? connection.unlink(staged)
+            throw error
+        }
         // The old copy stays on the share (as .previous) until the new one is NTUSER.DAT.
         if try connection.stat(target) != nil {
+            try beforeReplace()
             try connection.unlink(previous)
             try connection.rename(target, to: previous)
         }
+        try beforeReplace()
         try connection.rename(incoming, to: target)
+        try beforeReplace()
         try connection.unlink(previous)
     }
 
-    /// `NTUSER.DAT.lock`, created exclusively on the server (two machines cannot both create it);
-    /// its content as in the directory store.
-    public func lock(_ user: String, owner: String, now: Date, expires: Date) throws {
-        let lockFile = file(user, ".lock")
-        try connection.makeDirectory(directory(user))
-        for _ in 0..<2 {
-            do {
-                try connection.write(lockFile, StoreLockText.make(owner: owner, expires: expires), exclusive: true)
-                return
-            } catch {
-                guard case .operation(_, _, EEXIST) = error else { throw error }
-            }
-            try StoreLockText.checkTakeOver(try connection.read(lockFile) ?? [], by: owner, now: now)
-            try connection.unlink(lockFile)  // stale (its owner crashed or hung) or our own: take it over
+    /// `<path>/<user>.V6/NTUSER.DAT.lock.<generation>` on the share (docs/roaming.md).
+    public func lockFiles(_ user: String) throws -> any StoreLockFiles {
+        SMBLockFiles(connection: connection, directory: directory(user))
+    }
+}
+
+/// The store lock's files on the share: O_EXCL creation on the server (SMB2 FILE_CREATE),
+/// in-place overwrites in one write request, the server's last-write times.
+struct SMBLockFiles: StoreLockFiles {
+    let connection: SMBConnection
+    let directory: String
+
+    func url(_ name: String) -> String { "\(directory)/\(name)" }
+    func names() throws -> [String] { try connection.list(directory) }
+    func read(_ name: String) throws -> [UInt8]? { try connection.read(url(name)) }
+    func lastWritten(_ name: String) throws -> Date? { try connection.stat(url(name))?.lastWritten }
+
+    func create(_ name: String, _ bytes: [UInt8]) throws -> Bool {
+        do {
+            try connection.write(url(name), bytes, exclusive: true)
+            return true
+        } catch {
+            if case .operation(_, _, EEXIST) = error { return false }
+            throw error
         }
-        throw SMBError.unexpected(what: "the lock kept coming back:", url: lockFile)
     }
 
-    public func unlock(_ user: String, owner: String) {
-        let lockFile = file(user, ".lock")
-        guard let bytes = try? connection.read(lockFile), StoreLockText.holder(bytes).owner == owner else { return }
-        _ = try? connection.unlink(lockFile)
-    }
+    func overwrite(_ name: String, _ bytes: [UInt8]) throws -> Bool { try connection.overwrite(url(name), bytes) }
+    func remove(_ name: String) throws { try connection.unlink(url(name)) }
+    func makeDirectory() throws { try connection.makeDirectory(directory) }
 }

@@ -4,7 +4,7 @@ import Profiles
 /// scripts/bench-smb's measuring side: uploads FILE as a user's NTUSER.DAT through SMBStore
 /// RUNS times (after one warm-up that makes the connection), printing each run's seconds for
 /// the store's upload alone and for the logoff's whole upload step around it (store lock,
-/// the check that the store's copy is still the one fetched at logon, upload, unlock).
+/// a lease check before each replacing step, the check that the store's copy is still the one fetched at logon, upload, unlock).
 func benchmarkSMBUpload(url: String, credentials: String, file: String, runs: Int) {
     do {
         let store = try SMBStore(url: url, credentials: try SMBCredentials.load(file: credentials))
@@ -18,11 +18,24 @@ func benchmarkSMBUpload(url: String, credentials: String, file: String, runs: In
         }
         for _ in 0..<runs {
             let t0 = now()
-            try store.lock("bench", owner: "bench", now: Date(), expires: Date().addingTimeInterval(60))
+            let lease = try store.lock("bench", owner: "bench", now: Date(), lifetime: 60)
             _ = try store.stamp(of: "bench")  // unchanged since "logon": the stamp is all it reads
-            try store.upload("bench", from: local)
-            store.unlock("bench", owner: "bench")
+            try store.upload("bench", from: local, beforeReplace: { try store.check("bench", lease, now: Date()) })
+            store.unlock("bench", lease)
             step.append(now() - t0)
+        }
+        // The store lock's share of the step: taking and releasing it, and one lease check
+        // (a read of the lock file and a listing), of which the upload makes five.
+        var lockUnlock: [Double] = [], check: [Double] = []
+        for _ in 0..<runs {
+            let t0 = now()
+            let lease = try store.lock("bench", owner: "bench", now: Date(), lifetime: 60)
+            let t1 = now()
+            try store.check("bench", lease, now: Date())
+            let t2 = now()
+            store.unlock("bench", lease)
+            lockUnlock.append(t1 - t0 + now() - t2)
+            check.append(t2 - t1)
         }
         func show(_ xs: [Double]) -> String {
             let s = xs.sorted()
@@ -30,6 +43,8 @@ func benchmarkSMBUpload(url: String, credentials: String, file: String, runs: In
         }
         print("SMBStore.upload: \(show(upload))")
         print("upload step (lock, check, upload, unlock): \(show(step))")
+        print("store lock taken and released: \(show(lockUnlock))")
+        print("one lease check: \(show(check))")
     } catch {
         print("error: \(error)")
         exit(1)

@@ -8,6 +8,12 @@
 // Its second job (SMBUploadLoop.swift), for the SMB store's kill tests:
 //
 //   hivekeeper-crashtest smb-upload URL CREDENTIALS USER FILE...
+//
+// And for the store lock's tests (LockRace.swift): a taker of the lock race, and a lock holder
+// uploading under its lease, to kill:
+//
+//   hivekeeper-crashtest lock-race STORE CREDENTIALS USER OWNER
+//   hivekeeper-crashtest lock-upload STORE CREDENTIALS USER OWNER LIFETIME FILE...
 import HiveFormat
 
 #if canImport(Glibc)
@@ -16,6 +22,8 @@ import Glibc
 
 let args = CommandLine.arguments
 if args.count > 1 && args[1] == "smb-upload" { smbUploadLoop(Array(args.dropFirst(2))) }
+if args.count > 1 && args[1] == "lock-race" { lockRace(Array(args.dropFirst(2))) }
+if args.count > 1 && args[1] == "lock-upload" { lockedUploadLoop(Array(args.dropFirst(2))) }
 guard args.count == 3, let seed = UInt64(args[2]) else {
     print("usage: hivekeeper-crashtest HIVE SEED")
     exit(2)

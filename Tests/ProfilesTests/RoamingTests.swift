@@ -144,22 +144,68 @@ import Testing
     @Test func aStaleLockExpiresAndALiveOneOnlyDelays() async throws {
         defer { cleanUp() }
         try await session(on: one) { c in try set(one, c, "Software\\Base", "v", "first") }
-        let lock = store.appendingPathComponent("alice.V6/NTUSER.DAT.lock")
-        let past = Int(Date().timeIntervalSince1970) - 10
-        try Data("crashed machine\n\(past)\n".utf8).write(to: lock)
+        let other = DirectoryStore(root: store)
+        // Taken 200 s ago for 120 s by a machine that crashed.
+        _ = try other.lock("alice", owner: "crashed machine", now: Date().addingTimeInterval(-200), lifetime: 120)
         let stale = try await session(on: one) { c in try set(one, c, "Software\\Base", "v", "second") }
-        #expect(stale.uploaded && !FileManager.default.fileExists(atPath: lock.path))
+        #expect(stale.uploaded)
         #expect(try roamed("Software\\Base", "v") == "second")
 
-        let future = Int(Date().timeIntervalSince1970) + 3600
-        try Data("busy machine\n\(future)\n".utf8).write(to: lock)
+        let busy = try other.lock("alice", owner: "busy machine", now: Date(), lifetime: 3600)
         let held = try await session(on: one) { c in try set(one, c, "Software\\Base", "v", "third") }
         #expect(!held.uploaded && held.uploadPending)
         #expect(one.events.all.contains { $0.id == EventID.unableToCopy && $0.message.contains("locked by busy machine") })
         #expect(try roamed("Software\\Base", "v") == "second")
-        // The holder is gone (crashed: its lock expired); the retry uploads what was kept.
-        try Data("busy machine\n\(past)\n".utf8).write(to: lock)
+        // The holder is done: the retry uploads what was kept.
+        other.unlock("alice", busy)
         try await one.waitForEvent(EventID.uploadRetried)
         #expect(try roamed("Software\\Base", "v") == "third")
     }
+
+    /// Another machine takes the lock over while this one uploads (this one's lease looked
+    /// expired to it): this one's check before the replace fails, it writes nothing over the
+    /// newer holder's copy, says so (9620) and retries; the retry finds the store changed and
+    /// merges, so both machines' changes end in the store.
+    @Test func aHolderThatLostItsLeaseStopsBeforeItsReplace() async throws {
+        defer { cleanUp() }
+        one.roamingConflicts = .merge
+        try await session(on: one) { c in try set(one, c, "Software\\Base", "v", "base") }
+        let s = try await one.profiles.logon(one.alice)
+        try edit(on: one, session: s) { c in try set(one, c, "Software\\Mine", "m", "one's") }
+        // Meanwhile two logs on and changes something; its logoff finds the store away, so
+        // its copy stays local for now.
+        let s2 = try await two.profiles.logon(two.alice)
+        try edit(on: two, session: s2) { c in try set(two, c, "Software\\Theirs", "t", "two's") }
+        two.store.setUnreachable(true)
+        _ = try await two.profiles.logoff(session: s2)
+        let twoCopy = two.layout.userHive("alice")
+        // Then, during one's upload, two — judging one's lock expired (a clock far ahead) —
+        // takes it over and uploads.
+        let other = DirectoryStore(root: store)
+        let taken = Taken()
+        one.store.beforeNextUpload {
+            let later = Date().addingTimeInterval(10_000)
+            guard let lease = try? other.lock("alice", owner: "two", now: later, lifetime: 120) else { return }
+            try? other.upload("alice", from: twoCopy, beforeReplace: { try other.check("alice", lease, now: later) })
+            other.unlock("alice", lease)
+            taken.set()
+        }
+        let outcome = try await one.profiles.logoff(session: s)
+        #expect(taken.done, "two took the lock over")
+        #expect(!outcome.uploaded && outcome.uploadPending)
+        let lost = one.events.all.first { $0.id == EventID.storeLockLost }
+        #expect(lost?.details.first?.contains("generation") == true, "\(String(describing: lost))")
+        // The retry: merged with two's copy, both sides kept.
+        try await one.waitForEvent(EventID.uploadRetried)
+        #expect(one.ids.contains(EventID.roamingMerged))
+        #expect(try roamed("Software\\Mine", "m") == "one's")
+        #expect(try roamed("Software\\Theirs", "t") == "two's", "two's change survived")
+    }
+}
+
+private final class Taken: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var done: Bool { lock.withLock { value } }
 }

@@ -107,23 +107,62 @@ struct SMBStoreTests {
         #expect(try Data(contentsOf: dir.appendingPathComponent("NTUSER.DAT")) == oldData)
     }
 
-    /// The lock is created exclusively by the server; a live one refuses another owner, an
-    /// expired one is taken over, only its owner removes it.
+    /// The lock is created exclusively by the server, one generation after another; a live
+    /// one refuses another owner, an expired one is taken over (its holder's check then fails),
+    /// only its holder releases it, and a released one is taken at once.
     @Test func theLockIsTheServers() throws {
         defer { cleanUp() }
         let now = Date()
-        try store.lock("alice", owner: "one", now: now, expires: now.addingTimeInterval(60))
-        let lockFile = shareDirectory.appendingPathComponent("NTUSER.DAT.lock")
+        let one = try store.lock("alice", owner: "one", now: now, lifetime: 60)
+        let lockFile = shareDirectory.appendingPathComponent("NTUSER.DAT.lock.\(one.generation)")
         #expect(String(decoding: try Data(contentsOf: lockFile), as: UTF8.self).hasPrefix("one\n"))
         let other = try SMBStore(url: server.url + "/roaming", credentials: try SMBCredentials.load(file: server.credentialsFile))
-        #expect(throws: StoreLocked.self) { try other.lock("alice", owner: "two", now: now, expires: now.addingTimeInterval(60)) }
-        other.unlock("alice", owner: "two")
-        #expect(FileManager.default.fileExists(atPath: lockFile.path), "not two's to remove")
-        // Past its expiry, "one" crashed or hung: "two" takes it over.
-        try other.lock("alice", owner: "two", now: now.addingTimeInterval(61), expires: now.addingTimeInterval(120))
-        #expect(String(decoding: try Data(contentsOf: lockFile), as: UTF8.self).hasPrefix("two\n"))
-        other.unlock("alice", owner: "two")
-        #expect(!FileManager.default.fileExists(atPath: lockFile.path))
+        #expect(throws: StoreLocked.self) { try other.lock("alice", owner: "two", now: now, lifetime: 60) }
+        // Renewed before its margin, it stays one's past its first expiry.
+        let renewed = try store.renew("alice", one, now: now.addingTimeInterval(30))
+        #expect(throws: StoreLocked.self) { try other.lock("alice", owner: "two", now: now.addingTimeInterval(61), lifetime: 60) }
+        // Past its expiry, "one" crashed or hung: "two" takes over the next generation, and
+        // one's check (even by a clock that lags) says it lost.
+        let two = try other.lock("alice", owner: "two", now: now.addingTimeInterval(91), lifetime: 60)
+        #expect(two.generation == one.generation + 1)
+        #expect(throws: LeaseLost.self) { try store.check("alice", renewed, now: now.addingTimeInterval(31)) }
+        #expect(throws: LeaseLost.self) { try store.renew("alice", renewed, now: now.addingTimeInterval(31)) }
+        store.unlock("alice", renewed)
+        try other.check("alice", two, now: now.addingTimeInterval(91))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: shareDirectory.path) == ["NTUSER.DAT.lock.\(two.generation)"],
+                "the superseded generation is cleared")
+        other.unlock("alice", two)
+        let three = try store.lock("alice", owner: "one", now: now.addingTimeInterval(92), lifetime: 60)
+        #expect(three.generation == two.generation + 1, "a released lock is taken at once")
+        store.unlock("alice", three)
+    }
+
+    /// A holder whose lock was taken over while it wrote its staged upload: its check before
+    /// the first replacing step fails, the share keeps the newer holder's copy, and the stage is
+    /// removed.
+    @Test(.enabled(if: SharedCorpus.isPresent))
+    func aLostLeaseReplacesNothing() throws {
+        defer { cleanUp() }
+        let theirs = try localHive("regipy/NTUSER.DAT", written: Date(timeIntervalSince1970: 1_700_000_000))
+        let mine = try localHive("regipy/NTUSER_with_winscp.DAT", written: Date(timeIntervalSince1970: 1_700_000_100))
+        let now = Date()
+        let lease = try store.lock("alice", owner: "one", now: now, lifetime: 60)
+        let other = try SMBStore(url: server.url + "/roaming", credentials: try SMBCredentials.load(file: server.credentialsFile))
+        let newer = try other.lock("alice", owner: "two", now: now.addingTimeInterval(61), lifetime: 60)
+        try other.upload("alice", from: theirs, beforeReplace: { try other.check("alice", newer, now: now.addingTimeInterval(61)) })
+        // Its first check (before staging) passed; the lock was lost while it wrote the stage.
+        var checks = 0
+        #expect(throws: LeaseLost.self) {
+            try store.upload("alice", from: mine, beforeReplace: {
+                checks += 1
+                if checks > 1 { try store.check("alice", lease, now: now.addingTimeInterval(1)) }
+            })
+        }
+        #expect(checks == 2, "stopped at the check after the stage was written")
+        #expect(try Data(contentsOf: shareDirectory.appendingPathComponent("NTUSER.DAT")) == Data(contentsOf: theirs))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: shareDirectory.path).sorted()
+                == ["NTUSER.DAT", "NTUSER.DAT.lock.\(newer.generation)"])
+        other.unlock("alice", newer)
     }
 
     @Test func aWrongPasswordIsAClearError() throws {
@@ -137,7 +176,7 @@ struct SMBStoreTests {
 
     @Test func aStoppedServerIsUnreachableAndComesBack() throws {
         defer { cleanUp() }
-        try store.lock("alice", owner: "one", now: Date(), expires: Date().addingTimeInterval(60))
+        let lease = try store.lock("alice", owner: "one", now: Date(), lifetime: 60)
         server.stop()
         let error = try #require(throws: SMBError.self) { try store.copy(of: "alice") }
         #expect(error.isUnreachable, "\(error)")
@@ -145,7 +184,7 @@ struct SMBStoreTests {
         // The same store works again once the server is back (libsmbclient reconnects).
         try server.start()
         #expect(try store.copy(of: "alice") == nil)
-        store.unlock("alice", owner: "one")
+        store.unlock("alice", lease)
     }
 
     /// A server that stops answering (SIGSTOP) is unreachable after the timeout, not a hang.

@@ -37,9 +37,10 @@ final class World: @unchecked Sendable {
     var policy: UnloadPolicy = .force
     var roamingConflicts: RoamingConflictPolicy = .lastWriterWins
     var machineName = "machine"
+    var storeLockLifetime: Duration = .seconds(120)
     lazy var profiles = ProfileService(machine: machine, layout: layout, store: store, events: events,
                                        gracePeriod: .seconds(30), policy: policy, roamingConflicts: roamingConflicts,
-                                       machineName: machineName, sleep: sleepFunction)
+                                       machineName: machineName, storeLockLifetime: storeLockLifetime, sleep: sleepFunction)
 
     deinit { try? FileManager.default.removeItem(at: dir) }
 
@@ -63,6 +64,9 @@ final class FlakyStore: RoamingStore, @unchecked Sendable {
     private var failing = 0
     init(_ inner: DirectoryStore) { self.inner = inner }
     func setUnreachable(_ v: Bool) { lock.withLock { down = v } }
+    /// Runs (once) at the start of the next upload: another machine acting meanwhile.
+    private var beforeNextUpload: (@Sendable () -> Void)?
+    func beforeNextUpload(_ body: @escaping @Sendable () -> Void) { lock.withLock { beforeNextUpload = body } }
     func failNextUploads(_ n: Int) { lock.withLock { failing = n } }
     private func check(upload: Bool = false) throws {
         try lock.withLock {
@@ -85,13 +89,20 @@ final class FlakyStore: RoamingStore, @unchecked Sendable {
         lock.withLock { downloads += 1 }
         try inner.download(user, to: local)
     }
-    func upload(_ user: String, from local: URL) throws { try check(upload: true); try inner.upload(user, from: local) }
-    func location(of user: String) -> String { inner.location(of: user) }
-    func lock(_ user: String, owner: String, now: Date, expires: Date) throws {
-        try check()
-        try inner.lock(user, owner: owner, now: now, expires: expires)
+    func upload(_ user: String, from local: URL, beforeReplace: () throws -> Void) throws {
+        try check(upload: true)
+        let hook: (@Sendable () -> Void)? = lock.withLock {
+            defer { beforeNextUpload = nil }
+            return beforeNextUpload
+        }
+        hook?()
+        try inner.upload(user, from: local, beforeReplace: beforeReplace)
     }
-    func unlock(_ user: String, owner: String) { inner.unlock(user, owner: owner) }
+    func location(of user: String) -> String { inner.location(of: user) }
+    func lockFiles(_ user: String) throws -> any StoreLockFiles {
+        try check()
+        return try inner.lockFiles(user)
+    }
 }
 
 final class Counter: @unchecked Sendable {

@@ -125,3 +125,28 @@ public func runProgram(_ executable: String, _ arguments: [String], typing typed
     group.wait()
     return ProcessResult(out: outData, err: errData, status: p.terminationStatus)
 }
+
+/// Runs `body` on a thread of its own and awaits it. A test that blocks for long — child
+/// processes, sleeps, a server's I/O — would otherwise hold one of Swift's cooperative threads
+/// (as many as the cores: two here) and starve the async tests running beside it. Swift
+/// Testing's expectations need the test's task, so `body` reports through `Findings`.
+public func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
+
+/// What a test body running on its own thread found wrong, to record in the test's task.
+public final class Findings: @unchecked Sendable {
+    private let lock = NSLock()
+    private var list: [String] = []
+    public init() {}
+
+    /// Notes `message` unless `ok`.
+    public func expect(_ ok: Bool, _ message: @autoclosure () -> String) {
+        if !ok { add(message()) }
+    }
+
+    public func add(_ message: String) { lock.withLock { list.append(message) } }
+    public var all: [String] { lock.withLock { list } }
+}

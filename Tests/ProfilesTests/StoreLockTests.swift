@@ -1,0 +1,85 @@
+import Foundation
+import Profiles
+import Testing
+
+/// The store lock protocol on a directory store (docs/roaming.md): lock files judged by their
+/// content or, unreadable, by their age; leases renewed and lost.
+@Suite struct StoreLockTests {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("hk-lock-\(UUID().uuidString.prefix(8))")
+    var store: DirectoryStore { DirectoryStore(root: root) }
+    var dir: URL { root.appendingPathComponent("alice.V6") }
+
+    func cleanUp() { try? FileManager.default.removeItem(at: root) }
+
+    /// A lock file written as a machine that died in the middle of writing it would leave it.
+    func put(_ name: String, _ bytes: [UInt8], written: Date) throws {
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let f = dir.appendingPathComponent(name)
+        try Data(bytes).write(to: f)
+        try FileManager.default.setAttributes([.modificationDate: written], ofItemAtPath: f.path)
+    }
+
+    /// An empty or half-written lock file is its creator still writing it, or dead: judged by
+    /// its age, never taken at once.
+    @Test func anUnreadableLockIsJudgedByItsAge() throws {
+        defer { cleanUp() }
+        let now = Date()
+        try put("NTUSER.DAT.lock.7", [], written: now.addingTimeInterval(-5))
+        let refused = try #require(throws: StoreLocked.self) { try store.lock("alice", owner: "me", now: now, lifetime: 120) }
+        #expect(abs(refused.expires.timeIntervalSince(now.addingTimeInterval(115))) < 1, "held until its age passes the lifetime")
+        try put("NTUSER.DAT.lock.7", [], written: now.addingTimeInterval(-121))
+        let lease = try store.lock("alice", owner: "me", now: now, lifetime: 120)
+        #expect(lease.generation == 8)
+        store.unlock("alice", lease)
+
+        // Half of a real lock file: its checksum fails.
+        let whole = try Data(contentsOf: dir.appendingPathComponent("NTUSER.DAT.lock.8"))
+        try put("NTUSER.DAT.lock.9", Array(whole.prefix(whole.count / 2)), written: now)
+        #expect(throws: StoreLocked.self) { try store.lock("alice", owner: "me", now: now, lifetime: 120) }
+        try put("NTUSER.DAT.lock.9", Array(whole.prefix(whole.count / 2)), written: now.addingTimeInterval(-200))
+        #expect(try store.lock("alice", owner: "me", now: now, lifetime: 120).generation == 10)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["NTUSER.DAT.lock.10"], "older generations cleared")
+    }
+
+    /// Two takers that read the same stale lock: one creates the next generation, the other
+    /// finds it there and is refused; the stale holder's check fails.
+    @Test func twoTakersOfOneStaleLock() throws {
+        defer { cleanUp() }
+        let t0 = Date()
+        let old = try store.lock("alice", owner: "old", now: t0, lifetime: 60)
+        let a = try store.lock("alice", owner: "a", now: t0.addingTimeInterval(61), lifetime: 60)
+        #expect(a.generation == old.generation + 1)
+        #expect(throws: StoreLocked.self) { try store.lock("alice", owner: "b", now: t0.addingTimeInterval(61), lifetime: 60) }
+        #expect(throws: LeaseLost.self) { try store.check("alice", old, now: t0.addingTimeInterval(1)) }
+        try store.check("alice", a, now: t0.addingTimeInterval(62))
+        // Renewing the superseded lease fails and never brings its file back.
+        #expect(throws: LeaseLost.self) { try store.renew("alice", old, now: t0.addingTimeInterval(1)) }
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("NTUSER.DAT.lock.\(old.generation)").path))
+    }
+
+    /// A lease renewed on its keeper's thread outlives its lifetime; let lapse, it is lost
+    /// and another machine takes the lock; the lost holder's replace never happens.
+    @Test func aKeptLeaseOutlivesItsLifetimeAndALapsedOneIsLost() throws {
+        defer { cleanUp() }
+        let lease = try store.lock("alice", owner: "one", now: Date(), lifetime: 0.4)
+        let keeper = LeaseKeeper(store: store, user: "alice", lease: lease)
+        usleep(1_200_000)  // three lifetimes
+        try keeper.check()
+        #expect(throws: StoreLocked.self) { try store.lock("alice", owner: "two", now: Date(), lifetime: 0.4) }
+        let kept = keeper.stop()
+        #expect(kept.expires > lease.expires.addingTimeInterval(0.5))
+
+        usleep(500_000)  // no longer renewed: it expires
+        let two = try store.lock("alice", owner: "two", now: Date(), lifetime: 60)
+        #expect(throws: LeaseLost.self) { try store.check("alice", kept, now: Date()) }
+        let local = root.appendingPathComponent("local")
+        try Data("one's copy".utf8).write(to: local)
+        #expect(throws: LeaseLost.self) {
+            try store.upload("alice", from: local, beforeReplace: { try store.check("alice", kept, now: Date()) })
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("NTUSER.DAT").path), "nothing replaced")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["NTUSER.DAT.lock.\(two.generation)"],
+                "no temporary file left")
+        store.unlock("alice", two)
+    }
+}
