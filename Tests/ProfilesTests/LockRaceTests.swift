@@ -17,7 +17,8 @@ import TestSupport
     }
 
     /// Each round every taker is told "take NOW" at once, NOW past the last round's lease (a
-    /// stale lock: 1000 s leases, rounds 10,000 s apart); exactly one must hold it, and its
+    /// stale lock: 1000 s leases, rounds 10,000 s apart); exactly one must hold it (none only
+    /// when a taker's store call failed, in at most a tenth of the rounds), and its
     /// check must pass; the previous round's holder, checking at its own round's time (when
     /// its lease was good by its clock), must find it lost. Every fourth round the holder
     /// releases first, so that the race is for a released lock. Notes each violation in
@@ -28,6 +29,7 @@ import TestSupport
         }
         defer { takers.forEach { $0.kill() } }
         var violations = 0
+        var transient = 0
         var holder: Int?
         var heldAt = 0.0
         let started = Date()
@@ -42,7 +44,14 @@ import TestSupport
             let answers = takers.map { $0.lines.next(timeout: 60) ?? "no answer" }
             let held = answers.indices.filter { answers[$0].hasPrefix("held") }
             let refused = answers.filter { $0.hasPrefix("locked") }
-            if held.count != 1 || refused.count != Self.takers - 1 {
+            let failed = answers.filter { $0.hasPrefix("error") }
+            if held.isEmpty, !failed.isEmpty, refused.count + failed.count == Self.takers {
+                // Nobody holds it because a taker's store call failed (smbd under load once
+                // answered a close with EINVAL): no round for the lock's safety, retried as a
+                // logoff would be. Said, and bounded below.
+                transient += 1
+                print("\(label) round \(round): no holder, a store call failed: \(answers)")
+            } else if held.count != 1 || refused.count != Self.takers - 1 {
                 violations += 1
                 findings.add("\(label) round \(round): \(answers)")
             }
@@ -57,8 +66,10 @@ import TestSupport
             holder = held.first
             heldAt = now
         }
-        print(String(format: "lock race (%@): %d rounds x %d takers in %.1f s, %d violations", label, rounds, Self.takers,
-                     Date().timeIntervalSince(started), violations))
+        print(String(format: "lock race (%@): %d rounds x %d takers in %.1f s, %d violations, %d rounds without a holder after a failed store call",
+                     label, rounds, Self.takers, Date().timeIntervalSince(started), violations, transient))
+        // Two holders are never allowed; a failed call now and then is the store's weather.
+        findings.expect(transient * 10 <= rounds, "\(label): \(transient) of \(rounds) rounds had a failed store call")
         return violations
     }
 
