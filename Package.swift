@@ -76,6 +76,12 @@ let package = Package(
         // The crash tests' child: random edits and flushes (or SMB uploads) in a loop, killed at
         // random moments.
         .executableTarget(name: "hivekeeper-crashtest", dependencies: ["HiveFormat", "Profiles"]),
+        // libFuzzer targets for every parser of untrusted bytes (scripts/fuzz TARGET SECONDS builds
+        // them with -DFUZZING, coverage and AddressSanitizer); the normal build makes replayers.
+        .target(name: "FuzzHarness", dependencies: ["HiveFormat", "RegText", "Wire", "Registry"]),
+        .executableTarget(name: "fuzz-hive", dependencies: ["FuzzHarness"]),
+        .executableTarget(name: "fuzz-regfile", dependencies: ["FuzzHarness"]),
+        .executableTarget(name: "fuzz-wire", dependencies: ["FuzzHarness"]),
         // Corpus location and a process runner shared by the test targets.
         .target(name: "TestSupport", dependencies: ["HiveFormat"], path: "Tests/TestSupport"),
         .testTarget(name: "HiveFormatTests", dependencies: ["HiveFormat", "TestSupport", "hivekeeper-crashtest"]),
@@ -85,6 +91,7 @@ let package = Package(
         .testTarget(name: "ProfilesTests", dependencies: ["Profiles", "Registry", "HiveFormat", "Security", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["hivekeeper", "HiveFormat", "TestSupport"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "Registry"]),
+        .testTarget(name: "FuzzHarnessTests", dependencies: ["FuzzHarness", "RegText", "TestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: [
             "RegistryClient", "RegistryServer", "Wire", "Registry", "Profiles", "Security", "hivekeeperd", "hivekeeper", "TestSupport",
             .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),

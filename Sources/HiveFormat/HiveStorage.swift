@@ -60,7 +60,11 @@ public final class HiveStorage: @unchecked Sendable {
     /// A private copy of `data` (the hive never aliases the caller's memory).
     public init<C: Collection>(copying data: C, path: String? = nil) where C.Element == UInt8 {
         let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: Swift.max(data.count, 1), alignment: 16)
-        _ = buf.initializeMemory(as: UInt8.self, from: data)
+        // Contiguous bytes (an Array, a buffer) are copied at once, not element by element.
+        let copied: Void? = data.withContiguousStorageIfAvailable { src in
+            if let from = src.baseAddress { buf.baseAddress!.copyMemory(from: from, byteCount: src.count) }
+        }
+        if copied == nil { _ = buf.initializeMemory(as: UInt8.self, from: data) }
         bytes = UnsafeRawBufferPointer(start: buf.baseAddress, count: data.count)
         self.path = path
         release = .free

@@ -1,0 +1,12 @@
+import FuzzHarness
+
+/// libFuzzer target (scripts/fuzz hive); in the normal build, a replayer of saved inputs.
+@main
+enum FuzzMain {
+    static func main() {
+        FuzzDriver.main({ data, size in
+            HiveFuzz.run(UnsafeRawBufferPointer(start: data, count: size))
+            return 0
+        }, makeSeeds: HiveSeeds.make)
+    }
+}
