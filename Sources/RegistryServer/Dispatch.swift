@@ -26,7 +26,13 @@ extension RegistryService {
         do throws(Win32Error) {
             return .now(.reply(id: id, try registryCall(frame.request, id: id, thread: frame.thread, pid, connection)))
         } catch {
-            return .now(.failure(id: id, code: error.rawValue, message: error.description))
+            // A failure with a detail (a file a load or restore could not use: which, where, why)
+            // is worth the administrator's log too; the bare codes of everyday calls are not.
+            if let detail = error.detail {
+                logger.notice("call failed", metadata: ["pid": "\(pid)", "error": "\(Win32Error(rawValue: error.rawValue))",
+                                                        "detail": "\(detail)"])
+            }
+            return .now(.failure(id: id, code: error.rawValue, message: error.message))
         }
     }
 
@@ -130,7 +136,7 @@ extension RegistryService {
         do throws(Win32Error) {
             return .reply(id: frame.id, try await profileRequest(frame.request, pid, system: system))
         } catch {
-            return .failure(id: frame.id, code: error.rawValue, message: error.description)
+            return .failure(id: frame.id, code: error.rawValue, message: error.message)
         }
     }
 
@@ -263,7 +269,7 @@ extension ProfileError {
         case .privilegeNotHeld: .privilegeNotHeld
         case .noSuchProcess: .invalidHandle
         case .noSuchSession: .noSuchLogonSession
-        case .store: .generalFailure
+        case let .store(reason): Win32Error(.generalFailure, detail: reason)
         }
     }
 }
