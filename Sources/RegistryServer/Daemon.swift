@@ -40,6 +40,14 @@ public final class Daemon: Sendable {
         let socketDirectory = (configuration.socketPath as NSString).deletingLastPathComponent
         try StartupPaths.requireSocketPath(configuration.socketPath, role: "socket")
         try StartupPaths.requireDirectory(configuration.stateDirectory, role: "state directory")
+        // A service account is a Linux user the daemon knows by uid; a name no user has is most
+        // likely a typo, said now rather than met as a service that is never one. (Not fatal:
+        // the user may be created later. Demo identities are names, not users.)
+        if !configuration.demoIdentity {
+            for name in configuration.serviceAccounts.sorted() where getpwnam(name) == nil {
+                logger.warning("service account \(name) is no Linux user (yet): its processes will not be known as a service until it exists")
+            }
+        }
         try FileManager.default.createDirectory(atPath: socketDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: configuration.demoIdentity ? 0o700 : 0o755])
         if configuration.demoIdentity { chmod(socketDirectory, 0o700) }

@@ -97,7 +97,7 @@ extension RegistryService {
             return .handle(try registry.loadAppKey(file: file, access: AccessMask(rawValue: access),
                                                    options: AppKeyOptions(rawValue: options), as: caller), disposition: 0)
         case let .impersonate(user):
-            guard let account = account(named: user) else { throw .noneMapped }
+            guard let account = account(named: user) else { throw Self.noAccount(user) }
             do {
                 clients.setImpersonation(pid: pid, thread: thread, try machine.impersonationToken(for: account, in: ProcessID(pid)))
             } catch {
@@ -192,8 +192,13 @@ extension RegistryService {
     /// for a name that maps to no account (or to SYSTEM, which has no profile).
     private func profileOwner(_ user: String, system: Bool) throws(Win32Error) -> Account {
         guard system else { throw .privilegeNotHeld }
-        guard let account = account(named: user), account.sid != .localSystem else { throw .noneMapped }
+        guard let account = account(named: user), account.sid != .localSystem else { throw Self.noAccount(user) }
         return account
+    }
+
+    /// ERROR_NONE_MAPPED, saying the name that maps to no account.
+    static func noAccount(_ name: String) -> Win32Error {
+        Win32Error(.noneMapped, detail: "no account is named \(name)")
     }
 
     /// A leak report's references as the wire carries them (the account of a process still
@@ -210,7 +215,7 @@ extension RegistryService {
     private func references(user: String?, hive: String?, asking caller: RegistryCaller) throws(Win32Error) -> [WireReference] {
         var paths: [String]
         if let user {
-            guard let account = account(named: user) else { throw .noneMapped }
+            guard let account = account(named: user) else { throw Self.noAccount(user) }
             paths = ["\\REGISTRY\\USER\\\(account.sid)", "\\REGISTRY\\USER\\\(account.sid)_Classes"]
         } else if let hive {
             guard let p = RegistryService.hivePath(hive) else { throw .badPathname }
