@@ -10,7 +10,9 @@ extension ProfileService {
     /// the references that existed before fail. Returns the references it broke (event 9610
     /// lists them too). ERROR_FILE_NOT_FOUND when the user's profile is not loaded.
     public func chaosForceUnload(_ account: Account) throws(ProfileError) -> LeakReport {
-        guard let profile = loaded[account.sid], let file = profile.hiveFile else { throw .registry(.fileNotFound) }
+        guard let profile = loaded[account.sid], let file = profile.hiveFile else {
+            throw .registry(Win32Error(.fileNotFound, detail: "\(account.name)'s profile is not loaded (not logged on)"))
+        }
         let registry = machine.registry
         let hives = [profile.userPath, profile.classesPath]
         for h in hives { try? registry.flushHive(at: h) }

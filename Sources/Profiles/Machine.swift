@@ -41,6 +41,19 @@ public enum ProfileError: Error, Hashable, Sendable {
     case store(String)
 }
 
+extension ProfileError: CustomStringConvertible {
+    /// What a person reads (the daemon's start failure, say): the code and its detail.
+    public var description: String {
+        switch self {
+        case let .registry(e): e.message
+        case let .privilegeNotHeld(p): "\(Win32Error.privilegeNotHeld): \(p)"
+        case let .noSuchProcess(p): "no such process: \(p)"
+        case let .noSuchSession(s): "\(Win32Error.noSuchLogonSession): session \(s)"
+        case let .store(reason): reason
+        }
+    }
+}
+
 /// The identity of the calling logical thread: the token it impersonates, if any
 /// (ARCHITECTURE.md "Threads and identity": task-local in-process).
 public enum ThreadIdentity {

@@ -25,7 +25,7 @@ extension RegistryCore {
         // The file as the caller reaches it, opened for writing with the caller's rights (as a
         // load of its own would): a hive already loaded is the same file (device and inode),
         // whatever path led to it, and a caller who could not open it gets no handle to it.
-        let loaded = try caller.files.perform { () throws(Win32Error) in try FileID.writable(at: file).mapError(win32).get() }
+        let loaded = try caller.files.perform { () throws(Win32Error) in try FileID.writable(at: file).mapError { win32($0, file: file) }.get() }
             .flatMap { id in appHives.first { $0.editor?.fileID == id } }
         if let m = loaded {
             guard m.appOwner == nil, !options.contains(.processAppKey) else { throw .sharingViolation }

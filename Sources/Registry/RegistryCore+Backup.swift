@@ -65,7 +65,7 @@ extension RegistryCore {
                 _ = try hive.checkConsistency()
                 return hive
             } catch {
-                throw win32(error)
+                throw win32(error, file: file)
             }
         }
         var below: [KeyPosition] = []

@@ -42,7 +42,7 @@ extension RegistryCore {
             }
             return try HiveEditor.create(path: file, rootSecurity: rootSecurity, clock: keyClock)
         } catch {
-            throw win32(error)
+            throw win32(error, file: file)
         }
     }
 

@@ -201,6 +201,14 @@ func copy(_ bytes: UnsafeRawBufferPointer, into buffer: UnsafeMutableRawBufferPo
     return true
 }
 
+/// A hive error met opening `file` (a load, a restore, an app hive): the code, with the file and
+/// the reason (offset, rule) as its detail.
+func win32(_ e: HiveError, file: String?) -> Win32Error {
+    guard let file else { return win32(e) }
+    let reason = e.description
+    return Win32Error(win32(e), detail: reason.hasPrefix(file) ? reason : "\(file): \(reason)")
+}
+
 /// Hive errors as the registry reports them.
 func win32(_ e: HiveError) -> Win32Error {
     switch e {

@@ -1,9 +1,35 @@
 /// A Win32 error code, as the registry functions return them (winerror.h numbers; the
 /// registry's own table is shared/design/windows-semantics.md §1). Swift names, with the C
 /// names as unavailable aliases that point at them, as swift-system's `Errno` does.
+///
+/// `detail` is for people: why a call that opens a file failed ("/tmp/x.hiv: hive bin at file
+/// offset 0x1000: …"), which the code alone (ERROR_REGISTRY_CORRUPT) does not say. It rides on
+/// the error itself rather than on a separate "last failure" of the API so it reaches the
+/// daemon's failure frame and log with no shared state; two errors with the same code are equal
+/// whatever their detail, so every `catch .registryCorrupt` and `==` behaves as before.
 public struct Win32Error: RawRepresentable, Error, Hashable, Sendable, CustomStringConvertible {
     public let rawValue: UInt32
-    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    public let detail: String?
+    public init(rawValue: UInt32) { self.rawValue = rawValue; self.detail = nil }
+    public init(_ code: Win32Error, detail: String?) { self.rawValue = code.rawValue; self.detail = detail }
+
+    public static func == (a: Win32Error, b: Win32Error) -> Bool { a.rawValue == b.rawValue }
+    public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
+
+    /// The code's name and number, then the detail when there is one (the wire's failure message).
+    public var message: String { detail.map { "\(description): \($0)" } ?? description }
+
+    /// The error a failure frame carries: `message` is what `message` above made of it (or any
+    /// text the daemon said), whose part after the code's own description is the detail.
+    public init(rawValue: UInt32, message: String) {
+        let plain = Win32Error(rawValue: rawValue)
+        let prefix = plain.description + ": "
+        if message.hasPrefix(prefix) {
+            self.init(plain, detail: String(message.dropFirst(prefix.count)))
+        } else {
+            self.init(plain, detail: message.isEmpty || message == plain.description ? nil : message)
+        }
+    }
 
     public static let success = Win32Error(rawValue: 0)
     public static let fileNotFound = Win32Error(rawValue: 2)

@@ -63,9 +63,9 @@ public final class RegistryClient: ClientLoop.Reader, @unchecked Sendable {
         switch frame {
         case let .reply(_, .welcome(w))?:
             return RegistryClient(socket: socket, welcome: w, decoder: connection.decoder)
-        case let .failure(_, code, _)?:
+        case let .failure(_, code, message)?:
             socket.closeSocket()
-            throw Win32Error(rawValue: code)
+            throw Win32Error(rawValue: code, message: message)
         default:
             socket.closeSocket()
             throw .serverUnavailable
@@ -136,9 +136,9 @@ public final class RegistryClient: ClientLoop.Reader, @unchecked Sendable {
         }
         switch frame {
         case let .reply(_, payload): return payload
-        case let .failure(id, code, _):
+        case let .failure(id, code, message):
             if notification != nil { lock.withLock { _ = watches.removeValue(forKey: id) } }
-            throw Win32Error(rawValue: code)
+            throw Win32Error(rawValue: code, message: message)
         case .notice: throw .callFailed
         }
     }

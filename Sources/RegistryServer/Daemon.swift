@@ -38,6 +38,16 @@ public final class Daemon: Sendable {
         // Directories on the way to the socket and the state are made with the umask the daemon
         // was given (others reach the socket through them); then its own files go private.
         let socketDirectory = (configuration.socketPath as NSString).deletingLastPathComponent
+        try StartupPaths.requireSocketPath(configuration.socketPath, role: "socket")
+        try StartupPaths.requireDirectory(configuration.stateDirectory, role: "state directory")
+        // A service account is a Linux user the daemon knows by uid; a name no user has is most
+        // likely a typo, said now rather than met as a service that is never one. (Not fatal:
+        // the user may be created later. Demo identities are names, not users.)
+        if !configuration.demoIdentity {
+            for name in configuration.serviceAccounts.sorted() where getpwnam(name) == nil {
+                logger.warning("service account \(name) is no Linux user (yet): its processes will not be known as a service until it exists")
+            }
+        }
         try FileManager.default.createDirectory(atPath: socketDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: configuration.demoIdentity ? 0o700 : 0o755])
         if configuration.demoIdentity { chmod(socketDirectory, 0o700) }
@@ -79,7 +89,7 @@ public final class Daemon: Sendable {
             server = try await bootstrap.bind(unixDomainSocketPath: configuration.socketPath, cleanupExistingSocketFile: true).get()
         } catch {
             try? await group.shutdownGracefully()
-            throw error
+            throw PathProblem("socket \(configuration.socketPath): cannot listen there: \(error)")
         }
         // Everyone may connect to the system daemon (access is checked per call, as the identity
         // the kernel gives); a demo daemon's socket is its user's alone.

@@ -26,7 +26,13 @@ extension RegistryService {
         do throws(Win32Error) {
             return .now(.reply(id: id, try registryCall(frame.request, id: id, thread: frame.thread, pid, connection)))
         } catch {
-            return .now(.failure(id: id, code: error.rawValue, message: error.description))
+            // A failure with a detail (a file a load or restore could not use: which, where, why)
+            // is worth the administrator's log too; the bare codes of everyday calls are not.
+            if let detail = error.detail {
+                logger.notice("call failed", metadata: ["pid": "\(pid)", "error": "\(Win32Error(rawValue: error.rawValue))",
+                                                        "detail": "\(detail)"])
+            }
+            return .now(.failure(id: id, code: error.rawValue, message: error.message))
         }
     }
 
@@ -91,7 +97,7 @@ extension RegistryService {
             return .handle(try registry.loadAppKey(file: file, access: AccessMask(rawValue: access),
                                                    options: AppKeyOptions(rawValue: options), as: caller), disposition: 0)
         case let .impersonate(user):
-            guard let account = account(named: user) else { throw .noneMapped }
+            guard let account = account(named: user) else { throw Self.noAccount(user) }
             do {
                 clients.setImpersonation(pid: pid, thread: thread, try machine.impersonationToken(for: account, in: ProcessID(pid)))
             } catch {
@@ -130,7 +136,7 @@ extension RegistryService {
         do throws(Win32Error) {
             return .reply(id: frame.id, try await profileRequest(frame.request, pid, system: system))
         } catch {
-            return .failure(id: frame.id, code: error.rawValue, message: error.description)
+            return .failure(id: frame.id, code: error.rawValue, message: error.message)
         }
     }
 
@@ -186,8 +192,13 @@ extension RegistryService {
     /// for a name that maps to no account (or to SYSTEM, which has no profile).
     private func profileOwner(_ user: String, system: Bool) throws(Win32Error) -> Account {
         guard system else { throw .privilegeNotHeld }
-        guard let account = account(named: user), account.sid != .localSystem else { throw .noneMapped }
+        guard let account = account(named: user), account.sid != .localSystem else { throw Self.noAccount(user) }
         return account
+    }
+
+    /// ERROR_NONE_MAPPED, saying the name that maps to no account.
+    static func noAccount(_ name: String) -> Win32Error {
+        Win32Error(.noneMapped, detail: "no account is named \(name)")
     }
 
     /// A leak report's references as the wire carries them (the account of a process still
@@ -204,7 +215,7 @@ extension RegistryService {
     private func references(user: String?, hive: String?, asking caller: RegistryCaller) throws(Win32Error) -> [WireReference] {
         var paths: [String]
         if let user {
-            guard let account = account(named: user) else { throw .noneMapped }
+            guard let account = account(named: user) else { throw Self.noAccount(user) }
             paths = ["\\REGISTRY\\USER\\\(account.sid)", "\\REGISTRY\\USER\\\(account.sid)_Classes"]
         } else if let hive {
             guard let p = RegistryService.hivePath(hive) else { throw .badPathname }
@@ -263,7 +274,7 @@ extension ProfileError {
         case .privilegeNotHeld: .privilegeNotHeld
         case .noSuchProcess: .invalidHandle
         case .noSuchSession: .noSuchLogonSession
-        case .store: .generalFailure
+        case let .store(reason): Win32Error(.generalFailure, detail: reason)
         }
     }
 }

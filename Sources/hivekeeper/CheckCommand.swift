@@ -30,7 +30,7 @@ struct CheckCommand: ParsableCommand {
             out.line("values: \(report.values)")
             out.line("security-cells: \(report.securityCells)")
             out.line("leaked-cells: \(report.leakedCells)")
-            out.line(report.isSound ? "sound" : "unsound: \(report.problems.count)\(report.problems.count >= limit ? "+" : "") problems")
+            out.line(report.isSound ? "sound" : "unsound: \(report.problems.count)\(report.problems.count >= limit ? "+" : "") problem\(report.problems.count == 1 && limit > 1 ? "" : "s")")
             return report.isSound ? 0 : 1
         }
     }

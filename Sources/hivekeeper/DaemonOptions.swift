@@ -58,8 +58,14 @@ struct LivePath {
     var display: String { subkey.isEmpty ? rootName : rootName + "\\" + subkey }
 }
 
-/// reg.exe's wording for the errors people meet most, with the code.
+/// reg.exe's wording for the errors people meet most, with the code; then the daemon's detail
+/// (which file, where, why) when it said one.
 func win32Message(_ e: Win32Error) -> String {
+    guard let detail = e.detail else { return win32Text(e) }
+    return "\(win32Text(e)): \(detail)"
+}
+
+private func win32Text(_ e: Win32Error) -> String {
     switch e {
     case .fileNotFound: "The system was unable to find the specified registry key or value. (\(e))"
     case .accessDenied: "Access is denied. (\(e))"

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Profiles
+import RegistryServer
 
 /// The seed's story with real processes through a private hivekeeperd: a user logs on, a service
 /// impersonates her and touches HKEY_CURRENT_USER, she logs off, and the profile service meets the
@@ -51,8 +52,17 @@ struct DemoCommand: AsyncParsableCommand {
         do {
             // Real users reach the socket through this directory; a demo-identity one is private.
             // (A directory the user named and that exists keeps its permissions.)
+            do throws(PathProblem) {
+                try StartupPaths.requireDirectory(root.path, role: "--state")
+            } catch {
+                throw CLIError(error.description)
+            }
             if !FileManager.default.fileExists(atPath: root.path) {
-                try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+                do {
+                    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+                } catch {
+                    throw CLIError("--state \(root.path): cannot create it: \(error.localizedDescription)")
+                }
                 chmod(root.path, realUsers ? 0o755 : 0o700)
             }
             // Signals are caught before the users exist: one that comes while they are being

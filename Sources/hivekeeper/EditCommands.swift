@@ -15,8 +15,18 @@ struct EditOptions: ParsableArguments {
     /// Opens the hive for writing (creating it when `create` and missing), runs `body`, and
     /// when the command fails takes back what opening made: a refused command leaves no new
     /// hive, and no empty NAME.LOG1/NAME.LOG2 that opening created beside an existing one.
+    /// A hive error names the file (its offset and rule alone do not say which file).
     func editing(create: Bool, _ body: (HiveEditor) throws -> Int32) throws -> Int32 {
         guard let hive else { throw CLIError("no --hive file given") }
+        do {
+            return try editingNamed(hive, create: create, body)
+        } catch let e as HiveError {
+            let reason = e.description
+            throw CLIError(reason.hasPrefix(hive) ? reason : "\(hive): \(reason)")
+        }
+    }
+
+    private func editingNamed(_ hive: String, create: Bool, _ body: (HiveEditor) throws -> Int32) throws -> Int32 {
         let creating = create && access(hive, F_OK) != 0
         let logsBefore = Set(LogDiscovery.logs(besideHive: hive))
         let editor: HiveEditor

@@ -1,4 +1,5 @@
 import ArgumentParser
+import RegistryServer
 
 struct Hivekeeper: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -9,6 +10,7 @@ struct Hivekeeper: ParsableCommand {
             With --hive FILE, KEY is a path relative to the hive's root (\\ is the root).
             Exit status: 0 success, 1 failure, 2 partial (something was left out; stderr says what).
             """,
+        version: "hivekeeper \(ProductVersion.text)",
         subcommands: [QueryCommand.self, ExportCommand.self, InfoCommand.self, RecoverCommand.self, CheckCommand.self, AddCommand.self, DeleteCommand.self, ImportCommand.self, CopyCommand.self, CompareCommand.self, LoadCommand.self, UnloadCommand.self, SaveCommand.self, RestoreCommand.self, RenameCommand.self, WatchCommand.self, DemoCommand.self, SessionCommand.self, HandlesCommand.self, EventsCommand.self, ChaosCommand.self, DemoActorCommand.self]
     )
 }

@@ -90,24 +90,34 @@ struct ImportCommand: AsyncParsableCommand {
             }
             return try editOptions.editing(create: true) { editor in
                 var keys: [[UInt16]: UInt32] = [:]
+                /// A key the hive refuses (a name too long, too deep) is the .reg line's fault: named so.
+                func keyCell(_ path: [UInt16], _ line: Int, create: Bool) throws -> UInt32 {
+                    let p = try relative(path, line)
+                    do {
+                        return try editor.key(at: p, create: create)
+                    } catch let e as HiveError {
+                        if !create, case .keyNotFound = e { throw e }
+                        throw CLIError("\(input): line \(line): \(e)")
+                    }
+                }
                 for op in ops {
                     switch op {
                     case let .createKey(path, line):
-                        keys[path] = try editor.key(at: relative(path, line), create: true)
+                        keys[path] = try keyCell(path, line, create: true)
                     case let .deleteKey(path, line):
                         keys = [:]
                         let p = try relative(path, line)
                         guard !p.components.isEmpty else { throw CLIError("\(input): line \(line): the root of a hive cannot be deleted") }
-                        if let k = try? editor.key(at: p, create: false) { try editor.deleteKey(k, recursive: true) }
+                        if let k = try? keyCell(path, line, create: false) { try editor.deleteKey(k, recursive: true) }
                     case let .setValue(key, name, type, data, line):
-                        let k = try keys[key] ?? editor.key(at: relative(key, line), create: true)
+                        let k = try keys[key] ?? keyCell(key, line, create: true)
                         do {
                             try editor.setValue(of: k, named: RegistryName(codeUnits: name), type: type, bytes: data)
                         } catch {
                             throw CLIError("\(input): line \(line): \(error)")
                         }
                     case let .deleteValue(key, name, line):
-                        if let k = try? keys[key] ?? editor.key(at: relative(key, line), create: false) {
+                        if let k = try? keys[key] ?? keyCell(key, line, create: false) {
                             try editor.deleteValue(of: k, named: RegistryName(codeUnits: name))
                         }
                     }

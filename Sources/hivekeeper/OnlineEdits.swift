@@ -105,8 +105,12 @@ struct OnlineEdits {
             open = (units, k)
             return k
         }
+        var line = 0
         do {
             for op in ops {
+                switch op {
+                case let .createKey(_, l), let .deleteKey(_, l), let .setValue(_, _, _, _, l), let .deleteValue(_, _, l): line = l
+                }
                 switch op {
                 case let .createKey(path, _):
                     _ = try await key(path)
@@ -127,6 +131,10 @@ struct OnlineEdits {
             }
         } catch {
             if let o = open { try? await client.closeKey(o.key) }
+            // The daemon's code, and the .reg line it refused.
+            if let e = error as? Win32Error {
+                throw Win32Error(e, detail: "\(input): line \(line)" + (e.detail.map { ": \($0)" } ?? ""))
+            }
             throw error
         }
         if let o = open { try? await client.closeKey(o.key) }

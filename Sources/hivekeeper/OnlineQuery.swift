@@ -14,7 +14,13 @@ struct OnlineQuery {
         if !recurse {
             out.line(path.display)
             if let only {
-                printValue(try await client.queryValue(key, only))
+                if let v = try await valueIfPresent(key, only) {
+                    printValue(v)
+                } else if only.isEmpty {
+                    out.line(valueNotSet)  // reg.exe: a key without a default value still answers /ve
+                } else {
+                    throw Win32Error.fileNotFound
+                }
                 out.line("")
                 return 0
             }

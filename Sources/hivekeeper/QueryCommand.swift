@@ -48,7 +48,11 @@ struct QueryCommand: AsyncParsableCommand {
                 out.line(displayName(path.display))
                 if let only {
                     guard let v = try hive.value(of: start, named: only) else {
-                        throw CLIError("The system was unable to find the specified registry key or value.")
+                        // reg.exe: a key without a default value still answers /ve.
+                        guard only.isEmpty else { throw CLIError("The system was unable to find the specified registry key or value.") }
+                        out.line(valueNotSet)
+                        out.line("")
+                        return 0
                     }
                     try printValue(v, hive, out)
                     out.line("")
@@ -120,3 +124,6 @@ struct QueryCommand: AsyncParsableCommand {
         out.line("    \(name)    \(v.type)    \(text)")
     }
 }
+
+/// reg query /ve's line for a key that has no default value.
+let valueNotSet = "    (Default)    REG_SZ    (value not set)"

@@ -36,7 +36,13 @@ enum RegSwitches {
         "/on": "--output-none",
     ]
 
-    static func translate(_ args: [String]) -> [String] {
+    /// `subcommands`: the command names, matched case-insensitively in first place as reg.exe
+    /// matches its operations (`QUERY`); `/?` anywhere is help, as in reg.exe.
+    static func translate(_ args: [String], subcommands: [String] = []) -> [String] {
+        var args = args
+        if let first = args.first, let name = subcommands.first(where: { $0.lowercased() == first.lowercased() }) {
+            args[0] = name
+        }
         var out: [String] = []
         var ended = false
         // reg add's /s is the REG_MULTI_SZ separator, not "recurse".
@@ -44,6 +50,7 @@ enum RegSwitches {
         for a in args {
             if ended { out.append(a); continue }
             if a == "--" { ended = true; out.append(a); continue }
+            if a == "/?" { out.append("--help"); continue }
             if isAdd && a.lowercased() == "/s" { out.append("--separator"); continue }
             // "/d=VALUE" as "--data=VALUE" is: the value after "=" as it is.
             if let eq = a.firstIndex(of: "="), let long = isAdd && a[..<eq].lowercased() == "/s" ? "--separator" : table[a[..<eq].lowercased()] {

@@ -61,7 +61,9 @@ struct SessionCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await daemon.run { client in
-                for s in try await client.sessions() {
+                let sessions = try await client.sessions()
+                if Diagnostics.stdoutIsTerminal && !sessions.isEmpty { print("SESSION\tUSER\tSID\tPROCESSES") }
+                for s in sessions {
                     print("\(s.id)\t\(s.user)\t\(s.sid)\t\(s.processes.map(String.init).joined(separator: ","))")
                 }
                 return 0
@@ -95,6 +97,7 @@ struct HandlesCommand: AsyncParsableCommand {
 
 /// One line per reference: pid, executable, account, kind, handle, access, key, origin.
 func printReferences(_ refs: [WireReference]) {
+    if Diagnostics.stdoutIsTerminal && !refs.isEmpty { print("PID\tEXECUTABLE\tACCOUNT\tKIND\tHANDLE\tACCESS\tKEY\tORIGIN") }
     for r in refs {
         let handle = r.handle.map { String(format: "0x%x", $0) } ?? "-"
         print("\(r.pid)\t\(r.executable)\t\(r.account)\t\(r.kind)\t\(handle)\t\(String(format: "0x%08x", r.access))\t\(r.keyPath)\t\(r.origin)")

@@ -71,6 +71,9 @@ enum Diagnostics {
         line.utf8CString.withUnsafeBufferPointer { b in _ = Glibc.write(2, b.baseAddress!, b.count - 1) }
     }
     static var stdinIsTerminal: Bool { isatty(0) != 0 }
+    /// Whether a person reads standard output: tables get a header row then, never in a pipe
+    /// (scripts read the tab-separated rows as they always were).
+    static var stdoutIsTerminal: Bool { isatty(1) != 0 }
 }
 
 /// A count of keys on stderr while a long walk runs, only when stderr is a terminal.

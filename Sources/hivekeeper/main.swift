@@ -5,7 +5,8 @@ import Foundation
 // option's value is attached and a single-valued option given twice refused (ArgumentContract.swift).
 let arguments: [String]
 do {
-    arguments = try ArgumentContract.apply(RegSwitches.translate(Array(CommandLine.arguments.dropFirst())))
+    let names = Hivekeeper.configuration.subcommands.compactMap { $0.configuration.commandName }
+    arguments = try ArgumentContract.apply(RegSwitches.translate(Array(CommandLine.arguments.dropFirst()), subcommands: names))
 } catch {
     Diagnostics.say("ERROR: Invalid syntax. \(error.description)")
     exit(1)

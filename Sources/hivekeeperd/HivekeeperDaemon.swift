@@ -6,6 +6,8 @@ import Dispatch
 import Foundation
 import Logging
 import RegistryServer
+import Synchronization
+
 
 /// hivekeeperd: the registry and profile service for the machine's processes.
 @main
@@ -17,7 +19,8 @@ struct HivekeeperDaemon: AsyncParsableCommand {
             Settings come from --config FILE (`key = value` lines; docs/daemon.md lists them and \
             their defaults), then the options here. SIGTERM or SIGINT shut it down cleanly: clients \
             are told to reconnect, every hive is flushed.
-            """
+            """,
+        version: "hivekeeperd \(ProductVersion.text)"
     )
 
     @Option(help: "Configuration file.") var config: String?
@@ -64,6 +67,7 @@ struct HivekeeperDaemon: AsyncParsableCommand {
         if c.demoIdentity {
             logger.notice("demo-identity mode: clients name their own account; only this user's private socket accepts them")
         }
+        let termination = TerminationSignals()
         let daemon: Daemon
         do {
             daemon = try await Daemon.start(c, logger: logger)
@@ -73,31 +77,50 @@ struct HivekeeperDaemon: AsyncParsableCommand {
         }
         // Readiness for whoever started us (tests, the demo, systemd's notify-less units): one line.
         FileHandle.standardOutput.write(Data("ready \(c.socketPath)\n".utf8))
-        await waitForTermination()
+        await termination.wait()
         await daemon.shutdown()
-    }
-
-    private func waitForTermination() async {
-        signal(SIGTERM, SIG_IGN)
-        signal(SIGINT, SIG_IGN)
-        signal(SIGPIPE, SIG_IGN)
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            let once = Once()
-            let sources = [SIGTERM, SIGINT].map { DispatchSource.makeSignalSource(signal: $0, queue: .global()) }
-            for s in sources {
-                s.setEventHandler { if once.first() { done.resume() } }
-                s.resume()
-            }
-            Holder.sources = sources
-        }
     }
 }
 
-/// Keeps the signal sources alive for the process's life.
-enum Holder { nonisolated(unsafe) static var sources: [any DispatchSourceSignal] = [] }
+/// SIGTERM and SIGINT, caught from before the daemon starts: one that comes while it starts
+/// (or just after its `ready` line, before anything waits) is kept, not lost — ignoring the
+/// signals only once the wait began dropped such a signal, and the daemon then ran on.
+final class TerminationSignals {
+    private struct State {
+        var arrived = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+    private final class Shared: Sendable { let state = Mutex(State()) }
+    private let shared = Shared()
+    private let sources: [any DispatchSourceSignal]
 
-final class Once: @unchecked Sendable {
-    private let lock = NSLock()
-    private var done = false
-    func first() -> Bool { lock.withLock { defer { done = true }; return !done } }
+    init() {
+        signal(SIGTERM, SIG_IGN)
+        signal(SIGINT, SIG_IGN)
+        signal(SIGPIPE, SIG_IGN)
+        sources = [SIGTERM, SIGINT].map { DispatchSource.makeSignalSource(signal: $0, queue: .global()) }
+        for s in sources {
+            s.setEventHandler { [shared] in
+                let waiter = shared.state.withLock { st -> CheckedContinuation<Void, Never>? in
+                    st.arrived = true
+                    defer { st.waiter = nil }
+                    return st.waiter
+                }
+                waiter?.resume()
+            }
+            s.resume()
+        }
+    }
+
+    /// Returns when a signal has come (at once if one came already).
+    func wait() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let now = shared.state.withLock { st -> Bool in
+                if st.arrived { return true }
+                st.waiter = c
+                return false
+            }
+            if now { c.resume() }
+        }
+    }
 }

@@ -15,7 +15,7 @@ final class DaemonHarness: @unchecked Sendable {
     /// `config` lines go into a configuration file; `defaultRoaming` gives no `--roaming` at all
     /// (the store is then wherever the configuration puts it).
     init(demo: Bool = true, grace: Double = 1, roaming: String? = nil, defaultRoaming: Bool = false, config: [String] = [],
-         extra: [String] = []) throws {
+         logLevel: String = "warning", extra: [String] = []) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("hk-daemon-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         chmod(dir.path, 0o755)  // other users' clients reach the socket through it
@@ -24,7 +24,7 @@ final class DaemonHarness: @unchecked Sendable {
         try (config.joined(separator: "\n") + "\n").write(to: configFile, atomically: true, encoding: .utf8)
         let roamingOption = defaultRoaming ? [] : ["--roaming", roaming ?? dir.appendingPathComponent("roaming").path]
         arguments = ["--config", configFile.path, "--state", dir.appendingPathComponent("state").path, "--socket", socket]
-            + roamingOption + ["--grace", String(grace), "--service-account", "contoso", "--log-level", "warning"]
+            + roamingOption + ["--grace", String(grace), "--service-account", "contoso", "--log-level", logLevel]
             + (demo ? ["--demo-identity"] : []) + extra
         daemon = Process()
         try launch()
@@ -92,6 +92,15 @@ final class DaemonHarness: @unchecked Sendable {
         }
         a.pid = Int32(line.split(separator: " ").last.flatMap { Int32($0) } ?? 0)
         return a
+    }
+
+    /// Stops the daemon and returns everything it wrote to stderr (its log).
+    func stopAndReadLog() -> String {
+        if daemon.isRunning {
+            daemon.terminate()
+            daemon.waitUntilExit()
+        }
+        return String(decoding: daemonErr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     }
 
     func stop() {

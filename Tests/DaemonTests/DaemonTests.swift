@@ -152,7 +152,8 @@ import TestSupport
         program.send("probe")
         #expect(program.lines.next(timeout: 10) == "probe ok", "a new process's HKCU is the reloaded hive")
         #expect(try h.events().contains { $0["id"] as? Int == 9610 })
-        #expect(try h.cli(["chaos", "force-unload", "bob"]).errText.contains("(2)"), "bob's profile is not loaded")
+        let bob = try h.cli(["chaos", "force-unload", "bob"])
+        #expect(bob.errText.contains("(2)") && bob.errText.contains("bob's profile is not loaded"), "\(bob.errText)")
     }
 
     private func sid(_ h: DaemonHarness) throws -> String {

@@ -20,6 +20,21 @@ final class AppHiveTests {
     /// [WA] test_reg_load_app_key: no privilege needed, created when missing, a value set
     /// persists after the last handle closes (the hive unloads then) and a reload; no path
     /// reaches the hive; handles into it are references of kind appKey.
+    /// A file that is not a hive: the error's code as Windows gives it, and a detail naming the
+    /// file and why (issue 27, item 7); equal to the bare code whatever the detail.
+    @Test func anUnusableFileIsNamedInTheErrorsDetail() throws {
+        let file = dir.appendingPathComponent("random.dat").path
+        try Data((0..<8192).map { _ in UInt8.random(in: 0...255) }).write(to: URL(fileURLWithPath: file))
+        do {
+            _ = try registry.loadAppKey(file: file, access: .keyRead, as: user)
+            Issue.record("a random file loaded as an app hive")
+        } catch {
+            #expect(error == .notRegistryFile || error == .registryCorrupt, "\(error)")
+            #expect(error.detail?.hasPrefix("\(file): ") == true, "\(error.message)")
+            #expect(error.message.hasPrefix("\(Win32Error(rawValue: error.rawValue)): \(file): "), "\(error.message)")
+        }
+    }
+
     @Test func loadWriteUnloadReload() throws {
         let file = dir.appendingPathComponent("app.dat").path
         let root = try registry.loadAppKey(file: file, access: [.keyRead, .keyWrite], as: user)
