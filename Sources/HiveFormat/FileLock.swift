@@ -24,8 +24,16 @@ func openLocked(_ path: String, flags: Int32, exclusive: Bool) -> (fd: Int32, er
     let operation = (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB
     var pause = 1_000_000  // ns
     for attempt in 0..<9 {
-        let fd = open(path, flags | O_CLOEXEC)
+        // O_NONBLOCK: a FIFO put where a hive or log should be would block the open (and every
+        // other client behind the daemon's lock) until someone wrote to it; it changes nothing
+        // for a regular file, and anything else is refused.
+        let fd = open(path, flags | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { return (-1, errno, "open") }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            return (-1, (st.st_mode & S_IFMT) == S_IFDIR ? EISDIR : EINVAL, "open (not a regular file)")
+        }
         if flock(fd, operation) == 0 {
             var held = stat(), named = stat()
             if fstat(fd, &held) == 0, stat(path, &named) == 0, held.st_ino == named.st_ino, held.st_dev == named.st_dev {
@@ -43,4 +51,10 @@ func openLocked(_ path: String, flags: Int32, exclusive: Bool) -> (fd: Int32, er
         pause *= 2
     }
     return (-1, EWOULDBLOCK, "flock")
+}
+
+/// Whether `fd` is a regular file (not a FIFO, device, socket or directory).
+func isRegularFile(_ fd: Int32) -> Bool {
+    var st = stat()
+    return fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
 }

@@ -225,7 +225,10 @@ extension HiveEditor {
     private func replaceWholeFile(_ files: HiveFiles, sequence: UInt32) throws(HiveError) -> FlushStatistics {
         let path = files.primaryPath
         let temporary = path + ".new-\(getpid())"
-        let fd = Glibc.open(temporary, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        // A file of that name is a crash's leftover, or something put there to be written
+        // through (a link, a FIFO): it goes, and the new file is made afresh.
+        unlink(temporary)
+        let fd = Glibc.open(temporary, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .io(path: temporary, operation: "create", errno: errno) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             closeFile(fd); unlink(temporary)
@@ -279,8 +282,13 @@ extension HiveEditor {
     }
 
     private static func openLog(_ path: String, truncate: Bool = false) throws(HiveError) -> Int32 {
-        let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC | (truncate ? O_TRUNC : 0), 0o644)
+        let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK | (truncate ? O_TRUNC : 0), 0o644)
         guard fd >= 0 else { throw .io(path: path, operation: "open", errno: errno) }
+        // A FIFO as a log would block the first flush that fills it (FileLock.swift).
+        guard isRegularFile(fd) else {
+            closeFile(fd)
+            throw .io(path: path, operation: "open (not a regular file)", errno: EINVAL)
+        }
         return fd
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import HiveFormat
 import Registry
 import Security
+import Synchronization
 import Testing
 
 /// Files a caller names are opened, created and replaced with the caller's Linux rights (its
@@ -90,5 +91,52 @@ struct FileIdentityTests {
         // The thread is root again afterwards.
         let probe = rootOnly + "/probe"
         #expect(FileManager.default.createFile(atPath: probe, contents: Data()))
+    }
+}
+
+/// A FIFO where a hive, a log or a flush's new file should be cannot hang the registry (every
+/// client waits behind its lock): it is refused at once.
+@Suite struct SpecialFileTests {
+    /// Runs `body` on a thread; false when it has not finished within `seconds`.
+    func finishes(within seconds: Double, _ body: @escaping @Sendable () -> Void) -> Bool {
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread { body(); done.signal() }
+        return done.wait(timeout: .now() + seconds) == .success
+    }
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: SpecialFileTests.dirtyHive), "needs ../shared/hives"))
+    func aFIFOIsRefusedNotWaitedOn() throws {
+        let dir = try Fixture.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let registry = try Fixture.registry(in: dir)
+        let caller = Fixture.user()
+        // A dirty hive whose LOG1 is a FIFO: reading the log would wait for a writer for ever.
+        let hive = dir.appendingPathComponent("dirty.hiv").path
+        try FileManager.default.copyItem(atPath: Self.dirtyHive, toPath: hive)
+        #expect(mkfifo(hive + ".LOG1", 0o644) == 0)
+        let fifo = dir.appendingPathComponent("fifo.hiv").path
+        #expect(mkfifo(fifo, 0o644) == 0)
+        let results = Mutex<[Win32Error?]>([])
+        let finished = finishes(within: 20) {
+            for file in [hive, fifo] {
+                do throws(Win32Error) {
+                    _ = try registry.loadAppKey(file: file, access: .keyRead, as: caller)
+                    results.withLock { $0.append(nil) }
+                } catch {
+                    results.withLock { $0.append(error) }
+                }
+            }
+        }
+        if !finished {
+            // Let the waiting open go before failing.
+            for f in [hive + ".LOG1", fifo] { let fd = open(f, O_WRONLY | O_NONBLOCK); if fd >= 0 { close(fd) } }
+        }
+        #expect(finished, "a FIFO hung the load")
+        #expect(results.withLock { $0 }.allSatisfy { $0 != nil }, "\(results.withLock { $0 })")
+    }
+
+    static var dirtyHive: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("shared/hives/regipy/SYSTEM_B").path
     }
 }
