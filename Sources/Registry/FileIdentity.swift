@@ -27,8 +27,13 @@ public struct FileIdentity: Sendable, Hashable, CustomStringConvertible {
     /// Linux user `uid` as the user database has it (primary group and every group listing
     /// it); nil for an unknown uid.
     public static func user(uid: UInt32) -> FileIdentity? {
-        guard let pw = getpwuid(uid), let name = pw.pointee.pw_name else { return nil }
-        let gid = pw.pointee.pw_gid
+        // getpwuid_r: other threads read the user database too (getpwuid's buffer is shared).
+        let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: 16 << 10)
+        defer { buffer.deallocate() }
+        var entry = passwd()
+        var found: UnsafeMutablePointer<passwd>?
+        guard getpwuid_r(uid, &entry, buffer, 16 << 10, &found) == 0, found != nil, let name = entry.pw_name else { return nil }
+        let gid = entry.pw_gid
         var count: Int32 = 64
         var groups = [gid_t](repeating: 0, count: Int(count))
         while getgrouplist(name, gid, &groups, &count) < 0 {
