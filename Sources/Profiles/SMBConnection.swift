@@ -74,6 +74,15 @@ final class SMBConnection: @unchecked Sendable {
 
     static let sharingRetries = 30
 
+    /// smbc_close, once: libsmbclient frees the file even when the server's answer is an error,
+    /// so a second try only meets EINVAL ("not one of this context's files") and hides why the
+    /// first failed.
+    private func closeReporting(_ file: OpaquePointer, _ url: String) throws(SMBError) {
+        let f = function(library.getClose, as: SMBClientLibrary.Close.self)
+        let (result, code) = locked { Int(f(context, file)) }
+        guard result >= 0 else { throw .operation(what: "close", url: url, errno: code) }
+    }
+
     /// `body`'s result under the lock, with errno (EIO when libsmbclient failed without one).
     private func locked(_ body: () -> Int) -> (Int, Int32) {
         lock.withLock {
@@ -166,8 +175,7 @@ final class SMBConnection: @unchecked Sendable {
             offset += written
         }
         // Closing is where the server reports a write it could not keep.
-        let f = file!
-        _ = try call("close", url) { Int(function(library.getClose, as: SMBClientLibrary.Close.self)(context, f)) }
+        try closeReporting(file!, url)
     }
 
     /// Writes `bytes` over the start of an existing file, in one request, never creating it;
@@ -191,8 +199,7 @@ final class SMBConnection: @unchecked Sendable {
             throw written < 0 ? .operation(what: "write", url: url, errno: code)
                 : .unexpected(what: "the server took part of a write to", url: url)
         }
-        let f = file!
-        _ = try call("close", url) { Int(function(library.getClose, as: SMBClientLibrary.Close.self)(context, f)) }
+        try closeReporting(file!, url)
         return true
     }
 
