@@ -24,18 +24,11 @@ public struct FileID: Hashable, Sendable, CustomStringConvertible {
         self.init(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
     }
 
-    /// The file `path` names now (following symbolic links); nil when it names none.
-    public init?(path: String) {
-        var st = stat()
-        guard stat(path, &st) == 0 else { return nil }
-        self.init(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
-    }
-
     /// The file `path` names, proven openable for reading and writing by whoever asks (the
     /// file is opened, looked at and closed; an flock held on it elsewhere stays). Nil when no
     /// file is there; the errno when it cannot be opened so.
     public static func writable(at path: String) -> Result<FileID?, HiveError> {
-        let fd = open(path, O_RDWR | O_CLOEXEC)
+        let fd = open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK)  // never waits on a FIFO (FileLock.swift)
         guard fd >= 0 else {
             let e = errno
             return e == ENOENT ? .success(nil) : .failure(.io(path: path, operation: "open", errno: e))
