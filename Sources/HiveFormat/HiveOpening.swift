@@ -28,7 +28,8 @@ extension Hive {
     /// its logs hold (their entries are already in it, or stale). A dirty primary with no log, or
     /// only empty ones, is read as it is with a note; logs that exist but cannot bring it up to
     /// date are an error (`.logRecovery`): `LogSource.none` reads the primary anyway.
-    public static func open(path: String, logs source: LogSource) throws(HiveError) -> OpenedHive {
+    /// `partial`: a log that cannot be read is left out rather than refused (`LogRecovery`).
+    public static func open(path: String, logs source: LogSource, partial: Bool = false) throws(HiveError) -> OpenedHive {
         let storage = try HiveStorage(mappingFileAt: path)
         let baseBlock = try BaseBlock(bytes: storage.bytes)
         guard baseBlock.isDirty, source != .none else {
@@ -50,7 +51,8 @@ extension Hive {
         }
         let recovered: (storage: HiveStorage, report: LogRecoveryReport)
         do {
-            recovered = try LogRecovery.recover(primary: storage, path: path, logs: logs.filter { !$0.isEmpty })
+            recovered = try LogRecovery.recover(primary: storage, path: path, logs: logs.filter { !$0.isEmpty },
+                                                leavingOutUnreadable: partial)
         } catch {
             throw .logRecovery(hive: path, error)
         }

@@ -73,6 +73,9 @@ public struct LogRecoveryReport: Sendable {
     /// Logs that could not be read and were passed over because they provably hold nothing this
     /// hive needs (each also in `notes`): always to be said, never skipped quietly.
     public internal(set) var skipped: [LogProblem] = []
+    /// Logs that could not be read and might have held newer changes, left out because a partial
+    /// recovery was asked for: the result may lack what they held.
+    public internal(set) var leftOut: [LogProblem] = []
     /// What the consistency check of the result read.
     public internal(set) var checked = ConsistencySummary()
     public var entries: Int { applied.reduce(0) { $0 + $1.entries } }
@@ -98,7 +101,10 @@ public struct LogRecoveryReport: Sendable {
 /// primary base block is bad) is applied whole; its base-block copy becomes the base block.
 public enum LogRecovery {
     /// `primary` is taken as its owner, not as bytes, so it stays mapped while it is read.
-    public static func recover(primary: HiveStorage, path: String?, logs: [TransactionLog])
+    /// `leavingOutUnreadable`: a log that cannot be read and may hold newer changes is left out
+    /// (named in `report.leftOut`) instead of being an error — a partial recovery, asked for.
+    public static func recover(primary: HiveStorage, path: String?, logs: [TransactionLog],
+                               leavingOutUnreadable: Bool = false)
         throws(LogRecoveryError) -> (storage: HiveStorage, report: LogRecoveryReport)
     {
         let usable = logs.filter { $0.unusable == nil }
@@ -110,10 +116,15 @@ public enum LogRecovery {
             // A log that cannot be read is passed over only when it provably holds nothing the
             // primary needs; otherwise it may hold the newest changes, and it is an error.
             var skipped: [LogProblem] = []
+            var leftOut: [LogProblem] = []
             for log in logs where !log.isEmpty {
                 guard let problem = log.unusable else { continue }
                 guard let why = passable(log, primary: image.baseBlock) else {
-                    throw LogRecoveryError.unreadableLog(LogProblem(log: log.name, reason: problem))
+                    guard leavingOutUnreadable else {
+                        throw LogRecoveryError.unreadableLog(LogProblem(log: log.name, reason: problem))
+                    }
+                    leftOut.append(LogProblem(log: log.name, reason: problem))
+                    continue
                 }
                 skipped.append(LogProblem(log: log.name, reason: "\(problem); \(why)"))
             }
@@ -124,7 +135,10 @@ public enum LogRecovery {
                 report = try applyOld(usable, to: image)
             }
             report.skipped = skipped
-            report.notes = skipped.map { "\($0.log): not used: \($0.reason)" } + report.notes
+            report.leftOut = leftOut
+            report.notes = skipped.map { "\($0.log): not used: \($0.reason)" }
+                + leftOut.map { "\($0.log): left out (partial recovery): \($0.reason); whatever it held newer than the other logs is not in the result" }
+                + report.notes
             let storage = image.handOver(path: path)
             do {
                 let hive = try Hive(storage: storage)

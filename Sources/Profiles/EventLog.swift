@@ -57,7 +57,7 @@ public final class EventLog: @unchecked Sendable {
             var c = encoder.singleValueContainer()
             try c.encode(formatter.string(from: date))
         }
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return (try? encoder.encode(e)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 }

@@ -160,9 +160,7 @@ extension ProfileService {
             // Event 1530 at the first failed attempt, with the references of that moment.
             let report = combinedReport(hives)
             outcome.leakReport = report
-            event(EventID.hiveStillInUse, account,
-                  "Windows detected your registry file is still in use by other applications or services. The file will be unloaded now. The applications or services that hold your registry file may not function properly afterwards.",
-                  report.lines, level: .warning)
+            event(EventID.hiveStillInUse, account, Self.stillInUseMessage(policy), report.lines, level: .warning)
             let remaining = hives.filter { registry.isHiveLoaded(at: $0) }
             let wait = GraceWait(hives: remaining.count)
             profile.pendingLogoff = wait
@@ -232,6 +230,18 @@ extension ProfileService {
         }
         finishUnload(profile, &outcome)
         return outcome
+    }
+
+    /// Event 1530's text. Windows logs it with the same words whatever DisableForceUnload says
+    /// (windows-semantics.md §6.1); where our policy does not unload now, a sentence after
+    /// Windows' own says what happens instead, so the log does not contradict event 9540/9550.
+    static func stillInUseMessage(_ policy: UnloadPolicy) -> String {
+        let windows = "Windows detected your registry file is still in use by other applications or services. The file will be unloaded now. The applications or services that hold your registry file may not function properly afterwards."
+        switch policy {
+        case .force: return windows
+        case .wait: return windows + " (Policy wait, DisableForceUnload: the file is not unloaded by force; after the grace period it stays loaded until these references close, then it is unloaded and uploaded.)"
+        case .snapshot: return windows + " (Policy snapshot: after the grace period these references are moved to a read-only copy and the file is unloaded.)"
+        }
     }
 
     /// The `wait` policy's end: the last reference went, so unload and upload now (unless a

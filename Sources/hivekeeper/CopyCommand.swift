@@ -56,6 +56,7 @@ struct CopyCommand: AsyncParsableCommand {
                     }
                 }
                 let target = KeyPath(destination)
+                try editor.refuseLiveRoot(target, typed: destination)
                 // reg.exe refuses to copy a key onto itself, with or without /s and /f (Wine's
                 // conformance test programs/reg/tests/copy.c, test_command_syntax).
                 if let existing = try? editor.key(at: target, create: false), existing == start {

@@ -36,6 +36,9 @@ struct DaemonOptions: ParsableArguments {
 
 /// A live path: its predefined root and the rest. HKLM, HKCU, HKU, HKCR and HKCC, short or long.
 struct LivePath {
+    /// The names a live path may start with.
+    static let rootNames: Set<String> = ["HKLM", "HKEY_LOCAL_MACHINE", "HKCU", "HKEY_CURRENT_USER", "HKU", "HKEY_USERS",
+                                         "HKCR", "HKEY_CLASSES_ROOT", "HKCC", "HKEY_CURRENT_CONFIG"]
     let root: KeyHandle
     let rootName: String
     let subkey: String

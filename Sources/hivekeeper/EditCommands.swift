@@ -91,6 +91,18 @@ extension HiveEditor {
         }
         return current
     }
+
+    /// A typed path that starts with a live root (HKLM\Software\X) would create a key named HKLM
+    /// in the file: an error saying what a hive path is, unless the hive really has such a key.
+    func refuseLiveRoot(_ path: KeyPath, typed: String) throws {
+        guard let first = path.components.first,
+              LivePath.rootNames.contains(first.description.uppercased()),
+              try hive.subkey(of: hive.rootKey(), named: first) == nil
+        else { return }
+        let below = path.components.dropFirst().map(\.description).joined(separator: "\\")
+        throw CLIError("Invalid key name: \(typed): with --hive a key path is relative to the hive's root"
+            + (below.isEmpty ? "" : " (\(below), say)") + "; \(first) names the live registry (without --hive the key is changed through hivekeeperd)")
+    }
 }
 
 struct AddCommand: AsyncParsableCommand {
@@ -141,6 +153,7 @@ struct AddCommand: AsyncParsableCommand {
         }
         try reporting(nil) {
             try editOptions.editing(create: true) { editor in
+                try editor.refuseLiveRoot(KeyPath(key), typed: key)
                 let k = try editor.key(at: KeyPath(key), create: true)
                 if let name = valueName.name {
                     if try editor.hive.value(of: editor.hive.key(at: k), named: RegistryName(name)) != nil {

@@ -60,10 +60,8 @@ struct InfoCommand: ParsableCommand {
             var partial = false
             var progress = Progress("info")
             let salvage = hiveOptions.salvage
-            try hive.walk(from: root, options: hiveOptions.walkOptions, corrupt: { parent, _, error in
-                Diagnostics.say("warning: skipped a subtree below key cell 0x\(hex(parent.offset)): \(error)")
-                partial = true
-            }) { key, _ throws(HiveError) -> WalkControl in
+            /// Counts one key and its values; under --salvage, values cut short are named by key path.
+            func count(_ key: NamedKey, _ path: () -> [UInt16]) throws(HiveError) -> WalkControl {
                 progress.tick()
                 keys += 1
                 do throws(HiveError) {
@@ -75,10 +73,22 @@ struct InfoCommand: ParsableCommand {
                     }
                 } catch {
                     guard salvage else { throw error }
-                    Diagnostics.say("warning: values of key cell 0x\(hex(key.offset)) cut short: \(error)")
+                    Diagnostics.say("warning: values of \(displayName(path())) cut short: \(error)")
                     partial = true
                 }
                 return .descend
+            }
+            if salvage {
+                // Skipped subtrees named by key path (the path walk costs a path per key: only here).
+                let walk = PathWalk(hive: hive, options: hiveOptions.walkOptions) { at, error in
+                    Diagnostics.say("warning: skipped the subtree below \(displayName(at)): \(error)")
+                    partial = true
+                }
+                try walk.run(from: root, path: [0x5C]) { key, path in try count(key) { path } }
+            } else {
+                try hive.walk(from: root, options: hiveOptions.walkOptions) { key, _ throws(HiveError) -> WalkControl in
+                    try count(key) { [] }
+                }
             }
             progress.finish()
             out.line("keys: \(keys)")

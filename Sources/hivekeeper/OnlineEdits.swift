@@ -94,7 +94,7 @@ struct OnlineEdits {
 
     /// reg import: a parsed .reg file applied key by key (`[-KEY]` deletes the subtree, `"v"=-`
     /// the value; deleting what is not there is no error, as regedit does).
-    func apply(_ ops: [RegOperation], from input: String) async throws {
+    func apply(from input: String, next: () throws -> RegOperation?) async throws {
         func live(_ units: [UInt16]) throws -> LivePath { try LivePath(String(decoding: units, as: UTF16.self)) }
         var open: (path: [UInt16], key: KeyHandle)?
         func key(_ units: [UInt16]) async throws -> KeyHandle {
@@ -107,10 +107,8 @@ struct OnlineEdits {
         }
         var line = 0
         do {
-            for op in ops {
-                switch op {
-                case let .createKey(_, l), let .deleteKey(_, l), let .setValue(_, _, _, _, l), let .deleteValue(_, _, l): line = l
-                }
+            while let op = try next() {
+                line = op.line
                 switch op {
                 case let .createKey(path, _):
                     _ = try await key(path)

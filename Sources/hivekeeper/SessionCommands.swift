@@ -41,7 +41,7 @@ struct SessionCommand: AsyncParsableCommand {
                         "leakReport": o.leakReport, "uploaded": o.uploaded, "uploadPending": o.uploadPending,
                         "leaks": o.leaks.map(\.jsonObject), "roamingCopy": o.roamingCopy ?? NSNull(),
                     ]
-                    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+                    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
                     print(String(decoding: data, as: UTF8.self))
                 } else {
                     print("processes ended: \(o.endedProcesses.map(String.init).joined(separator: " "))")

@@ -39,6 +39,25 @@ struct HivekeeperDaemon: AsyncParsableCommand {
     var demoIdentity = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String = "info"
 
+    /// ArgumentParser's own main exits 64 on a usage error; the README's statuses are 0, 1 and 2,
+    /// so a bad option or setting is a failure like any other: said the same way, exit status 1.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if let daemon = command as? HivekeeperDaemon {
+                try await daemon.run()
+            } else {
+                try command.run()  // --help, --version
+            }
+        } catch {
+            guard (0...2).contains(exitCode(for: error).rawValue) else {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Glibc.exit(1)
+            }
+            exit(withError: error)
+        }
+    }
+
     func run() async throws {
         var c = DaemonConfiguration.defaults()
         do {

@@ -138,6 +138,14 @@ struct CLITests {
         let salvaged = try CLI.run(["query", "--hive", bad, "\\", "/s", "--salvage"])
         #expect(salvaged.status == 2)
         #expect(salvaged.err.contains("skipped"))
+        // Every command that salvages names the cut subtree by its key path, not a cell.
+        let yarpBad = CLI.hive("yarp/hives_for_tests/BadListHive")
+        for command in [["query", "--hive", yarpBad, "\\", "/s"], ["info", "--hive", yarpBad, "--deep"],
+                        ["export", "--hive", yarpBad, "\\", "-"]] {
+            let r = try CLI.run(command + ["--salvage"])
+            #expect(r.status == 2, "\(command)")
+            #expect(r.err.contains("skipped the subtree below ") && r.err.contains("\\2: cell 0x2D0"), "\(command): \(r.err)")
+        }
         let notHive = try CLI.run(["info", "--hive", CLI.hive("hivex/images/README")])
         #expect(notHive.status == 1 && notHive.err.contains("not a registry hive"))
         let regedit4 = try CLI.run(["export", "--hive", testhive, "data-test", "-", "--format", "regedit4", "--no-logs"])

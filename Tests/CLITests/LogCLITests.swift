@@ -91,6 +91,12 @@ struct LogCLITests {
         #expect(!FileManager.default.fileExists(atPath: out), "no hive was written")
         let q = try CLI.run(["query", "--hive", hive, "\\"])
         #expect(q.status == 1 && q.err.contains("\(hive).LOG2 exists but cannot be read"), "\(q.err)")
+        // A partial recovery, asked for: what the others hold, LOG2 named as left out, exit 2.
+        let partial = try CLI.run(["recover", "--hive", hive, "--output", out, "--partial"])
+        #expect(partial.status == 2, "\(partial.err)")
+        #expect(partial.err.contains("\(hive).LOG2: left out (--partial): no regf base block"), "\(partial.err)")
+        #expect(partial.out.contains("partial: left out \(hive).LOG2") && partial.out.contains("33123 keys"), "\(partial.out)")
+        try FileManager.default.removeItem(atPath: out)
         // The logs the user trusts, named: LOG1 alone, as asked.
         let chosen = try CLI.run(["recover", "--hive", hive, "--output", out, "--log", hive + ".LOG1"])
         #expect(chosen.status == 0, "\(chosen.err)")

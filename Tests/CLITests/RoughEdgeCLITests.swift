@@ -8,6 +8,31 @@ import Testing
 struct RoughEdgeCLITests {
     let testhive = CLI.hive("nt-hive/testdata/testhive")
 
+    /// `add --hive f 'HKLM\Software\X'` used to create a key named HKLM in the file without a word.
+    @Test func aLiveRootInAHivePathIsExplained() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let hive = dir.appendingPathComponent("t.dat").path
+        let r = try CLI.run(["add", "--hive", hive, "HKLM\\Software\\X", "/v", "a", "/d", "1"])
+        #expect(r.status == 1)
+        #expect(r.err.contains("relative to the hive's root (Software\\X, say)"), "\(r.err)")
+        #expect(!FileManager.default.fileExists(atPath: hive), "the refused add created the hive")
+        #expect(try CLI.run(["add", "--hive", hive, "Software\\X", "/v", "a", "/d", "1"]).status == 0)
+        let copy = try CLI.run(["copy", "--hive", hive, "Software\\X", "HKEY_CURRENT_USER\\Y", "/f"])
+        #expect(copy.status == 1 && copy.err.contains("HKEY_CURRENT_USER names the live registry"), "\(copy.err)")
+        // A hive that really has a top-level key of that name is edited as asked.
+        let odd = dir.appendingPathComponent("odd.dat").path
+        let made = try CLI.run(["import", try Self.regFile(dir, "[HKEY_LOCAL_MACHINE\\OFFLINE\\HKCU]"), "--hive", odd])
+        #expect(made.status == 0, "\(made.err)")
+        #expect(try CLI.run(["add", "--hive", odd, "HKCU\\Z", "/f"]).status == 0)
+    }
+
+    static func regFile(_ dir: URL, _ lines: String...) throws -> String {
+        let path = dir.appendingPathComponent("in.reg").path
+        try Data((["Windows Registry Editor Version 5.00", ""] + lines).joined(separator: "\r\n").utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
     @Test func subcommandsMatchCaseInsensitivelyAsRegExe() throws {
         let upper = try CLI.run(["QUERY", "--hive", testhive, "\\"])
         let lower = try CLI.run(["query", "--hive", testhive, "\\"])

@@ -50,6 +50,10 @@ struct PolicyTests {
         #expect(!w.registry.loadedHives.contains("\\REGISTRY\\USER\\\(w.alice.sid)"))
         #expect(try roamedColor(w) == w.utf16z("blue"))
         #expect(w.ids.filter { [1530, 9540, 9003, 6, 7, 9541].contains($0) } == [1530, 9540, 9003, 6, 7, 9541])
+        // 1530 keeps Windows' words but does not leave "unloaded now" standing beside 9540.
+        let stillInUse = try #require(w.events.all.first { $0.id == 1530 }?.message)
+        #expect(stillInUse.hasPrefix("Windows detected your registry file is still in use"))
+        #expect(stillInUse.contains("the file is not unloaded by force") && stillInUse.contains("until these references close"))
     }
 
     /// The DisableForceUnload value Windows reads ([CSP]) selects `wait` without an override.

@@ -170,6 +170,10 @@ struct SeedTests {
         // The JSON-lines log has every event.
         let lines = try String(contentsOf: w.layout.eventLog, encoding: .utf8).split(separator: "\n")
         #expect(lines.count == w.ids.count && lines[5].contains("\"id\":1530"))
+        // Paths in the JSON are written as they are ("/"), not escaped ("\/").
+        #expect(!lines.contains { $0.contains("\\/") })
+        #expect(EventLog.jsonLine(ProfileEvent(id: 1, time: Date(), level: .information, user: nil, message: "/var/lib/x"))
+            .contains("\"message\":\"/var/lib/x\""))
     }
 
     /// A service that behaves — RegOpenCurrentUser and close, or RegDisablePredefinedCache —
