@@ -13,13 +13,26 @@ struct SessionCommand: AsyncParsableCommand {
     )
 
     struct Logon: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Log USER on; prints the session id.")
+        static let configuration = CommandConfiguration(
+            abstract: "Log USER on; prints the session id.",
+            discussion: "A logon that could not use the user's profile (roaming store unreachable, a corrupt copy) is said on stderr with the profile service's events (1502, 1506, 1511, 1515).")
         @OptionGroup var daemon: DaemonOptions
         @Argument(help: "The user.") var user: String
 
+        /// The events that say a logon did not get the profile it should have.
+        static let fallbackEvents: Set<Int> = [1502, 1506, 1511, 1515]
+
         func run() async throws {
             try await daemon.run { client in
+                let mark = try await client.events(after: Int(UInt32.max)).next
                 print(try await client.logon(user))
+                for line in try await client.events(after: mark).lines {
+                    guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                          let id = object["id"] as? Int, Self.fallbackEvents.contains(id),
+                          object["user"] as? String == user, let message = object["message"] as? String
+                    else { continue }
+                    Diagnostics.say("warning: \(user): event \(id): \(message)")
+                }
                 return 0
             }
         }
@@ -44,8 +57,8 @@ struct SessionCommand: AsyncParsableCommand {
                     let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
                     print(String(decoding: data, as: UTF8.self))
                 } else {
-                    print("processes ended: \(o.endedProcesses.map(String.init).joined(separator: " "))")
-                    print("services notified: \(o.notifiedServices.joined(separator: ", "))")
+                    print("processes ended: \(o.endedProcesses.isEmpty ? "none" : o.endedProcesses.map(String.init).joined(separator: " "))")
+                    print("services notified: \(o.notifiedServices.isEmpty ? "none" : o.notifiedServices.joined(separator: ", "))")
                     for l in o.leakReport { print("leak: \(l)") }
                     print("unload: \(o.unload)")
                     print("uploaded: \(o.uploaded ? "yes" : o.uploadPending ? "pending (retrying)" : "no")\(o.roamingCopy.map { " (\($0))" } ?? "")")

@@ -53,5 +53,16 @@ import TestSupport
         #expect(o["uploaded"] as? Bool == true)
         let uploaded = h.dir.appendingPathComponent("state/roaming/alice.V6/NTUSER.DAT").path
         #expect(FileManager.default.fileExists(atPath: uploaded))
+        #expect(!logon.errText.contains("warning"), "\(logon.errText)")
+        // `session logon` used to print only the id when the profile fell back to a temporary one.
+        try Data(repeating: 0x41, count: 8192).write(to: URL(fileURLWithPath: uploaded))
+        let again = try h.cli(["session", "logon", "alice"])
+        #expect(again.status == 0, "\(again.errText)")
+        #expect(Int(again.outText.trimmingCharacters(in: .whitespacesAndNewlines)) != nil, "\(again.outText)")
+        #expect(again.errText.contains("warning: alice: event 1511: "), "\(again.errText)")
+        // And a logoff with nothing to end says so rather than printing an empty list.
+        let id2 = again.outText.trimmingCharacters(in: .whitespacesAndNewlines)
+        let plain = try h.cli(["session", "logoff", id2])
+        #expect(plain.outText.contains("processes ended: none"), "\(plain.outText)")
     }
 }
