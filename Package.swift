@@ -29,7 +29,9 @@ let package = Package(
         // SIDs, ACEs/ACLs, security descriptors, SDDL, tokens, the access check. Knows nothing of keys.
         .target(name: "Security"),
         // The configuration manager: namespace, key objects, handles, Win32 errors, load/unload.
-        .target(name: "Registry", dependencies: ["HiveFormat", "Security", "CFileIdentity"]),
+        .target(name: "Registry", dependencies: ["HiveFormat", "Security", "CFileIdentity", "Locking"]),
+        // The one lock type (a pthread mutex ThreadSanitizer can see), for every module.
+        .target(name: "Locking"),
         // Per-thread file credentials (setfsuid, setfsgid, the raw setgroups call).
         .target(name: "CFileIdentity"),
         // Accounts, impersonation, HKCU's resolution, the profile service and its logoff, roaming.

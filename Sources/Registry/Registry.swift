@@ -1,4 +1,5 @@
 import HiveFormat
+import Locking
 import Security
 
 /// The live registry (Windows' configuration manager): a namespace rooted at \REGISTRY with
