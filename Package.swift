@@ -32,6 +32,8 @@ let package = Package(
         .target(name: "Registry", dependencies: ["HiveFormat", "Security", "CFileIdentity", "Locking"]),
         // The one lock type (a pthread mutex ThreadSanitizer can see), for every module.
         .target(name: "Locking"),
+        // Checks of the paths a daemon or the demo is told to use, said with the path and reason.
+        .target(name: "StartupPaths"),
         // Per-thread file credentials (setfsuid, setfsgid, the raw setgroups call).
         .target(name: "CFileIdentity"),
         // Accounts, impersonation, HKCU's resolution, the profile service and its logoff, roaming.
@@ -44,7 +46,7 @@ let package = Package(
         .target(
             name: "RegistryServer",
             dependencies: [
-                "Wire", "Profiles", "Registry", "Security", "HiveFormat",
+                "Wire", "Profiles", "Registry", "Security", "HiveFormat", "StartupPaths",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -68,9 +70,9 @@ let package = Package(
         .executableTarget(
             name: "hivekeeper",
             dependencies: [
-                "HiveFormat", "RegText", "Registry", "Profiles", "Security", "RegistryClient", "Wire", "RegistryServer",
+                // Not RegistryServer: `demo` starts the hivekeeperd executable (DaemonProcess).
+                "HiveFormat", "RegText", "Registry", "Profiles", "Security", "RegistryClient", "Wire", "Locking", "StartupPaths",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // scripts/bench-read's measuring side (not a test: benchmarks are numbers for people).

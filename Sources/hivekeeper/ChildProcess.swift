@@ -9,13 +9,14 @@ final class ChildProcess: @unchecked Sendable {
     private var lines: [String] = []
     private var ended = false
 
-    init(_ executable: String, _ arguments: [String]) throws {
+    /// `passingErrors`: its standard error is ours (a daemon's warnings); otherwise discarded.
+    init(_ executable: String, _ arguments: [String], passingErrors: Bool = false) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         let out = Pipe()
         process.standardInput = input
         process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
+        process.standardError = passingErrors ? FileHandle.standardError : FileHandle.nullDevice
         try process.run()
         let handle = out.fileHandleForReading
         Thread.detachNewThread { [self] in

@@ -1,7 +1,6 @@
 import Dispatch
 import Foundation
-import RegistryServer
-import Synchronization
+import Locking
 
 /// Removes what the demo made — its child processes, its daemon, its temporary users and
 /// directory — at the end, and on SIGINT, SIGTERM or SIGHUP: a demo stopped with ^C, `kill` or a
@@ -10,7 +9,7 @@ import Synchronization
 final class DemoCleanup: Sendable {
     private struct State {
         var cast: DemoCast?
-        var daemon: Daemon?
+        var daemon: DaemonProcess?
         var children: [ChildProcess] = []
         var interruptedBy: Int32?
         var done = false
@@ -19,7 +18,7 @@ final class DemoCleanup: Sendable {
     }
 
     private let directory: URL?
-    private let state = Mutex(State())
+    private let state = Locked(State())
     /// The signal sources live as long as the demo (set once, by `catchSignals`, before any
     /// other thread uses this object; not Sendable, so not in `state`).
     nonisolated(unsafe) private var sources: [any DispatchSourceSignal] = []
@@ -30,6 +29,9 @@ final class DemoCleanup: Sendable {
 
     /// From now on SIGINT, SIGTERM and SIGHUP end the demo after cleaning up (then by the signal).
     func catchSignals() {
+        // A child ended by the cleanup may still be written to by the story (its stdin pipe):
+        // that write must fail, not kill the demo by SIGPIPE before the users are removed.
+        signal(SIGPIPE, SIG_IGN)
         for sig in [SIGINT, SIGTERM, SIGHUP] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
@@ -48,7 +50,7 @@ final class DemoCleanup: Sendable {
         if let pending { finish(after: pending) }
     }
 
-    func track(_ daemon: Daemon) { state.withLock { $0.daemon = daemon } }
+    func track(_ daemon: DaemonProcess) { state.withLock { $0.daemon = daemon } }
     func track(_ child: ChildProcess) { state.withLock { $0.children.append(child) } }
 
     /// Shuts the daemon down, once: the story's own ending and a signal's cleanup may race.
@@ -89,7 +91,7 @@ final class DemoCleanup: Sendable {
     /// (its calls fail as the daemon goes) waits here for it to exit the process, rather than
     /// exiting first or removing the directory under the daemon's last flush.
     func run(bySignal: Bool = false) {
-        let (work, signalCleaning) = state.withLock { s -> ((DemoCast?, Daemon?, [ChildProcess])?, Bool) in
+        let (work, signalCleaning) = state.withLock { s -> ((DemoCast?, DaemonProcess?, [ChildProcess])?, Bool) in
             guard !s.done else { return (nil, s.bySignal) }
             s.done = true
             s.bySignal = bySignal
@@ -109,8 +111,9 @@ final class DemoCleanup: Sendable {
                 await daemon.shutdown()
                 stopped.signal()
             }
-            if stopped.wait(timeout: .now() + 10) == .timedOut {
-                Diagnostics.say("hivekeeper demo: the daemon did not shut down within 10 s; going on without it")
+            if stopped.wait(timeout: .now() + 15) == .timedOut {
+                Diagnostics.say("hivekeeper demo: the daemon did not shut down within 15 s; going on without it")
+                daemon.child.stop()
             }
         }
         cast?.tearDown()

@@ -2,7 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Profiles
-import RegistryServer
+import StartupPaths
 
 /// The seed's story with real processes through a private hivekeeperd: a user logs on, a service
 /// impersonates her and touches HKEY_CURRENT_USER, she logs off, and the profile service meets the

@@ -1,10 +1,8 @@
 import Foundation
 import HiveFormat
-import Logging
 import Profiles
 import Registry
 import RegistryClient
-import RegistryServer
 import Security
 import Wire
 
@@ -25,22 +23,19 @@ struct DemoStory {
     func run() async throws -> DemoReport {
         let socket = root.appendingPathComponent("run/socket").path
         let roaming = root.appendingPathComponent("roaming")
-        var c = DaemonConfiguration.defaults()
-        c.stateDirectory = root.appendingPathComponent("state").path
-        c.socketPath = socket
-        c.roamingStore = roaming.path
-        c.gracePeriod = .milliseconds(Int(grace * 1000))
-        c.policy = policy
-        c.serviceAccounts = [cast.contoso.account]
-        c.domain = DomainIdentifier(1_111, 2_222, 3_333)
-        c.killDelay = .seconds(2)
-        c.demoIdentity = cast.mode == .demoIdentity
-        let logger = Logger(label: "hivekeeperd") { label in
-            var h = StreamLogHandler.standardError(label: label)
-            h.logLevel = .warning
-            return h
-        }
-        cleanup.track(try await Daemon.start(c, logger: logger))
+        let settings: [(key: String, value: String)] = [
+            ("state_directory", root.appendingPathComponent("state").path),
+            ("socket", socket),
+            ("roaming_store", roaming.path),
+            ("grace_period", String(grace)),
+            ("logoff_policy", policy.rawValue),
+            ("service_accounts", cast.contoso.account),
+            ("sid_domain", "1111-2222-3333"),
+            ("kill_delay", "2"),
+            ("demo_identity", cast.mode == .demoIdentity ? "true" : "false"),
+            ("metrics_listen", "none"),
+        ]
+        cleanup.track(try DaemonProcess.start(settings: settings, configFile: root.appendingPathComponent("hivekeeperd.conf")))
         var children: [ChildProcess] = []
         defer { for child in children { child.stop() } }
         let system = try await RegistryClient.connect(socketPath: socket, demoIdentity: cast.mode == .demoIdentity ? "SYSTEM" : nil)

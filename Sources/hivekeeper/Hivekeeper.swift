@@ -1,5 +1,5 @@
 import ArgumentParser
-import RegistryServer
+import Wire
 
 struct Hivekeeper: ParsableCommand {
     static let configuration = CommandConfiguration(

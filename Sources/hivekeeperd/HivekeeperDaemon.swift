@@ -6,6 +6,7 @@ import Dispatch
 import Foundation
 import Logging
 import RegistryServer
+import Wire
 import Synchronization
 
 

@@ -128,3 +128,41 @@ import TestSupport
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("state/events.jsonl").path))
     }
 }
+
+/// The CLI does not link the server: `demo` starts the hivekeeperd executable, found by
+/// $HIVEKEEPERD, then beside the CLI's real path, then on PATH — or says where it looked.
+@Suite struct DemoFindsTheDaemonTests {
+    static func run(_ binary: String, _ environment: [String], _ arguments: [String]) throws -> ProcessResult {
+        try runProgram("/usr/bin/env", ["-u", "HIVEKEEPERD"] + environment + [binary, "demo", "--grace", "0.2"] + arguments)
+    }
+
+    @Test func aNamedDaemonThatIsNotThereIsSaid() throws {
+        let r = try Self.run(builtProduct("hivekeeper"), ["HIVEKEEPERD=/nonexistent/hivekeeperd"], [])
+        #expect(r.status == 1)
+        #expect(r.errText.contains("HIVEKEEPERD=/nonexistent/hivekeeperd is not an executable file"), "\(r.errText)")
+    }
+
+    @Test func noDaemonAnywhereSaysWhereItLooked() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hk-find-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let copy = dir.appendingPathComponent("hivekeeper").path
+        try FileManager.default.copyItem(atPath: builtProduct("hivekeeper"), toPath: copy)
+        let r = try Self.run(copy, ["PATH=/nonexistent"], [])
+        #expect(r.status == 1)
+        #expect(r.errText.contains("hivekeeperd not found: looked at $HIVEKEEPERD (not set), \(dir.path)/hivekeeperd, PATH (/nonexistent)"),
+                "\(r.errText)")
+    }
+
+    /// A symlink to the CLI (an alias in PATH, say) still finds its own build's daemon.
+    @Test func aSymlinkedCLIFindsTheDaemonBesideItsRealPath() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hk-find-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let link = dir.appendingPathComponent("hivekeeper").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: builtProduct("hivekeeper"))
+        let r = try Self.run(link, ["PATH=/nonexistent"], ["--demo-identity", "--json"])
+        #expect(r.status == 0, "\(r.errText)")
+        #expect(r.outText.contains("\"unload\""), "\(r.outText)")
+    }
+}

@@ -1,5 +1,3 @@
-import Wire
-
 /// The release both programs say with --version (with the wire protocol they speak, which is
 /// what must match between a client and a daemon).
 public enum ProductVersion {
