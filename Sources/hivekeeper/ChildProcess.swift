@@ -1,13 +1,16 @@
+import Dispatch
 import Foundation
+import Locking
 
 /// A process the demo starts: its standard input as lines we send, its standard output as lines
 /// we read with a timeout, and how it ended.
-final class ChildProcess: @unchecked Sendable {
+final class ChildProcess: @unchecked Sendable {  // Process and Pipe are not Sendable; they are only read after init
     let process = Process()
     private let input = Pipe()
-    private let lock = NSCondition()
-    private var lines: [String] = []
-    private var ended = false
+    /// Lines read and not yet taken, and whether the output ended; `arrived` counts each line
+    /// and the end, so `next` can wait for one.
+    private let output = Locked((lines: [String](), ended: false))
+    private let arrived = DispatchSemaphore(value: 0)
 
     /// `passingErrors`: its standard error is ours (a daemon's warnings); otherwise discarded.
     init(_ executable: String, _ arguments: [String], passingErrors: Bool = false) throws {
@@ -26,10 +29,12 @@ final class ChildProcess: @unchecked Sendable {
                 while let nl = partial.firstIndex(of: 0x0A) {
                     let line = String(decoding: partial[partial.startIndex..<nl], as: UTF8.self)
                     partial = Data(partial[(nl + 1)...])
-                    lock.withLock { lines.append(line); lock.broadcast() }
+                    output.withLock { $0.lines.append(line) }
+                    arrived.signal()
                 }
             }
-            lock.withLock { ended = true; lock.broadcast() }
+            output.withLock { $0.ended = true }
+            arrived.signal()
         }
     }
 
@@ -41,13 +46,15 @@ final class ChildProcess: @unchecked Sendable {
 
     /// The next line, or nil when the output ended or `timeout` seconds passed.
     func next(timeout: Double) -> String? {
-        let deadline = Date().addingTimeInterval(timeout)
-        lock.lock()
-        defer { lock.unlock() }
-        while lines.isEmpty && !ended {
-            if !lock.wait(until: deadline) { return nil }
+        let deadline = DispatchTime.now() + timeout
+        while true {
+            let (line, ended) = output.withLock { o -> (String?, Bool) in
+                o.lines.isEmpty ? (nil, o.ended) : (o.lines.removeFirst(), false)
+            }
+            if let line { return line }
+            if ended { return nil }
+            if arrived.wait(timeout: deadline) == .timedOut { return nil }
         }
-        return lines.isEmpty ? nil : lines.removeFirst()
     }
 
     /// Waits (bounded) for the process to end; true when it did.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Locking
 import Registry
 import RegistryClient
 
@@ -88,8 +89,8 @@ struct DemoActorCommand: AsyncParsableCommand {
 
 /// Whole lines to standard output, from any thread.
 final class LineOutput: Sendable {
-    private let lock = NSLock()
+    private let lock = Locked(())
     func say(_ s: String) {
-        lock.withLock { FileHandle.standardOutput.write(Data((s + "\n").utf8)) }
+        lock.withLock { _ in FileHandle.standardOutput.write(Data((s + "\n").utf8)) }
     }
 }
