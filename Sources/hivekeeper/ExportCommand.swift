@@ -8,10 +8,10 @@ struct ExportCommand: AsyncParsableCommand {
         abstract: "Write a key and everything below it to a .reg file (or JSON).",
         discussion: """
             hivekeeper export [--hive FILE] KEY OUT [--prefix ROOT] [--format reg|regedit4|json] [/y]
-            Without --hive, KEY is a live key (HKLM\\…, HKCU\\…) read through hivekeeperd, and the
-            file names keys by their live paths.
-            OUT "-" writes to standard output. Keys whose names a .reg file cannot hold (CR, LF, NUL)
-            are left out and named on stderr; the exit status is then 2.
+            Without --hive, KEY is a live key (HKLM\\…, HKCU\\…) read through hivekeeperd, and the \
+            file names keys by their live paths. OUT "-" writes to standard output. Keys whose \
+            names a .reg file cannot hold (CR, LF, NUL) are left out and named on stderr; the exit \
+            status is then 2. --salvage skips a broken subtree, naming its key path (exit status 2).
             """
     )
 
