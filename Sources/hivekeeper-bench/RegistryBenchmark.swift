@@ -9,6 +9,8 @@ func benchmarkRegistry(runs: Int) {
     let token = Token(user: .localSystem, groups: [.administrators: .standard], privileges: [.backup: true, .restore: true])
     let me = RegistryCaller(process: ProcessID(1), token: token)
     let registry = Registry()
+    // The forced unload below holds 100,000 handles in one process, over the default quota.
+    registry.setQuotas(RegistryQuotas(handlesPerProcess: 200_000))
     try! registry.mountHive(file: nil, at: "\\REGISTRY\\MACHINE\\SOFTWARE")
     let deep = "SOFTWARE\\Level1\\Level2\\Level3\\Level4\\Level5"
     let (key, _) = try! registry.createKey(.localMachine, deep, access: .keyAllAccess, as: me)
