@@ -1,4 +1,4 @@
-import Registry
+import RegistryTypes
 import Wire
 
 /// Seeds for the wire target, written by the protocol's own encoder so they follow it when it

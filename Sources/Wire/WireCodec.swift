@@ -1,5 +1,8 @@
+import RegistryTypes
+
 /// Little-endian primitives of the protocol (docs/protocol.md "Encoding"): fixed-width integers,
-/// byte strings and UTF-8 strings with a u32 length, optionals with a u8 flag.
+/// byte strings and UTF-8 strings with a u32 length, registry names as UTF-16 code units with a
+/// u32 count, optionals with a u8 flag.
 public struct WireWriter: Sendable {
     public private(set) var bytes: [UInt8] = []
 
@@ -39,6 +42,17 @@ public struct WireWriter: Sendable {
     public mutating func optionalString(_ v: String?) {
         bool(v != nil)
         if let v { string(v) }
+    }
+    /// A key path, value name or class name: its UTF-16 code units exactly (a lone surrogate
+    /// included), a u32 count first.
+    public mutating func name(_ v: RegistryName) {
+        u32(UInt32(v.codeUnits.count))
+        bytes.reserveCapacity(bytes.count + 2 * v.codeUnits.count)
+        for u in v.codeUnits { u16(u) }
+    }
+    public mutating func optionalName(_ v: RegistryName?) {
+        bool(v != nil)
+        if let v { name(v) }
     }
 }
 
@@ -107,6 +121,24 @@ public struct WireReader {
 
     public mutating func optionalString(_ field: String) throws(WireError) -> String? {
         try bool(field) ? try string(field) : nil
+    }
+
+    /// A name's UTF-16 code units (any, lone surrogates too: names are not text to validate).
+    public mutating func name(_ field: String) throws(WireError) -> RegistryName {
+        let n = try u32(field)
+        let r = try take(Int(n) * 2, field)
+        var units = [UInt16]()
+        units.reserveCapacity(Int(n))
+        var i = r.lowerBound
+        while i < r.upperBound {
+            units.append(UInt16(bytes[i]) | UInt16(bytes[i + 1]) << 8)
+            i += 2
+        }
+        return RegistryName(codeUnits: units)
+    }
+
+    public mutating func optionalName(_ field: String) throws(WireError) -> RegistryName? {
+        try bool(field) ? try name(field) : nil
     }
 
     /// Every byte was read.

@@ -75,7 +75,7 @@ struct OnlineQuery {
     private func subkeys(_ key: KeyHandle) async throws -> [String] {
         var names: [String] = []
         while let k = try await item({ () async throws(Win32Error) in try await client.enumerateKey(key, index: names.count) }) {
-            names.append(k.name)
+            names.append(k.name.description)
         }
         return names
     }
