@@ -47,8 +47,11 @@ public struct WireWriter: Sendable {
     /// included), a u32 count first.
     public mutating func name(_ v: RegistryName) {
         u32(UInt32(v.codeUnits.count))
-        bytes.reserveCapacity(bytes.count + 2 * v.codeUnits.count)
+        #if _endian(little)
+        v.codeUnits.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        #else
         for u in v.codeUnits { u16(u) }
+        #endif
     }
     public mutating func optionalName(_ v: RegistryName?) {
         bool(v != nil)
@@ -127,12 +130,11 @@ public struct WireReader {
     public mutating func name(_ field: String) throws(WireError) -> RegistryName {
         let n = try u32(field)
         let r = try take(Int(n) * 2, field)
-        var units = [UInt16]()
-        units.reserveCapacity(Int(n))
-        var i = r.lowerBound
-        while i < r.upperBound {
-            units.append(UInt16(bytes[i]) | UInt16(bytes[i + 1]) << 8)
-            i += 2
+        let units = [UInt16](unsafeUninitializedCapacity: Int(n)) { buffer, initialized in
+            bytes.withUnsafeBufferPointer { b in
+                for i in 0..<Int(n) { buffer[i] = UInt16(b[r.lowerBound + 2 * i]) | UInt16(b[r.lowerBound + 2 * i + 1]) << 8 }
+            }
+            initialized = Int(n)
         }
         return RegistryName(codeUnits: units)
     }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Registry
 import RegistryClient
 
 /// How the online commands reach hivekeeperd.
@@ -49,7 +48,7 @@ struct LivePath {
     /// A path read from a .reg file: the root is text, the rest UTF-16 code units kept as they are.
     init(units: [UInt16]) throws {
         let parts = units.split(separator: 0x5C, omittingEmptySubsequences: true)
-        try self.init(String(decoding: parts.first ?? [], as: UTF16.self))
+        try self.init(String(decoding: units, as: UTF16.self))
         subkeyName = RegistryName(codeUnits: Array(parts.dropFirst().joined(separator: [0x5C])))
     }
 

@@ -1,6 +1,5 @@
 import HiveFormat
 import RegText
-import Registry
 import RegistryClient
 import Security
 

@@ -1,6 +1,5 @@
 import HiveFormat
 import RegText
-import Registry
 import RegistryClient
 
 /// export on a live key: the subtree read through hivekeeperd, depth first in name order, written

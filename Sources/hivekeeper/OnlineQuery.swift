@@ -1,5 +1,4 @@
 import RegText
-import Registry
 import RegistryClient
 import Security
 

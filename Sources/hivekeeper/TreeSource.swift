@@ -1,5 +1,4 @@
 import HiveFormat
-import Registry
 import RegistryClient
 
 /// A value as compare, copy and export read it.
