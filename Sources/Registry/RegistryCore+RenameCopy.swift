@@ -9,7 +9,8 @@ extension RegistryCore {
     /// KEY_CREATE_SUB_KEY on the parent and DELETE on every key of the subtree ([D-RegRenameKey]).
     /// A sibling already bearing the name is ERROR_ALREADY_EXISTS (our choice: unconfirmed).
     /// Handles open on the key and below stay valid: they follow the key to its new name.
-    func renameKey<P: RegistryPath>(_ base: KeyHandle, _ subkey: P?, to newName: some RegistryPath, _ caller: RegistryCaller) throws(Win32Error) {
+    func renameKey<P: RegistryPath>(_ base: KeyHandle, _ subkey: P?, to newName: some RegistryPath,
+                                    _ caller: RegistryCaller) throws(Win32Error) {
         let position = try key(base, subkey, requiring: .keyWrite, caller)
         try writable(position.mount)
         let units = newName.registryName.codeUnits
