@@ -2,11 +2,11 @@
 @_exported import Security
 
 /// The registry's calls as one process sees them (advapi32's Reg* functions): implemented by the
-/// in-process registry bound to a caller (`Registry.api(as:)`) and by `RegistryClient` over
+/// in-process registry bound to a caller (`InProcessRegistry`) and by `RegistryClient` over
 /// hivekeeperd's socket, so a new operation does not compile until both sides have it. Names and
 /// paths are UTF-16 code units (`RegistryName`), exactly as the hive keeps them; file paths are
-/// paths on the machine the registry runs on. The conformance suite (RegistryAPITests) runs the
-/// same tests against both.
+/// paths on the machine the registry runs on. The conformance suite (RegistryConformanceTests)
+/// runs the same tests against both.
 public protocol RegistryAPI: Sendable {
     /// RegOpenKeyEx.
     func openKey(_ base: KeyHandle, _ path: RegistryName, access: AccessMask, options: KeyOptions) async throws(Win32Error) -> KeyHandle
