@@ -4,6 +4,7 @@ import PackageDescription
 let package = Package(
     name: "Hivekeeper",
     products: [
+        .library(name: "RegistryTypes", targets: ["RegistryTypes"]),
         .library(name: "HiveFormat", targets: ["HiveFormat"]),
         .library(name: "RegText", targets: ["RegText"]),
         .library(name: "Security", targets: ["Security"]),
@@ -22,14 +23,19 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
+        // The registry's shared vocabulary, doing no I/O (as NIOCore is to NIOPosix): Win32Error,
+        // NTStatus, handles, names as UTF-16, value types, options, FILETIME.
+        .target(name: "RegistryTypes"),
+        // The registry API both the in-process registry and the client implement (RegistryAPI).
+        .target(name: "RegistryInterface", dependencies: ["RegistryTypes", "Security", "Locking"]),
         // regf bytes: base block, bins, cells, records. Knows nothing above bytes.
-        .target(name: "HiveFormat"),
+        .target(name: "HiveFormat", dependencies: ["RegistryTypes"]),
         // .reg and JSON text rendering. Independent of HiveFormat: it takes names and raw data.
         .target(name: "RegText"),
         // SIDs, ACEs/ACLs, security descriptors, SDDL, tokens, the access check. Knows nothing of keys.
         .target(name: "Security"),
         // The configuration manager: namespace, key objects, handles, Win32 errors, load/unload.
-        .target(name: "Registry", dependencies: ["HiveFormat", "Security", "CFileIdentity", "Locking"]),
+        .target(name: "Registry", dependencies: ["RegistryTypes", "RegistryInterface", "HiveFormat", "Security", "CFileIdentity", "Locking"]),
         // The one lock type (a pthread mutex ThreadSanitizer can see), for every module.
         .target(name: "Locking"),
         // Checks of the paths a daemon or the demo is told to use, said with the path and reason.
@@ -41,12 +47,12 @@ let package = Package(
             "Registry", "HiveFormat", "Security", .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         // The protocol between hivekeeperd and its clients: messages, their codec, framing.
-        .target(name: "Wire", dependencies: ["Registry", "Security"]),
+        .target(name: "Wire", dependencies: ["RegistryTypes"]),
         // The daemon's server side: a SwiftNIO server on a Unix socket, identity from SO_PEERCRED.
         .target(
             name: "RegistryServer",
             dependencies: [
-                "Wire", "Profiles", "Registry", "Security", "HiveFormat", "StartupPaths",
+                "Wire", "Profiles", "Registry", "Security", "HiveFormat", "StartupPaths", "Locking",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -56,7 +62,7 @@ let package = Package(
             ]
         ),
         // The client library: the registry API over the daemon's socket.
-        .target(name: "RegistryClient", dependencies: ["Wire", "Registry", "Security", "HiveFormat", "CClientShims"]),
+        .target(name: "RegistryClient", dependencies: ["Wire", "RegistryTypes", "RegistryInterface", "Security", "Locking", "CClientShims"]),
         // epoll and eventfd for the client's I/O loop (Swift's Glibc module does not bring them).
         .target(name: "CClientShims"),
         .executableTarget(
@@ -82,7 +88,7 @@ let package = Package(
         .executableTarget(name: "hivekeeper-crashtest", dependencies: ["HiveFormat", "Profiles"]),
         // libFuzzer targets for every parser of untrusted bytes (scripts/fuzz TARGET SECONDS builds
         // them with -DFUZZING, coverage and AddressSanitizer); the normal build makes replayers.
-        .target(name: "FuzzHarness", dependencies: ["HiveFormat", "RegText", "Wire", "Registry"]),
+        .target(name: "FuzzHarness", dependencies: ["HiveFormat", "RegText", "Wire"]),
         .executableTarget(name: "fuzz-hive", dependencies: ["FuzzHarness"]),
         .executableTarget(name: "fuzz-regfile", dependencies: ["FuzzHarness"]),
         .executableTarget(name: "fuzz-wire", dependencies: ["FuzzHarness"]),
@@ -94,7 +100,7 @@ let package = Package(
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "HiveFormat", "Security", "TestSupport"]),
         .testTarget(name: "ProfilesTests", dependencies: ["Profiles", "Registry", "HiveFormat", "Security", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["hivekeeper", "HiveFormat", "TestSupport"]),
-        .testTarget(name: "WireTests", dependencies: ["Wire", "Registry"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "RegistryTypes"]),
         .testTarget(name: "FuzzHarnessTests", dependencies: ["FuzzHarness", "RegText", "TestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: [
             "RegistryClient", "RegistryServer", "Wire", "Registry", "Profiles", "Security", "hivekeeperd", "hivekeeper", "TestSupport",

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes Sources/HiveFormat/UpcaseTable.swift from UnicodeData.txt (Debian's unicode-data package).
+"""Writes Sources/RegistryTypes/UpcaseTable.swift from UnicodeData.txt (Debian's unicode-data package).
 
 Windows compares registry names after upper-casing each UTF-16 code unit with its own table:
 the Unicode *simple* uppercase mapping, BMP only (so 'ß' stays 'ß' and Deseret letters, which

@@ -1,4 +1,4 @@
-import Registry
+import RegistryTypes
 import Wire
 
 /// The wire target: bytes as a client sends them to hivekeeperd, decoded the way the daemon's

@@ -1,4 +1,4 @@
-import Registry
+import RegistryTypes
 import Wire
 
 /// Seeds for the wire target, written by the protocol's own encoder so they follow it when it
@@ -21,6 +21,9 @@ public enum WireSeeds {
             .renameKey(opened, subkey: "Old", newName: "New"), .copyTree(source: opened, subkey: nil, destination: opened),
             .loadAppKey(file: "/tmp/app.dat", access: 0x2_0019, options: 0),
             .notifyChangeKeyValue(opened, watchSubtree: true, filter: 5),
+            // Names are UTF-16 code units: a lone surrogate is a name like any other.
+            .createKey(base: opened, path: RegistryName(codeUnits: [0x4B, 0xD800]), access: 0xF_003F, options: 0),
+            .getKeySecurity(opened), .setKeySecurity(opened, descriptor: [1, 0, 0x00, 0x80] + [UInt8](repeating: 0, count: 16)),
             .impersonate(user: "alice"), .revertToSelf, .openCurrentUser(access: 0x2_0019), .disablePredefinedCache,
             .logon(user: "alice"), .logoff(session: 1, policy: "fast"), .listSessions,
             .handles(user: "alice", hive: nil), .events(after: 0), .chaosForceUnload(user: "alice"),

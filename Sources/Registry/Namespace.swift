@@ -179,30 +179,9 @@ struct PathComponents: IteratorProtocol {
     }
 }
 
-/// Runs `body` with `s` as UTF-16 code units in a temporary buffer (on the stack when small).
+/// Runs `body` with `s` as UTF-16 code units (a string's in a temporary buffer, on the stack
+/// when small; a `RegistryName`'s in place).
 @inline(__always)
-func withUTF16<R>(_ s: String, _ body: (UnsafeBufferPointer<UInt16>) throws(Win32Error) -> R) throws(Win32Error) -> R {
-    var s = s
-    let count = s.utf16.count
-    let result: Result<R, Win32Error> = withUnsafeTemporaryAllocation(of: UInt16.self, capacity: max(count, 1)) { buffer in
-        // ASCII (nearly every key path) widens byte by byte; anything else goes through UTF-16.
-        let ascii = s.withUTF8 { bytes -> Bool in
-            guard bytes.count == count, bytes.allSatisfy({ $0 < 0x80 }) else { return false }
-            for (i, b) in bytes.enumerated() { buffer[i] = UInt16(b) }
-            return true
-        }
-        if !ascii {
-            var i = 0
-            for u in s.utf16 {
-                buffer[i] = u
-                i += 1
-            }
-        }
-        do throws(Win32Error) {
-            return .success(try body(UnsafeBufferPointer(rebasing: buffer[0..<count])))
-        } catch {
-            return .failure(error)
-        }
-    }
-    return try result.get()
+func withUTF16<R>(_ s: some RegistryPath, _ body: (UnsafeBufferPointer<UInt16>) throws(Win32Error) -> R) throws(Win32Error) -> R {
+    try s.withCodeUnits(body)
 }

@@ -51,13 +51,13 @@ public final class Registry: Sendable {
     // MARK: Keys
 
     /// RegOpenKeyEx.
-    public func openKey(_ base: KeyHandle, _ path: String, access: AccessMask, options: KeyOptions = [],
+    public func openKey(_ base: KeyHandle, _ path: some RegistryPath, access: AccessMask, options: KeyOptions = [],
                         as caller: RegistryCaller) throws(Win32Error) -> KeyHandle {
         try locked { c throws(Win32Error) in try c.openKey(base, path, options: options, access: access, caller) }
     }
 
     /// RegCreateKeyEx.
-    public func createKey(_ base: KeyHandle, _ path: String, className: RegistryName? = nil, options: KeyOptions = [],
+    public func createKey(_ base: KeyHandle, _ path: some RegistryPath, className: RegistryName? = nil, options: KeyOptions = [],
                           access: AccessMask, security: SecurityDescriptor? = nil,
                           as caller: RegistryCaller) throws(Win32Error) -> (handle: KeyHandle, disposition: Disposition) {
         try locked { c throws(Win32Error) in
@@ -71,12 +71,17 @@ public final class Registry: Sendable {
     }
 
     /// RegDeleteKey (`subkey` empty: the key itself).
-    public func deleteKey(_ base: KeyHandle, _ subkey: String, as caller: RegistryCaller) throws(Win32Error) {
+    public func deleteKey(_ base: KeyHandle, _ subkey: some RegistryPath, as caller: RegistryCaller) throws(Win32Error) {
         try locked { c throws(Win32Error) in try c.deleteKey(base, subkey, caller) }
     }
 
     /// RegDeleteTree (`subkey` nil: the key's values and subkeys, not the key).
     public func deleteTree(_ base: KeyHandle, _ subkey: String?, as caller: RegistryCaller) throws(Win32Error) {
+        try locked { c throws(Win32Error) in try c.deleteTree(base, subkey, caller) }
+    }
+
+    /// RegDeleteTree, the subkey's name as UTF-16 code units.
+    public func deleteTree<P: RegistryPath>(_ base: KeyHandle, _ subkey: P?, as caller: RegistryCaller) throws(Win32Error) {
         try locked { c throws(Win32Error) in try c.deleteTree(base, subkey, caller) }
     }
 
@@ -104,9 +109,21 @@ public final class Registry: Sendable {
         try locked { c throws(Win32Error) in try c.renameKey(key, subkey, to: newName, caller) }
     }
 
+    /// RegRenameKey, the names as UTF-16 code units.
+    public func renameKey<P: RegistryPath>(_ key: KeyHandle, _ subkey: P?, to newName: RegistryName,
+                                           as caller: RegistryCaller) throws(Win32Error) {
+        try locked { c throws(Win32Error) in try c.renameKey(key, subkey, to: newName, caller) }
+    }
+
     /// RegCopyTree: the values and subkeys of `source` (or of its `subkey`) into `destination`.
     public func copyTree(_ source: KeyHandle, _ subkey: String? = nil, to destination: KeyHandle,
                          as caller: RegistryCaller) throws(Win32Error) {
+        try locked { c throws(Win32Error) in try c.copyTree(source, subkey, to: destination, caller) }
+    }
+
+    /// RegCopyTree, the subkey's name as UTF-16 code units.
+    public func copyTree<P: RegistryPath>(_ source: KeyHandle, _ subkey: P?, to destination: KeyHandle,
+                                          as caller: RegistryCaller) throws(Win32Error) {
         try locked { c throws(Win32Error) in try c.copyTree(source, subkey, to: destination, caller) }
     }
 
@@ -144,7 +161,7 @@ public final class Registry: Sendable {
     /// RegQueryValueEx, as Windows shapes it: `size` comes back as the data's size; with a
     /// `data` buffer too small the call fails with ERROR_MORE_DATA and `size` says what is
     /// needed; without a buffer it only measures. Nothing is allocated.
-    public func queryValue(_ key: KeyHandle, _ name: String, type: inout RegistryValueType,
+    public func queryValue(_ key: KeyHandle, _ name: some RegistryPath, type: inout RegistryValueType,
                            data: UnsafeMutableRawBufferPointer?, size: inout Int,
                            as caller: RegistryCaller) throws(Win32Error) {
         let r = try locked { c throws(Win32Error) in
@@ -156,7 +173,7 @@ public final class Registry: Sendable {
     }
 
     /// RegQueryValueEx, returning a copy of the value.
-    public func queryValue(_ key: KeyHandle, _ name: String, as caller: RegistryCaller) throws(Win32Error) -> RegistryValue {
+    public func queryValue(_ key: KeyHandle, _ name: some RegistryPath, as caller: RegistryCaller) throws(Win32Error) -> RegistryValue {
         var type = RegistryValueType(0), size = 0
         try queryValue(key, name, type: &type, data: nil, size: &size, as: caller)
         while true {
@@ -173,7 +190,7 @@ public final class Registry: Sendable {
             switch outcome {
             case nil:
                 bytes.removeSubrange(got...)
-                return RegistryValue(name: RegistryName(name), type: type, data: bytes)
+                return RegistryValue(name: name.registryName, type: type, data: bytes)
             case .moreData?:
                 size = got  // it grew in between: ask again
             case let e?:
@@ -200,14 +217,14 @@ public final class Registry: Sendable {
     }
 
     /// RegSetValueEx.
-    public func setValue(_ key: KeyHandle, _ name: String, type: RegistryValueType, data: [UInt8],
+    public func setValue(_ key: KeyHandle, _ name: some RegistryPath, type: RegistryValueType, data: [UInt8],
                          as caller: RegistryCaller) throws(Win32Error) {
-        try locked { c throws(Win32Error) in try c.setValue(key, RegistryName(name), type: type, data: data, caller) }
+        try locked { c throws(Win32Error) in try c.setValue(key, name.registryName, type: type, data: data, caller) }
     }
 
     /// RegDeleteValue.
-    public func deleteValue(_ key: KeyHandle, _ name: String, as caller: RegistryCaller) throws(Win32Error) {
-        try locked { c throws(Win32Error) in try c.deleteValue(key, RegistryName(name), caller) }
+    public func deleteValue(_ key: KeyHandle, _ name: some RegistryPath, as caller: RegistryCaller) throws(Win32Error) {
+        try locked { c throws(Win32Error) in try c.deleteValue(key, name.registryName, caller) }
     }
 
     // MARK: Predefined keys

@@ -5,14 +5,6 @@ import Foundation
 import HiveFormat
 import Security
 
-/// RegLoadAppKey's options.
-public struct AppKeyOptions: OptionSet, Hashable, Sendable {
-    public let rawValue: UInt32
-    public init(rawValue: UInt32) { self.rawValue = rawValue }
-    /// REG_PROCESS_APPKEY: while this process has the hive loaded, nobody can load it again.
-    public static let processAppKey = AppKeyOptions(rawValue: 0x1)
-}
-
 /// Application hives (RegLoadAppKey; windows-semantics.md §3.3): loaded under \REGISTRY\A, a
 /// root no path reaches, so only the returned handle (and handles opened below it) lead in;
 /// unloaded — flushed first — when the last handle into it closes.

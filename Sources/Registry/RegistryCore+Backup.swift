@@ -4,17 +4,6 @@ import HiveFormat
 // RegSaveKey(Ex) and RegRestoreKey: a key's stored subtree written to a new hive file, and a
 // saved hive copied over a key (docs/live-registry.md, "Save and restore", for the sources).
 
-/// RegSaveKeyEx's Flags: the format of the saved hive ([D-RegSaveKeyEx]; RegSaveKey is
-/// `.standard`).
-public enum SaveFormat: UInt32, Sendable, CaseIterable {
-    /// REG_STANDARD_FORMAT: version 1.3, "the only format supported by Windows 2000".
-    case standard = 1
-    /// REG_LATEST_FORMAT: version 1.5, "supported starting with Windows XP".
-    case latest = 2
-    /// REG_NO_COMPRESSION: the hive's image as it is, for a hive's root only.
-    case noCompression = 4
-}
-
 extension RegistryCore {
     /// RegSaveKey(Ex): needs SeBackupPrivilege (ERROR_PRIVILEGE_NOT_HELD); the file must not
     /// exist (ERROR_ALREADY_EXISTS, KB154806); only nonvolatile keys are saved. The standard and

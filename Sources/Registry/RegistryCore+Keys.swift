@@ -32,10 +32,10 @@ extension RegistryCore {
 
     /// RegOpenKeyEx. Opening relative to a deleted key is ERROR_KEY_DELETED ([WA], [C2]); a name
     /// that is not there, ERROR_FILE_NOT_FOUND.
-    func openKey(_ base: KeyHandle, _ path: String, options: KeyOptions, access: AccessMask,
+    func openKey(_ base: KeyHandle, _ path: some RegistryPath, options: KeyOptions, access: AccessMask,
                  _ caller: RegistryCaller) throws(Win32Error) -> KeyHandle {
         let start = try target(base, requiring: [], caller)
-        if let view = classesView(of: base, caller) { return try openClasses(view, path, options: options, access: access, caller) }
+        if let view = classesView(of: base, caller) { return try openClasses(view, path.text, options: options, access: access, caller) }
         guard let position = try withUTF16(path, { units throws(Win32Error) in
             try walk(from: start.position, units, openLink: options.contains(.openLink))
         }) else {
@@ -48,12 +48,12 @@ extension RegistryCore {
     /// RegCreateKeyEx: opens the key, creating it and any missing keys above it. A new key's
     /// descriptor is `security` over what it inherits; creating needs KEY_CREATE_SUB_KEY on the
     /// parent's descriptor; below a volatile key only volatile keys (ERROR_CHILD_MUST_BE_VOLATILE).
-    func createKey(_ base: KeyHandle, _ path: String, className: RegistryName?, options: KeyOptions,
+    func createKey(_ base: KeyHandle, _ path: some RegistryPath, className: RegistryName?, options: KeyOptions,
                    access: AccessMask, security: SecurityDescriptor?,
                    _ caller: RegistryCaller) throws(Win32Error) -> (KeyHandle, Disposition) {
         let start = try target(base, requiring: [], caller)
         if let view = classesView(of: base, caller) {
-            return try createClasses(view, path, className: className, options: options, access: access, security: security, caller)
+            return try createClasses(view, path.text, className: className, options: options, access: access, security: security, caller)
         }
         return try withUTF16(path) { units throws(Win32Error) -> (KeyHandle, Disposition) in
             guard units.first != 0x5C else { throw .badPathname }
@@ -157,13 +157,13 @@ extension RegistryCore {
 
     /// RegDeleteKey(base, subkey): the key must have no subkeys (ERROR_ACCESS_DENIED, [RRP]
     /// §3.1.5.8; STATUS_CANNOT_DELETE maps to 5). Handles open on it stay valid and turn deleted.
-    func deleteKey(_ base: KeyHandle, _ subkey: String, _ caller: RegistryCaller) throws(Win32Error) {
+    func deleteKey(_ base: KeyHandle, _ subkey: some RegistryPath, _ caller: RegistryCaller) throws(Win32Error) {
         let start = try target(base, requiring: subkey.isEmpty ? .delete : [], caller)
         let position: KeyPosition
         if subkey.isEmpty {
             position = start.position
         } else if let view = classesView(of: base, caller) {
-            position = try classesKeyToDelete(view, subkey, caller)
+            position = try classesKeyToDelete(view, subkey.text, caller)
             _ = try accessCheck(position, .delete, caller, options: [])
         } else {
             guard let p = try withUTF16(subkey, { u throws(Win32Error) in try walk(from: start.position, u) }) else {
@@ -208,7 +208,7 @@ extension RegistryCore {
     /// RegDeleteTree(base, subkey): with a subkey, it and everything below it; without, the
     /// key's values and subkeys but not the key. The key needs DELETE, KEY_ENUMERATE_SUB_KEYS
     /// and KEY_QUERY_VALUE (RegDeleteTree's documentation); each key below needs DELETE.
-    func deleteTree(_ base: KeyHandle, _ subkey: String?, _ caller: RegistryCaller) throws(Win32Error) {
+    func deleteTree<P: RegistryPath>(_ base: KeyHandle, _ subkey: P?, _ caller: RegistryCaller) throws(Win32Error) {
         let needed: AccessMask = [.delete, .enumerateSubKeys, .queryValue]
         let start = try target(base, requiring: subkey == nil ? needed : [], caller)
         var top = start.position

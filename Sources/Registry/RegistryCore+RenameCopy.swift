@@ -9,10 +9,11 @@ extension RegistryCore {
     /// KEY_CREATE_SUB_KEY on the parent and DELETE on every key of the subtree ([D-RegRenameKey]).
     /// A sibling already bearing the name is ERROR_ALREADY_EXISTS (our choice: unconfirmed).
     /// Handles open on the key and below stay valid: they follow the key to its new name.
-    func renameKey(_ base: KeyHandle, _ subkey: String?, to newName: String, _ caller: RegistryCaller) throws(Win32Error) {
+    func renameKey<P: RegistryPath>(_ base: KeyHandle, _ subkey: P?, to newName: some RegistryPath,
+                                    _ caller: RegistryCaller) throws(Win32Error) {
         let position = try key(base, subkey, requiring: .keyWrite, caller)
         try writable(position.mount)
-        let units = Array(newName.utf16)
+        let units = newName.registryName.codeUnits
         guard !units.isEmpty, units.count <= HiveEditor.maxKeyNameLength, !units.contains(0x5C) else { throw .invalidParameter }
         if case let .stored(m, cell) = position, cell == m.rootCell { throw .accessDenied }
         if case let .volatile(m, node) = position, m === master, node === root || node === machine || node === users {
@@ -70,7 +71,7 @@ extension RegistryCore {
     /// The source needs KEY_READ, the destination handle KEY_CREATE_SUB_KEY ([D-RegCopyTree]).
     /// The source is read whole before anything is written, so copying a key into its own
     /// subtree ends. Volatile keys are copied as volatile keys.
-    func copyTree(_ source: KeyHandle, _ subkey: String?, to destination: KeyHandle, _ caller: RegistryCaller) throws(Win32Error) {
+    func copyTree<P: RegistryPath>(_ source: KeyHandle, _ subkey: P?, to destination: KeyHandle, _ caller: RegistryCaller) throws(Win32Error) {
         let from = try key(source, subkey, requiring: .keyRead, caller)
         let to = try target(destination, requiring: .createSubKey, caller).position
         try writable(to.mount)
@@ -109,7 +110,7 @@ extension RegistryCore {
 
     /// The key an API's (handle, optional subkey) pair names, with `rights`: on the handle when
     /// there is no subkey, else on the subkey's descriptor (as the API opens it with them).
-    private func key(_ base: KeyHandle, _ subkey: String?, requiring rights: AccessMask,
+    private func key<P: RegistryPath>(_ base: KeyHandle, _ subkey: P?, requiring rights: AccessMask,
                      _ caller: RegistryCaller) throws(Win32Error) -> KeyPosition {
         guard let subkey, !subkey.isEmpty else { return try target(base, requiring: rights, caller).position }
         let start = try target(base, requiring: [], caller)

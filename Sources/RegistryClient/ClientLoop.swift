@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CClientShims
 import Foundation
+import Locking
 
 /// The process's one I/O thread for its daemon connections: an epoll loop that reads every
 /// connection's replies and hands them to the waiting calls. It is also a `TaskExecutor`, so code
@@ -11,7 +12,7 @@ import Foundation
 /// drives any number of connections, as redis-benchmark's event loop does (docs/benchmarks.md).
 ///
 /// Work run on it must be short: while a task runs here, no connection's replies are read.
-final class ClientLoop: TaskExecutor, @unchecked Sendable {
+final class ClientLoop: TaskExecutor, @unchecked Sendable {  // `running` and `buffer` are touched only on the loop's thread; the rest is immutable or in `state`
     static let shared = ClientLoop()
 
     /// Who the loop reads for: told of bytes and of the end, on the loop's thread.
@@ -25,12 +26,14 @@ final class ClientLoop: TaskExecutor, @unchecked Sendable {
     private let epoll: Int32
     /// An eventfd: a count written to it ends the loop's wait (work from another thread).
     private let wake: Int32
-    private let lock = NSLock()
-    private var jobs: [UnownedJob] = []
+    private struct State {
+        var jobs: [UnownedJob] = []
+        var sleeping = false
+        var readers: [Int32: WeakReader] = [:]
+    }
+    private let state = Locked(State())
     /// The batch being run (swapped with `jobs`, so neither reallocates).
     private var running: [UnownedJob] = []
-    private var sleeping = false
-    private var readers: [Int32: WeakReader] = [:]
     private struct WeakReader { weak var reader: (any Reader)? }
 
     private init() {
@@ -61,7 +64,7 @@ final class ClientLoop: TaskExecutor, @unchecked Sendable {
         // Bounds the blocking read of `run()`'s fast path.
         var timeout = timeval(tv_sec: 0, tv_usec: Int(Self.blockingReadLimit * 1_000_000))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        lock.withLock { readers[fd] = WeakReader(reader: reader) }
+        state.withLock { $0.readers[fd] = WeakReader(reader: reader) }
         var event = epoll_event()
         event.events = EPOLLIN.rawValue
         event.data.fd = fd
@@ -71,7 +74,7 @@ final class ClientLoop: TaskExecutor, @unchecked Sendable {
     /// Stops reading `fd` (before it is closed, so a reused number is not mistaken for it).
     func remove(_ fd: Int32) {
         epoll_ctl(epoll, EPOLL_CTL_DEL, fd, nil)
-        lock.withLock { _ = readers.removeValue(forKey: fd) }
+        state.withLock { _ = $0.readers.removeValue(forKey: fd) }
     }
 
     private func poke() {
@@ -81,10 +84,10 @@ final class ClientLoop: TaskExecutor, @unchecked Sendable {
 
     func enqueue(_ job: consuming ExecutorJob) {
         let unowned = UnownedJob(job)
-        let mustWake = lock.withLock { () -> Bool in
-            jobs.append(unowned)
-            defer { sleeping = false }
-            return sleeping
+        let mustWake = state.withLock { s -> Bool in
+            s.jobs.append(unowned)
+            defer { s.sleeping = false }
+            return s.sleeping
         }
         if mustWake { poke() }
     }
@@ -95,7 +98,7 @@ final class ClientLoop: TaskExecutor, @unchecked Sendable {
         var p = pollfd(fd: fd, events: Int16(POLLIN | POLLOUT), revents: 0)
         guard poll(&p, 1, 1) >= 0 || errno == EINTR else { return false }
         guard p.revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 else { return true }
-        guard let reader = lock.withLock({ readers[fd]?.reader }) else { return false }
+        guard let reader = state.withLock({ $0.readers[fd]?.reader }) else { return false }
         return read(fd, reader)
     }
 
@@ -109,10 +112,10 @@ final class ClientLoop: TaskExecutor, @unchecked Sendable {
         var blockingReadTimedOut = false
         while true {
             runJobs()
-            let (idle, only) = lock.withLock { () -> (Bool, (Int32, any Reader)?) in
-                if !jobs.isEmpty { return (false, nil) }
-                sleeping = true
-                let only = readers.count == 1 ? readers.first.flatMap { e in e.value.reader.map { (e.key, $0) } } : nil
+            let (idle, only) = state.withLock { s -> (Bool, (Int32, any Reader)?) in
+                if !s.jobs.isEmpty { return (false, nil) }
+                s.sleeping = true
+                let only = s.readers.count == 1 ? s.readers.first.flatMap { e in e.value.reader.map { (e.key, $0) } } : nil
                 return (true, only)
             }
             if !idle { continue }
@@ -124,7 +127,7 @@ final class ClientLoop: TaskExecutor, @unchecked Sendable {
             if let (fd, reader) = only, !blockingReadTimedOut, reader.awaitsReply {
                 var n = spinRead(fd)
                 if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { n = recv(fd, buffer.baseAddress, buffer.count, 0) }
-                lock.withLock { sleeping = false }
+                state.withLock { $0.sleeping = false }
                 if n > 0 {
                     reader.received(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
                 } else if n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
@@ -136,14 +139,14 @@ final class ClientLoop: TaskExecutor, @unchecked Sendable {
             }
             blockingReadTimedOut = false
             let n = events.withUnsafeMutableBufferPointer { epoll_wait(epoll, $0.baseAddress, Int32($0.count), -1) }
-            lock.withLock { sleeping = false }
+            state.withLock { $0.sleeping = false }
             guard n > 0 else { continue }
             for i in 0..<Int(n) {
                 let fd = events[i].data.fd
                 if fd == wake {
                     var count: UInt64 = 0
                     _ = Glibc.read(wake, &count, 8)
-                } else if let reader = lock.withLock({ readers[fd]?.reader }) {
+                } else if let reader = state.withLock({ $0.readers[fd]?.reader }) {
                     read(fd, reader)
                 }
             }
@@ -186,7 +189,7 @@ final class ClientLoop: TaskExecutor, @unchecked Sendable {
 
     private func runJobs() {
         while true {
-            lock.withLock { swap(&jobs, &running) }
+            state.withLock { swap(&$0.jobs, &running) }
             if running.isEmpty { return }
             for job in running { job.runSynchronously(on: asUnownedTaskExecutor()) }
             running.removeAll(keepingCapacity: true)

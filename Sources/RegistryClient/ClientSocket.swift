@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Registry
+import RegistryTypes
 
 /// A connected Unix stream socket: blocking whole writes, and reads of whatever arrived.
 struct ClientSocket: Sendable {

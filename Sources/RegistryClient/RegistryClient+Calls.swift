@@ -1,119 +1,161 @@
-import HiveFormat
-import Registry
-import Security
+import RegistryInterface
 import Wire
 
 /// The calls, named and typed as `Registry`'s in-process ones.
-extension RegistryClient {
-    // MARK: Keys
+extension RegistryClient: RegistryAPI {
+    // MARK: Keys (RegistryAPI)
 
-    /// RegOpenKeyEx.
-    public func openKey(_ base: KeyHandle, _ path: String, access: AccessMask, options: KeyOptions = []) async throws(Win32Error) -> KeyHandle {
+    public func openKey(_ base: KeyHandle, _ path: RegistryName, access: AccessMask,
+                        options: KeyOptions = []) async throws(Win32Error) -> KeyHandle {
         try handle(await call(.openKey(base: base, path: path, access: access.rawValue, options: options.rawValue))).0
     }
 
-    /// RegCreateKeyEx.
-    public func createKey(_ base: KeyHandle, _ path: String, options: KeyOptions = [],
+    public func createKey(_ base: KeyHandle, _ path: RegistryName, options: KeyOptions = [],
                           access: AccessMask) async throws(Win32Error) -> (KeyHandle, Disposition) {
         let (h, d) = try handle(await call(.createKey(base: base, path: path, access: access.rawValue, options: options.rawValue)))
         return (h, Disposition(rawValue: d) ?? .openedExistingKey)
     }
 
-    /// RegCloseKey.
     public func closeKey(_ key: KeyHandle) async throws(Win32Error) { _ = try await call(.closeKey(key)) }
 
-    /// RegDeleteKey.
-    public func deleteKey(_ base: KeyHandle, _ subkey: String) async throws(Win32Error) {
+    public func deleteKey(_ base: KeyHandle, _ subkey: RegistryName) async throws(Win32Error) {
         _ = try await call(.deleteKey(base: base, path: subkey))
     }
 
-    /// RegDeleteTree.
-    public func deleteTree(_ base: KeyHandle, _ subkey: String?) async throws(Win32Error) {
+    public func deleteTree(_ base: KeyHandle, _ subkey: RegistryName?) async throws(Win32Error) {
         _ = try await call(.deleteTree(base: base, path: subkey))
     }
 
-    /// RegQueryInfoKey.
-    public func queryInfoKey(_ key: KeyHandle) async throws(Win32Error) -> WireKeyInfo {
+    public func queryInfoKey(_ key: KeyHandle) async throws(Win32Error) -> KeyInfo {
         guard case let .keyInfo(i) = try await call(.queryInfoKey(key)) else { throw .callFailed }
         return i
     }
 
-    /// RegEnumKeyEx: the name and last-write time of subkey `index` (ERROR_NO_MORE_ITEMS past the end).
-    public func enumerateKey(_ key: KeyHandle, index: Int) async throws(Win32Error) -> (name: String, lastWritten: FileTime) {
+    public func enumerateKey(_ key: KeyHandle, index: Int) async throws(Win32Error) -> EnumeratedKey {
         guard index >= 0, index <= Int(UInt32.max) else { throw .invalidParameter }
-        guard case let .key(name, time) = try await call(.enumerateKey(key, index: UInt32(index))) else { throw .callFailed }
-        return (name, FileTime(rawValue: time))
+        guard case let .key(k) = try await call(.enumerateKey(key, index: UInt32(index))) else { throw .callFailed }
+        return k
     }
 
-    /// RegEnumValue.
     public func enumerateValue(_ key: KeyHandle, index: Int) async throws(Win32Error) -> RegistryValue {
         guard index >= 0, index <= Int(UInt32.max) else { throw .invalidParameter }
         return try value(await call(.enumerateValue(key, index: UInt32(index))))
     }
 
-    /// RegQueryValueEx.
-    public func queryValue(_ key: KeyHandle, _ name: String) async throws(Win32Error) -> RegistryValue {
+    public func queryValue(_ key: KeyHandle, _ name: RegistryName) async throws(Win32Error) -> RegistryValue {
         try value(await call(.queryValue(key, name: name)))
     }
 
-    /// RegSetValueEx.
-    public func setValue(_ key: KeyHandle, _ name: String, type: RegistryValueType, data: [UInt8]) async throws(Win32Error) {
+    public func setValue(_ key: KeyHandle, _ name: RegistryName, type: RegistryValueType, data: [UInt8]) async throws(Win32Error) {
         guard data.count < WireProtocol.maxFrame - 4096 else { throw .invalidParameter }
         _ = try await call(.setValue(key, name: name, type: type.rawValue, data: data))
     }
 
-    /// RegDeleteValue.
-    public func deleteValue(_ key: KeyHandle, _ name: String) async throws(Win32Error) {
+    public func deleteValue(_ key: KeyHandle, _ name: RegistryName) async throws(Win32Error) {
         _ = try await call(.deleteValue(key, name: name))
     }
 
-    /// RegFlushKey.
     public func flushKey(_ key: KeyHandle) async throws(Win32Error) { _ = try await call(.flushKey(key)) }
 
-    /// RegLoadKey (needs SeBackupPrivilege and SeRestorePrivilege); `file` is a path on the daemon's machine.
-    public func loadKey(_ base: KeyHandle, _ subkey: String, file: String) async throws(Win32Error) {
+    /// `file` is a path on the daemon's machine.
+    public func loadKey(_ base: KeyHandle, _ subkey: RegistryName, file: String) async throws(Win32Error) {
         _ = try await call(.loadKey(base: base, subkey: subkey, file: file))
     }
 
-    /// RegUnLoadKey.
-    public func unloadKey(_ base: KeyHandle, _ subkey: String) async throws(Win32Error) {
+    public func unloadKey(_ base: KeyHandle, _ subkey: RegistryName) async throws(Win32Error) {
         _ = try await call(.unloadKey(base: base, subkey: subkey))
     }
 
-    /// RegSaveKey (no `format`) or RegSaveKeyEx: the key's subtree to a new hive file the daemon
-    /// writes (SeBackupPrivilege).
+    /// The daemon writes the file (the caller needs SeBackupPrivilege).
     public func saveKey(_ key: KeyHandle, file: String, format: SaveFormat? = nil) async throws(Win32Error) {
         _ = try await call(.saveKey(key, file: file, flags: format?.rawValue ?? 0))
     }
 
-    /// RegRestoreKey: a saved hive over the key (SeRestorePrivilege); `force` is REG_FORCE_RESTORE.
     public func restoreKey(_ key: KeyHandle, file: String, force: Bool = false) async throws(Win32Error) {
         _ = try await call(.restoreKey(key, file: file, flags: force ? 0x8 : 0))
     }
 
-    /// RegRenameKey (`subkey` nil: the key itself).
-    public func renameKey(_ key: KeyHandle, _ subkey: String? = nil, to newName: String) async throws(Win32Error) {
+    public func renameKey(_ key: KeyHandle, _ subkey: RegistryName? = nil, to newName: RegistryName) async throws(Win32Error) {
         _ = try await call(.renameKey(key, subkey: subkey, newName: newName))
     }
 
-    /// RegCopyTree: the values and subkeys of `source` (or of its `subkey`) into `destination`.
-    public func copyTree(_ source: KeyHandle, _ subkey: String? = nil, to destination: KeyHandle) async throws(Win32Error) {
+    public func copyTree(_ source: KeyHandle, _ subkey: RegistryName? = nil, to destination: KeyHandle) async throws(Win32Error) {
         _ = try await call(.copyTree(source: source, subkey: subkey, destination: destination))
     }
 
-    /// RegLoadAppKey: a handle to the root of the hive in `file` (a path on the daemon's
-    /// machine), unloaded when its last handle closes.
+    public func keySecurity(_ key: KeyHandle) async throws(Win32Error) -> SecurityDescriptor {
+        guard case let .securityDescriptor(bytes) = try await call(.getKeySecurity(key)),
+              let sd = try? SecurityDescriptor(bytes: bytes) else { throw .callFailed }
+        return sd
+    }
+
+    public func setKeySecurity(_ key: KeyHandle, _ descriptor: SecurityDescriptor) async throws(Win32Error) {
+        _ = try await call(.setKeySecurity(key, descriptor: descriptor.bytes))
+    }
+
+    /// `file` is a path on the daemon's machine; the hive unloads when its last handle closes.
     public func loadAppKey(file: String, access: AccessMask, options: AppKeyOptions = []) async throws(Win32Error) -> KeyHandle {
         try handle(await call(.loadAppKey(file: file, access: access.rawValue, options: options.rawValue))).0
     }
 
-    /// RegNotifyChangeKeyValue, asynchronous (REG_NOTIFY_THREAD_AGNOSTIC in `filter` keeps it
-    /// past the calling logical thread's end). Errors come now; the signal later, through the
-    /// returned registration — `wait()` on it is the synchronous form.
+    /// REG_NOTIFY_THREAD_AGNOSTIC in `filter` keeps the registration past the calling logical
+    /// thread's end. `wait()` on the returned registration is the synchronous form.
     public func notifyChangeKeyValue(_ key: KeyHandle, watchSubtree: Bool, filter: NotifyFilter) async throws(Win32Error) -> ChangeNotification {
         let n = ChangeNotification()
         _ = try await call(.notifyChangeKeyValue(key, watchSubtree: watchSubtree, filter: filter.rawValue), notification: n)
         return n
+    }
+
+    // MARK: The same, names as Swift strings (a string cannot hold a lone surrogate)
+
+    public func openKey(_ base: KeyHandle, _ path: some RegistryPath, access: AccessMask,
+                        options: KeyOptions = []) async throws(Win32Error) -> KeyHandle {
+        try await openKey(base, path.registryName, access: access, options: options)
+    }
+
+    public func createKey(_ base: KeyHandle, _ path: some RegistryPath, options: KeyOptions = [],
+                          access: AccessMask) async throws(Win32Error) -> (KeyHandle, Disposition) {
+        try await createKey(base, path.registryName, options: options, access: access)
+    }
+
+    public func deleteKey(_ base: KeyHandle, _ subkey: some RegistryPath) async throws(Win32Error) {
+        try await deleteKey(base, subkey.registryName)
+    }
+
+    public func deleteTree<P: RegistryPath>(_ base: KeyHandle, _ subkey: P?) async throws(Win32Error) {
+        try await deleteTree(base, subkey?.registryName)
+    }
+
+    public func queryValue(_ key: KeyHandle, _ name: some RegistryPath) async throws(Win32Error) -> RegistryValue {
+        try await queryValue(key, name.registryName)
+    }
+
+    public func setValue(_ key: KeyHandle, _ name: some RegistryPath, type: RegistryValueType, data: [UInt8]) async throws(Win32Error) {
+        try await setValue(key, name.registryName, type: type, data: data)
+    }
+
+    public func deleteValue(_ key: KeyHandle, _ name: some RegistryPath) async throws(Win32Error) {
+        try await deleteValue(key, name.registryName)
+    }
+
+    public func loadKey(_ base: KeyHandle, _ subkey: some RegistryPath, file: String) async throws(Win32Error) {
+        try await loadKey(base, subkey.registryName, file: file)
+    }
+
+    public func unloadKey(_ base: KeyHandle, _ subkey: some RegistryPath) async throws(Win32Error) {
+        try await unloadKey(base, subkey.registryName)
+    }
+
+    public func renameKey<P: RegistryPath>(_ key: KeyHandle, _ subkey: P?, to newName: some RegistryPath) async throws(Win32Error) {
+        try await renameKey(key, subkey?.registryName, to: newName.registryName)
+    }
+
+    public func renameKey(_ key: KeyHandle, to newName: some RegistryPath) async throws(Win32Error) {
+        try await renameKey(key, nil, to: newName.registryName)
+    }
+
+    public func copyTree<P: RegistryPath>(_ source: KeyHandle, _ subkey: P?, to destination: KeyHandle) async throws(Win32Error) {
+        try await copyTree(source, subkey?.registryName, to: destination)
     }
 
     // MARK: Threads, identity and HKEY_CURRENT_USER
@@ -199,7 +241,7 @@ extension RegistryClient {
     }
 
     private func value(_ p: Payload) throws(Win32Error) -> RegistryValue {
-        guard case let .value(name, type, data) = p else { throw .callFailed }
-        return RegistryValue(name: RegistryName(name), type: RegistryValueType(type), data: data)
+        guard case let .value(v) = p else { throw .callFailed }
+        return v
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import Registry
-import Security
+import Locking
+import RegistryInterface
 import Wire
 
 /// The registry over hivekeeperd's socket, mirroring the in-process `Registry` API: the same
@@ -14,24 +14,29 @@ import Wire
 /// When the daemon goes away,
 /// calls fail with RPC_S_CALL_FAILED and `goodbye` handlers run; connect again to go on (the
 /// daemon forgot this process's handles, as a Windows process's end would).
-public final class RegistryClient: ClientLoop.Reader, @unchecked Sendable {
+public final class RegistryClient: ClientLoop.Reader, @unchecked Sendable {  // `decoder` is touched only on the loop's thread; the rest is immutable or in `state`
     public let welcome: Welcome
     private let socket: ClientSocket
-    private let lock = NSLock()
+
+    private struct State {
+        var pending: [UInt32: UnsafeContinuation<ServerFrame, Never>] = [:]
+        var nextID: UInt32 = 1
+        var closed = false
+        var closeReason = RegistryClient.closedReason
+        var sessionHandlers: [@Sendable (_ code: UInt32, _ session: UInt32) -> Void] = []
+        var goodbyeHandlers: [@Sendable (String) -> Void] = []
+        /// Change notifications registered and not yet signalled, by the id of the request that made them.
+        var watches: [UInt32: ChangeNotification] = [:]
+        var hasEnded = false
+    }
+
+    private static let closedReason = "the connection to hivekeeperd closed"
+    private let state = Locked(State())
     /// Writes take their own lock: a write blocked on a full socket must not keep the loop's
     /// thread from taking replies off it (which is what unblocks the daemon's side).
-    private let writeLock = NSLock()
-    private var pending: [UInt32: UnsafeContinuation<ServerFrame, Never>] = [:]
-    private var nextID: UInt32 = 1
-    private var closed = false
-    private var closeReason = "the connection to hivekeeperd closed"
-    private var sessionHandlers: [@Sendable (_ code: UInt32, _ session: UInt32) -> Void] = []
-    private var goodbyeHandlers: [@Sendable (String) -> Void] = []
-    /// Change notifications registered and not yet signalled, by the id of the request that made them.
-    private var watches: [UInt32: ChangeNotification] = [:]
+    private let writeLock = Locked(())
     /// Touched only on the loop's thread.
     private var decoder: FrameDecoder
-    private var hasEnded = false
 
     /// The logical thread a call comes from (0: the process's main thread).
     @TaskLocal public static var thread: UInt32 = 0
@@ -98,12 +103,12 @@ public final class RegistryClient: ClientLoop.Reader, @unchecked Sendable {
 
     /// Runs `handler` for each session change the daemon pushes (service accounts receive them).
     public func onSessionChange(_ handler: @escaping @Sendable (_ code: UInt32, _ session: UInt32) -> Void) {
-        lock.withLock { sessionHandlers.append(handler) }
+        state.withLock { $0.sessionHandlers.append(handler) }
     }
 
     /// Runs `handler` when the daemon says goodbye or the connection ends.
     public func onGoodbye(_ handler: @escaping @Sendable (String) -> Void) {
-        lock.withLock { goodbyeHandlers.append(handler) }
+        state.withLock { $0.goodbyeHandlers.append(handler) }
     }
 
     // MARK: Calls
@@ -114,13 +119,13 @@ public final class RegistryClient: ClientLoop.Reader, @unchecked Sendable {
         let thread = RegistryClient.thread
         // Resumed exactly once: whoever takes it out of `pending` (under the lock) resumes it.
         let frame: ServerFrame = await withUnsafeContinuation { (c: UnsafeContinuation<ServerFrame, Never>) in
-            let (id, isClosed): (UInt32, Bool) = lock.withLock {
-                if closed { return (0, true) }
-                let id = nextID
-                nextID &+= 1
-                if nextID == 0 { nextID = 1 }
-                pending[id] = c
-                if let notification { watches[id] = notification }
+            let (id, isClosed): (UInt32, Bool) = state.withLock { s in
+                if s.closed { return (0, true) }
+                let id = s.nextID
+                s.nextID &+= 1
+                if s.nextID == 0 { s.nextID = 1 }
+                s.pending[id] = c
+                if let notification { s.watches[id] = notification }
                 return (id, false)
             }
             if isClosed {
@@ -130,14 +135,14 @@ public final class RegistryClient: ClientLoop.Reader, @unchecked Sendable {
             let bytes = ClientFrame(id: id, thread: thread, request: request).framed()
             // Whole frames only: writes from several tasks must not interleave.
             let ok = write(bytes)
-            if !ok, let c = lock.withLock({ pending.removeValue(forKey: id) }) {
+            if !ok, let c = state.withLock({ $0.pending.removeValue(forKey: id) }) {
                 c.resume(returning: .failure(id: id, code: Win32Error.callFailed.rawValue, message: "the connection closed"))
             }
         }
         switch frame {
         case let .reply(_, payload): return payload
         case let .failure(id, code, message):
-            if notification != nil { lock.withLock { _ = watches.removeValue(forKey: id) } }
+            if notification != nil { state.withLock { _ = $0.watches.removeValue(forKey: id) } }
             throw Win32Error(rawValue: code, message: message)
         case .notice: throw .callFailed
         }
@@ -147,18 +152,19 @@ public final class RegistryClient: ClientLoop.Reader, @unchecked Sendable {
     /// thread that reads the replies the daemon waits to send — so there the write reads while it
     /// waits.
     private func write(_ bytes: [UInt8]) -> Bool {
-        guard ClientLoop.shared.isCurrent else { return writeLock.withLock { socket.write(bytes) } }
+        guard ClientLoop.shared.isCurrent else { return writeLock.withLock { _ in socket.write(bytes) } }
         let fd = socket.fd
-        while !writeLock.try() {
+        while true {
+            if let ok = writeLock.withLockIfAvailable({ _ in socket.write(bytes) { ClientLoop.shared.waitAndRead(fd) } }) {
+                return ok
+            }
             guard ClientLoop.shared.waitAndRead(fd) else { return false }
         }
-        defer { writeLock.unlock() }
-        return socket.write(bytes) { ClientLoop.shared.waitAndRead(fd) }
     }
 
     // MARK: ClientLoop.Reader (on the loop's thread)
 
-    var awaitsReply: Bool { lock.withLock { !pending.isEmpty } }
+    var awaitsReply: Bool { state.withLock { !$0.pending.isEmpty } }
 
     func received(_ bytes: UnsafeRawBufferPointer) {
         decoder.append(bytes)
@@ -172,33 +178,30 @@ public final class RegistryClient: ClientLoop.Reader, @unchecked Sendable {
     }
 
     func ended(_ reason: String) {
-        let (waiting, handlers, said) = lock.withLock { () -> ([UnsafeContinuation<ServerFrame, Never>], [@Sendable (String) -> Void], String) in
-            if hasEnded { return ([], [], "") }
-            hasEnded = true
-            closed = true
-            let w = Array(pending.values)
-            pending = [:]
-            return (w, goodbyeHandlers, closeReason)
+        let (waiting, handlers, said, notifications) = state.withLock { s in
+            if s.hasEnded { return ([UnsafeContinuation<ServerFrame, Never>](), [@Sendable (String) -> Void](), "", [ChangeNotification]()) }
+            s.hasEnded = true
+            s.closed = true
+            defer { s.pending = [:]; s.watches = [:] }
+            return (Array(s.pending.values), s.goodbyeHandlers, s.closeReason, Array(s.watches.values))
         }
         for c in waiting { c.resume(returning: .failure(id: 0, code: Win32Error.callFailed.rawValue, message: reason)) }
         // The daemon closed this connection's handles with it: their waits end as a close ends them.
-        for n in lock.withLock({ () -> [ChangeNotification] in defer { watches = [:] }; return Array(watches.values) }) {
-            n.complete(.notifyCleanup)
-        }
-        if said == "the connection to hivekeeperd closed" { for h in handlers { h(reason) } }
+        for n in notifications { n.complete(.notifyCleanup) }
+        if said == Self.closedReason { for h in handlers { h(reason) } }
     }
 
     private func deliver(_ frame: ServerFrame) {
         switch frame {
         case let .reply(id, _), let .failure(id, _, _):
-            lock.withLock { pending.removeValue(forKey: id) }?.resume(returning: frame)
+            state.withLock { $0.pending.removeValue(forKey: id) }?.resume(returning: frame)
         case let .notice(.sessionChange(code, session)):
-            for h in lock.withLock({ sessionHandlers }) { h(code, session) }
+            for h in state.withLock({ $0.sessionHandlers }) { h(code, session) }
         case let .notice(.goodbye(reason)):
-            let handlers = lock.withLock { closeReason = reason; return goodbyeHandlers }
+            let handlers = state.withLock { s in s.closeReason = reason; return s.goodbyeHandlers }
             for h in handlers { h(reason) }
         case let .notice(.changeNotified(request, status)):
-            lock.withLock { watches.removeValue(forKey: request) }?.complete(NTStatus(rawValue: status))
+            state.withLock { $0.watches.removeValue(forKey: request) }?.complete(NTStatus(rawValue: status))
         }
     }
 
@@ -207,7 +210,7 @@ public final class RegistryClient: ClientLoop.Reader, @unchecked Sendable {
 }
 
 /// Reads the welcome synchronously, keeping what arrived after it for the reader thread.
-private final class Pending: @unchecked Sendable {
+private final class Pending {
     let socket: ClientSocket
     var decoder = FrameDecoder()
     init(socket: ClientSocket) { self.socket = socket }
@@ -226,8 +229,7 @@ private final class Pending: @unchecked Sendable {
     }
 }
 
-final class ThreadIDs: @unchecked Sendable {
-    private let lock = NSLock()
-    private var last: UInt32 = 0
-    func next() -> UInt32 { lock.withLock { last &+= 1; return last } }
+final class ThreadIDs: Sendable {
+    private let last = Locked<UInt32>(0)
+    func next() -> UInt32 { last.withLock { $0 &+= 1; return $0 } }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import Locking
 import Profiles
 import Registry
 import Security
@@ -14,7 +14,7 @@ import Wire
 /// The connected processes: who each is (from SO_PEERCRED, or the hello in demo-identity
 /// mode), their connections, and each logical thread's impersonation. A process's handles close
 /// when its last connection does (as at process exit on Windows).
-final class ClientTable: @unchecked Sendable {
+final class ClientTable: Sendable {
     struct Client {
         var account: Account
         /// The account's token, built once: every call needs it.
@@ -27,12 +27,11 @@ final class ClientTable: @unchecked Sendable {
         var threads: [UInt32: Token] = [:]
     }
 
-    private let lock = NSLock()
-    private var clients: [Int32: Client] = [:]
+    private let table = Locked<[Int32: Client]>([:])
 
     /// Adds `connection` to process `pid`; true when the process is new.
     func attach(pid: Int32, account: Account, executable: String, files: FileIdentity?, connection: any ClientConnection) -> Bool {
-        lock.withLock {
+        table.withLock { clients in
             if clients[pid] == nil || clients[pid]!.account != account || clients[pid]!.files != files {
                 clients[pid] = Client(account: account, token: account.token, executable: executable, files: files)
                 clients[pid]!.connections[ObjectIdentifier(connection)] = connection
@@ -45,7 +44,7 @@ final class ClientTable: @unchecked Sendable {
 
     /// Removes `connection`; true when it was the process's last.
     func detach(pid: Int32, connection: any ClientConnection) -> Bool {
-        lock.withLock {
+        table.withLock { clients in
             guard clients[pid]?.connections.removeValue(forKey: ObjectIdentifier(connection)) != nil else { return false }
             if clients[pid]!.connections.isEmpty {
                 clients[pid] = nil
@@ -57,13 +56,13 @@ final class ClientTable: @unchecked Sendable {
 
     /// Forgets `pid` and returns its connections (to close).
     func remove(pid: Int32) -> [any ClientConnection] {
-        lock.withLock { clients.removeValue(forKey: pid).map { Array($0.connections.values) } ?? [] }
+        table.withLock { clients in clients.removeValue(forKey: pid).map { Array($0.connections.values) } ?? [] }
     }
 
     /// Who a call from `thread` of `pid` acts as: its impersonation, else the process's token;
     /// its files always as the process's own Linux user. Nil for a process not attached.
     func caller(pid: Int32, thread: UInt32) -> RegistryCaller? {
-        lock.withLock {
+        table.withLock { clients in
             guard let c = clients[pid] else { return nil }
             let token = c.threads.isEmpty ? c.token : c.threads[thread] ?? c.token
             return RegistryCaller(process: ProcessID(pid), token: token, files: c.files)
@@ -71,17 +70,17 @@ final class ClientTable: @unchecked Sendable {
     }
 
     func setImpersonation(pid: Int32, thread: UInt32, _ token: Token?) {
-        lock.withLock { clients[pid]?.threads[thread] = token }
+        table.withLock { $0[pid]?.threads[thread] = token }
     }
 
     func connections(of pid: Int32) -> [any ClientConnection] {
-        lock.withLock { clients[pid].map { Array($0.connections.values) } ?? [] }
+        table.withLock { clients in clients[pid].map { Array($0.connections.values) } ?? [] }
     }
 
-    var allConnections: [any ClientConnection] { lock.withLock { clients.values.flatMap { $0.connections.values } } }
+    var allConnections: [any ClientConnection] { table.withLock { clients in clients.values.flatMap { $0.connections.values } } }
 
-    func client(_ pid: Int32) -> Client? { lock.withLock { clients[pid] } }
+    func client(_ pid: Int32) -> Client? { table.withLock { $0[pid] } }
 
     /// Processes connected now.
-    var count: Int { lock.withLock { clients.count } }
+    var count: Int { table.withLock { $0.count } }
 }

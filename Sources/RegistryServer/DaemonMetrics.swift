@@ -1,4 +1,4 @@
-import Foundation
+import Locking
 import Profiles
 import Prometheus
 import Registry
@@ -7,12 +7,11 @@ import Registry
 /// scrape rather than kept up to date on every call, the registry's state — loaded hives, each
 /// hive's references by kind (open handles, HKCU caches, overrides), connected processes.
 /// docs/metrics.md lists them all.
-final class DaemonMetrics: @unchecked Sendable {
+final class DaemonMetrics: @unchecked Sendable {  // its descriptors are immutable lets of a type swift-prometheus does not mark Sendable; the mutable state is in `sampled`
     let registry = PrometheusCollectorRegistry()
     let factory: PrometheusMetricsFactory
-    private let lock = NSLock()
     /// The sampled gauges of the last scrape, by name and labels (dropped when their hive goes).
-    private var sampled: [String: Prometheus.Gauge] = [:]
+    private let sampled = Locked<[String: Prometheus.Gauge]>([:])
 
     init() {
         var f = PrometheusMetricsFactory(registry: registry)
@@ -32,7 +31,7 @@ final class DaemonMetrics: @unchecked Sendable {
     /// The exposition text, with the registry's state sampled now.
     func scrape(_ hives: Registry, connectedProcesses: Int) -> [UInt8] {
         let counts = hives.referenceCounts()
-        lock.withLock {
+        sampled.withLock { sampled in
             var seen = Set<String>()
             func set(_ d: MetricNameDescriptor, _ labels: [(String, String)], _ value: Int) {
                 let key = d.name + labels.map { "|\($0.0)=\($0.1)" }.joined()

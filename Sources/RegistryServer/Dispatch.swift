@@ -57,20 +57,13 @@ extension RegistryService {
         case let .deleteTree(base, path):
             try registry.deleteTree(base, path, as: caller)
         case let .queryInfoKey(h):
-            let i = try registry.queryInfoKey(h, as: caller)
-            return .keyInfo(WireKeyInfo(className: i.className?.description, subkeyCount: UInt32(i.subkeyCount),
-                                        maxSubkeyNameLength: UInt32(i.maxSubkeyNameLength), valueCount: UInt32(i.valueCount),
-                                        maxValueNameLength: UInt32(i.maxValueNameLength), maxValueDataSize: UInt32(i.maxValueDataSize),
-                                        lastWritten: i.lastWritten.rawValue))
+            return .keyInfo(try registry.queryInfoKey(h, as: caller))
         case let .enumerateKey(h, index):
-            let k = try registry.enumerateKey(h, index: Int(index), as: caller)
-            return .key(name: k.name.description, lastWritten: k.lastWritten.rawValue)
+            return .key(try registry.enumerateKey(h, index: Int(index), as: caller))
         case let .enumerateValue(h, index):
-            let v = try registry.enumerateValue(h, index: Int(index), as: caller)
-            return .value(name: v.name.description, type: v.type.rawValue, data: v.data)
+            return .value(try registry.enumerateValue(h, index: Int(index), as: caller))
         case let .queryValue(h, name):
-            let v = try registry.queryValue(h, name, as: caller)
-            return .value(name: v.name.description, type: v.type.rawValue, data: v.data)
+            return .value(try registry.queryValue(h, name, as: caller))
         case let .setValue(h, name, type, data):
             try registry.setValue(h, name, type: RegistryValueType(type), data: data, as: caller)
         case let .deleteValue(h, name):
@@ -78,9 +71,10 @@ extension RegistryService {
         case let .flushKey(h):
             try registry.flushKey(h, as: caller)
         case let .loadKey(base, subkey, file):
-            try registry.loadKey(base, subkey, file: file, as: caller)
+            // Mount points are kept as strings: a lone surrogate in a hive's name becomes U+FFFD.
+            try registry.loadKey(base, subkey.text, file: file, as: caller)
         case let .unloadKey(base, subkey):
-            try registry.unloadKey(base, subkey, as: caller)
+            try registry.unloadKey(base, subkey.text, as: caller)
         case let .saveKey(key, file, flags):
             // 0 is RegSaveKey; RegSaveKeyEx takes exactly one format ([D-RegSaveKeyEx]).
             guard let format = flags == 0 ? .standard : SaveFormat(rawValue: flags) else { throw .invalidParameter }
@@ -89,6 +83,11 @@ extension RegistryService {
             // REG_FORCE_RESTORE is the one flag; REG_WHOLE_HIVE_VOLATILE and the others are not offered.
             guard flags & ~0x8 == 0 else { throw .invalidParameter }
             try registry.restoreKey(key, file: file, force: flags & 0x8 != 0, as: caller)
+        case let .getKeySecurity(key):
+            return .securityDescriptor(try registry.keySecurity(key, as: caller).bytes)
+        case let .setKeySecurity(key, bytes):
+            guard let descriptor = try? SecurityDescriptor(bytes: bytes) else { throw .invalidParameter }
+            try registry.setKeySecurity(key, descriptor, as: caller)
         case let .renameKey(key, subkey, newName):
             try registry.renameKey(key, subkey, to: newName, as: caller)
         case let .copyTree(source, subkey, destination):

@@ -1,9 +1,9 @@
 import Foundation
+import Locking
 import Logging
 import Profiles
 import Registry
 import Security
-import Synchronization
 import Wire
 
 /// What the daemon does with each client message, apart from sockets: identity at `hello`,
@@ -17,7 +17,7 @@ public final class RegistryService: Sendable {
     let clients = ClientTable()
     let logger: Logger
     /// Open connections by the peer's uid (root's are not counted).
-    private let connectionsByUser = Mutex<[UInt32: Int]>([:])
+    private let connectionsByUser = Locked<[UInt32: Int]>([:])
     /// Demo-identity accounts get uids from here (they are not Linux users).
     private let demoUIDs = Counter(start: 60_000)
 
@@ -152,11 +152,10 @@ public final class RegistryService: Sendable {
 }
 
 /// A thread-safe counter.
-final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Int
-    init(start: Int) { value = start }
-    func next() -> Int { lock.withLock { value += 1; return value } }
+final class Counter: Sendable {
+    private let value: Locked<Int>
+    init(start: Int) { value = Locked(start) }
+    func next() -> Int { value.withLock { $0 += 1; return $0 } }
 }
 
 extension SessionChange {

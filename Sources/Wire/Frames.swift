@@ -1,4 +1,4 @@
-import Registry
+import RegistryTypes
 
 /// A message of either side: its bytes, and the same with the frame's length in front.
 public protocol WireFrame {

@@ -2,8 +2,9 @@
 /// (docs/protocol.md "Frames"). Bounded: a frame longer than `WireProtocol.maxFrame` is refused
 /// before its body is read.
 public enum WireProtocol {
-    /// The protocol's version, sent in `hello` and checked by the daemon.
-    public static let version: UInt16 = 3
+    /// The protocol's version, sent in `hello` and checked by the daemon (4: names as UTF-16
+    /// code units; 3 carried them as UTF-8 and is refused).
+    public static let version: UInt16 = 4
     /// The largest frame either side accepts: 2 MiB, room for a value of 1 MiB (Windows advises
     /// keeping values under 2048 bytes and stores up to about 1 MB comfortably) and its names.
     public static let maxFrame = 2 << 20

@@ -1,4 +1,4 @@
-import Registry
+import RegistryTypes
 
 /// Who the daemon says the connection is (its answer to `hello`).
 public struct Welcome: Sendable, Hashable {
@@ -11,23 +11,6 @@ public struct Welcome: Sendable, Hashable {
     public var demoIdentity: Bool
     public init(pid: Int32, account: String, sid: String, session: UInt32?, demoIdentity: Bool) {
         self.pid = pid; self.account = account; self.sid = sid; self.session = session; self.demoIdentity = demoIdentity
-    }
-}
-
-/// RegQueryInfoKey's answer.
-public struct WireKeyInfo: Sendable, Hashable {
-    public var className: String?
-    public var subkeyCount: UInt32
-    public var maxSubkeyNameLength: UInt32
-    public var valueCount: UInt32
-    public var maxValueNameLength: UInt32
-    public var maxValueDataSize: UInt32
-    public var lastWritten: UInt64
-    public init(className: String?, subkeyCount: UInt32, maxSubkeyNameLength: UInt32, valueCount: UInt32,
-                maxValueNameLength: UInt32, maxValueDataSize: UInt32, lastWritten: UInt64) {
-        self.className = className; self.subkeyCount = subkeyCount; self.maxSubkeyNameLength = maxSubkeyNameLength
-        self.valueCount = valueCount; self.maxValueNameLength = maxValueNameLength
-        self.maxValueDataSize = maxValueDataSize; self.lastWritten = lastWritten
     }
 }
 
@@ -89,15 +72,18 @@ public enum Payload: Sendable, Hashable {
     case welcome(Welcome)
     /// A handle; for createKey, the disposition (1 created, 2 opened), otherwise 0.
     case handle(KeyHandle, disposition: UInt32)
-    case keyInfo(WireKeyInfo)
-    case key(name: String, lastWritten: UInt64)
-    case value(name: String, type: UInt32, data: [UInt8])
+    /// RegQueryInfoKey's answer (counts and sizes travel as u32).
+    case keyInfo(KeyInfo)
+    case key(EnumeratedKey)
+    case value(RegistryValue)
     case session(UInt32)
     case sessions([WireSession])
     case references([WireReference])
     case logoff(WireLogoff)
     /// Event log entries as JSON lines, and the index to ask after next time.
     case events([String], next: UInt32)
+    /// A self-relative security descriptor's bytes (RegGetKeySecurity).
+    case securityDescriptor([UInt8])
 
     var tag: UInt16 {
         switch self {
@@ -112,6 +98,7 @@ public enum Payload: Sendable, Hashable {
         case .references: 8
         case .logoff: 9
         case .events: 10
+        case .securityDescriptor: 11
         }
     }
 
@@ -125,12 +112,16 @@ public enum Payload: Sendable, Hashable {
         case let .handle(h, disposition):
             w.u32(h.rawValue); w.u32(disposition)
         case let .keyInfo(x):
-            w.optionalString(x.className); w.u32(x.subkeyCount); w.u32(x.maxSubkeyNameLength); w.u32(x.valueCount)
-            w.u32(x.maxValueNameLength); w.u32(x.maxValueDataSize); w.u64(x.lastWritten)
-        case let .key(name, lastWritten):
-            w.string(name); w.u64(lastWritten)
-        case let .value(name, type, data):
-            w.string(name); w.u32(type); w.data(data)
+            w.optionalName(x.className); w.u32(UInt32(clamping: x.subkeyCount)); w.u32(UInt32(clamping: x.maxSubkeyNameLength))
+            w.u32(UInt32(clamping: x.maxClassNameLength)); w.u32(UInt32(clamping: x.valueCount))
+            w.u32(UInt32(clamping: x.maxValueNameLength)); w.u32(UInt32(clamping: x.maxValueDataSize))
+            w.u32(UInt32(clamping: x.securityDescriptorSize)); w.u64(x.lastWritten.rawValue)
+        case let .key(k):
+            w.name(k.name); w.optionalName(k.className); w.u64(k.lastWritten.rawValue)
+        case let .value(v):
+            w.name(v.name); w.u32(v.type.rawValue); w.data(v.data)
+        case let .securityDescriptor(bytes):
+            w.data(bytes)
         case let .session(s):
             w.u32(s)
         case let .sessions(list):
@@ -174,12 +165,18 @@ public enum Payload: Sendable, Hashable {
                                     demoIdentity: try r.bool("demo identity")))
         case 2: return .handle(KeyHandle(rawValue: try r.u32("handle")), disposition: try r.u32("disposition"))
         case 3:
-            return .keyInfo(WireKeyInfo(className: try r.optionalString("class"), subkeyCount: try r.u32("subkeys"),
-                                        maxSubkeyNameLength: try r.u32("max subkey name"), valueCount: try r.u32("values"),
-                                        maxValueNameLength: try r.u32("max value name"), maxValueDataSize: try r.u32("max value data"),
-                                        lastWritten: try r.u64("last written")))
-        case 4: return .key(name: try r.string("name"), lastWritten: try r.u64("last written"))
-        case 5: return .value(name: try r.string("name"), type: try r.u32("type"), data: try r.data("data"))
+            return .keyInfo(KeyInfo(className: try r.optionalName("class"), subkeyCount: Int(try r.u32("subkeys")),
+                                    maxSubkeyNameLength: Int(try r.u32("max subkey name")),
+                                    maxClassNameLength: Int(try r.u32("max class name")), valueCount: Int(try r.u32("values")),
+                                    maxValueNameLength: Int(try r.u32("max value name")),
+                                    maxValueDataSize: Int(try r.u32("max value data")),
+                                    securityDescriptorSize: Int(try r.u32("security descriptor size")),
+                                    lastWritten: FileTime(rawValue: try r.u64("last written"))))
+        case 4:
+            return .key(EnumeratedKey(name: try r.name("name"), className: try r.optionalName("class"),
+                                      lastWritten: FileTime(rawValue: try r.u64("last written"))))
+        case 5:
+            return .value(RegistryValue(name: try r.name("name"), type: RegistryValueType(try r.u32("type")), data: try r.data("data")))
         case 6: return .session(try r.u32("session"))
         case 7:
             return .sessions(try list("sessions") { r throws(WireError) in
@@ -200,6 +197,7 @@ public enum Payload: Sendable, Hashable {
         case 10:
             let lines = try list("events") { r throws(WireError) in try r.string("event") }
             return .events(lines, next: try r.u32("next"))
+        case 11: return .securityDescriptor(try r.data("descriptor"))
         default: throw .unknownTag(kind: "payload", tag: tag)
         }
     }

@@ -1,5 +1,8 @@
+import RegistryTypes
+
 /// Little-endian primitives of the protocol (docs/protocol.md "Encoding"): fixed-width integers,
-/// byte strings and UTF-8 strings with a u32 length, optionals with a u8 flag.
+/// byte strings and UTF-8 strings with a u32 length, registry names as UTF-16 code units with a
+/// u32 count, optionals with a u8 flag.
 public struct WireWriter: Sendable {
     public private(set) var bytes: [UInt8] = []
 
@@ -39,6 +42,20 @@ public struct WireWriter: Sendable {
     public mutating func optionalString(_ v: String?) {
         bool(v != nil)
         if let v { string(v) }
+    }
+    /// A key path, value name or class name: its UTF-16 code units exactly (a lone surrogate
+    /// included), a u32 count first.
+    public mutating func name(_ v: RegistryName) {
+        u32(UInt32(v.codeUnits.count))
+        #if _endian(little)
+        v.codeUnits.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        #else
+        for u in v.codeUnits { u16(u) }
+        #endif
+    }
+    public mutating func optionalName(_ v: RegistryName?) {
+        bool(v != nil)
+        if let v { name(v) }
     }
 }
 
@@ -107,6 +124,23 @@ public struct WireReader {
 
     public mutating func optionalString(_ field: String) throws(WireError) -> String? {
         try bool(field) ? try string(field) : nil
+    }
+
+    /// A name's UTF-16 code units (any, lone surrogates too: names are not text to validate).
+    public mutating func name(_ field: String) throws(WireError) -> RegistryName {
+        let n = try u32(field)
+        let r = try take(Int(n) * 2, field)
+        let units = [UInt16](unsafeUninitializedCapacity: Int(n)) { buffer, initialized in
+            bytes.withUnsafeBufferPointer { b in
+                for i in 0..<Int(n) { buffer[i] = UInt16(b[r.lowerBound + 2 * i]) | UInt16(b[r.lowerBound + 2 * i + 1]) << 8 }
+            }
+            initialized = Int(n)
+        }
+        return RegistryName(codeUnits: units)
+    }
+
+    public mutating func optionalName(_ field: String) throws(WireError) -> RegistryName? {
+        try bool(field) ? try name(field) : nil
     }
 
     /// Every byte was read.

@@ -49,7 +49,7 @@ struct CompareCommand: AsyncParsableCommand {
             func live(_ text: String) async throws -> (any TreeSource, TreeKey, [UInt16]) {
                 let path = try LivePath(text)
                 if client == nil { client = try await daemon.connect() }
-                return (LiveSource(client: client!), .live(path.root, path.subkey), Array(path.display.utf16))
+                return (LiveSource(client: client!), .live(path.root, path.subkeyName), Array(path.display.utf16))
             }
             func offline(_ options: HiveOptions, _ text: String) throws -> (any TreeSource, TreeKey, [UInt16]) {
                 let hive = try options.open()

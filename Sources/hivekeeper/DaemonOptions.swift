@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Registry
 import RegistryClient
 
 /// How the online commands reach hivekeeperd.
@@ -42,6 +41,16 @@ struct LivePath {
     let root: KeyHandle
     let rootName: String
     let subkey: String
+    /// The subkey's code units exactly (a .reg file's name may hold a lone surrogate, which
+    /// `subkey` shows as U+FFFD).
+    private(set) var subkeyName: RegistryName
+
+    /// A path read from a .reg file: the root is text, the rest UTF-16 code units kept as they are.
+    init(units: [UInt16]) throws {
+        let parts = units.split(separator: 0x5C, omittingEmptySubsequences: true)
+        try self.init(String(decoding: units, as: UTF16.self))
+        subkeyName = RegistryName(codeUnits: Array(parts.dropFirst().joined(separator: [0x5C])))
+    }
 
     init(_ text: String) throws {
         var parts = text.split(separator: "\\", omittingEmptySubsequences: true).map(String.init)
@@ -56,6 +65,7 @@ struct LivePath {
         }
         parts.removeFirst()
         subkey = parts.joined(separator: "\\")
+        subkeyName = RegistryName(subkey)
     }
 
     var display: String { subkey.isEmpty ? rootName : rootName + "\\" + subkey }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Registry
 import RegistryClient
 
 /// reg load: mounts a hive file at HKLM\NAME or HKU\NAME in the running registry (SeBackup and

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Registry
 import RegistryClient
 
 /// RegRenameKey from the command line (reg.exe has no verb for it).

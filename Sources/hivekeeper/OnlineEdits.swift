@@ -1,6 +1,5 @@
 import HiveFormat
 import RegText
-import Registry
 import RegistryClient
 import Security
 
@@ -49,8 +48,8 @@ struct OnlineEdits {
                 try confirm("Delete all values under the registry key \(path.display) (Yes/No)?", force: force,
                             otherwise: "Deleting all values of \(path.display) needs confirmation")
                 // Read the names first: deleting while enumerating would skip every other one.
-                let names = try await LiveSource(client: client).values(of: .live(path.root, path.subkey)).map(\.name)
-                for name in names { try await client.deleteValue(k, name.description) }
+                let names = try await LiveSource(client: client).values(of: .live(path.root, path.subkeyName)).map(\.name)
+                for name in names { try await client.deleteValue(k, name) }
             }
         }
     }
@@ -63,7 +62,7 @@ struct OnlineEdits {
             throw CLIError("The source and the destination are the same key.")
         }
         var snapshot: [(path: String, values: [TreeValue])] = []
-        var stack: [(TreeKey, String)] = [(.live(source.root, source.subkey), "")]
+        var stack: [(TreeKey, String)] = [(.live(source.root, source.subkeyName), "")]
         while let (key, below) = stack.popLast() {
             guard recurse else {
                 snapshot.append((below, try await live.values(of: key)))
@@ -95,13 +94,13 @@ struct OnlineEdits {
     /// reg import: a parsed .reg file applied key by key (`[-KEY]` deletes the subtree, `"v"=-`
     /// the value; deleting what is not there is no error, as regedit does).
     func apply(from input: String, next: () throws -> RegOperation?) async throws {
-        func live(_ units: [UInt16]) throws -> LivePath { try LivePath(String(decoding: units, as: UTF16.self)) }
+        func live(_ units: [UInt16]) throws -> LivePath { try LivePath(units: units) }
         var open: (path: [UInt16], key: KeyHandle)?
         func key(_ units: [UInt16]) async throws -> KeyHandle {
             if let o = open, o.path == units { return o.key }
             if let o = open { try? await client.closeKey(o.key) }
             let p = try live(units)
-            let (k, _) = try await client.createKey(p.root, p.subkey, access: [.queryValue, .setValue])
+            let (k, _) = try await client.createKey(p.root, p.subkeyName, access: [.queryValue, .setValue])
             open = (units, k)
             return k
         }
@@ -116,14 +115,13 @@ struct OnlineEdits {
                     if let o = open { try? await client.closeKey(o.key); open = nil }
                     let p = try live(path)
                     guard !p.subkey.isEmpty else { throw CLIError("\(input): line \(line): \(p.rootName) cannot be deleted") }
-                    try await ignoringNotFound { () async throws(Win32Error) in try await client.deleteTree(p.root, p.subkey) }
+                    try await ignoringNotFound { () async throws(Win32Error) in try await client.deleteTree(p.root, p.subkeyName) }
                 case let .setValue(path, name, type, data, _):
-                    try await client.setValue(try await key(path), String(decoding: name, as: UTF16.self),
-                                              type: RegistryValueType(type), data: data)
+                    try await client.setValue(try await key(path), RegistryName(codeUnits: name), type: RegistryValueType(type), data: data)
                 case let .deleteValue(path, name, _):
                     let k = try await key(path)
                     try await ignoringNotFound { () async throws(Win32Error) in
-                        try await client.deleteValue(k, String(decoding: name, as: UTF16.self))
+                        try await client.deleteValue(k, RegistryName(codeUnits: name))
                     }
                 }
             }

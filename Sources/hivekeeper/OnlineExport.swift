@@ -1,6 +1,5 @@
 import HiveFormat
 import RegText
-import Registry
 import RegistryClient
 
 /// export on a live key: the subtree read through hivekeeperd, depth first in name order, written
@@ -11,7 +10,7 @@ struct OnlineExport {
 
     func run(_ start: LivePath) async throws {
         let live = LiveSource(client: client)
-        var stack: [(TreeKey, [UInt16])] = [(.live(start.root, start.subkey), Array(start.display.utf16))]
+        var stack: [(TreeKey, [UInt16])] = [(.live(start.root, start.subkeyName), Array(start.rootName.utf16) + (start.subkeyName.isEmpty ? [] : [0x5C] + start.subkeyName.codeUnits))]
         var progress = Progress("export")
         while let (key, path) = stack.popLast() {
             progress.tick()
@@ -21,8 +20,8 @@ struct OnlineExport {
                 let k = try await client.openKey(root, subpath, access: .queryValue)
                 let info = try await client.queryInfoKey(k)
                 try? await client.closeKey(k)
-                sink.jsonKey(path: path, lastWritten: FileTime(rawValue: info.lastWritten).description,
-                             className: info.className.map { Array($0.utf16) },
+                sink.jsonKey(path: path, lastWritten: info.lastWritten.description,
+                             className: info.className?.codeUnits,
                              values: values.map { v in
                                  JSONWriter.Value(name: v.name.codeUnits, type: v.type,
                                                   typeName: RegistryValueType(v.type).description, data: v.data)

@@ -1,5 +1,4 @@
 import RegText
-import Registry
 import RegistryClient
 import Security
 
@@ -75,7 +74,7 @@ struct OnlineQuery {
     private func subkeys(_ key: KeyHandle) async throws -> [String] {
         var names: [String] = []
         while let k = try await item({ () async throws(Win32Error) in try await client.enumerateKey(key, index: names.count) }) {
-            names.append(k.name)
+            names.append(k.name.description)
         }
         return names
     }

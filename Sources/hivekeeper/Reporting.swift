@@ -1,6 +1,6 @@
 import ArgumentParser
 import HiveFormat
-import Registry
+import RegistryClient
 
 /// Runs a command body the way reg.exe reports: "ERROR: …" on stderr and exit status 1 on
 /// failure; the body returns the status otherwise (0, or 2 for a partial result).

@@ -1,5 +1,4 @@
 import HiveFormat
-import Registry
 import RegistryClient
 
 /// A value as compare, copy and export read it.
@@ -13,7 +12,7 @@ struct TreeValue: Equatable {
 /// path (opened for each read and closed again, so a long walk holds no handles).
 enum TreeKey {
     case cell(NamedKey)
-    case live(KeyHandle, String)
+    case live(KeyHandle, RegistryName)
 }
 
 /// Where compare, copy and export read keys from: a hive file (offline) or hivekeeperd (online).
@@ -106,13 +105,13 @@ struct LiveSource: TreeSource {
 
     private func subkeys(_ h: KeyHandle, of key: TreeKey) async throws -> [(name: RegistryName, key: TreeKey)] {
         guard case let .live(root, path) = key else { preconditionFailure("a hive cell given to the live source") }
-        var names: [String] = []
+        var names: [RegistryName] = []
         while let k = try await item({ () async throws(Win32Error) in try await client.enumerateKey(h, index: names.count) }) {
             names.append(k.name)
         }
-        return names.map { RegistryName($0) }
+        return names
             .sorted { WindowsCase.compare($0.codeUnits, $1.codeUnits) < 0 }
-            .map { ($0, .live(root, path.isEmpty ? $0.description : path + "\\" + $0.description)) }
+            .map { ($0, .live(root, path.isEmpty ? $0 : RegistryName(codeUnits: path.codeUnits + [0x5C] + $0.codeUnits))) }
     }
 }
 

@@ -1,4 +1,4 @@
-import Registry
+import RegistryTypes
 import Testing
 import Wire
 
@@ -21,6 +21,8 @@ struct WireTests {
         .copyTree(source: KeyHandle(rawValue: 9), subkey: nil, destination: KeyHandle(rawValue: 10)),
         .loadAppKey(file: "/tmp/app.hiv", access: 0x20019, options: 1),
         .notifyChangeKeyValue(KeyHandle(rawValue: 9), watchSubtree: true, filter: 0x1000_0005),
+        .getKeySecurity(KeyHandle(rawValue: 9)), .setKeySecurity(KeyHandle(rawValue: 9), descriptor: [1, 0, 4, 0x80]),
+        .queryValue(KeyHandle(rawValue: 8), name: RegistryName(codeUnits: [0x41, 0xD800])),
         .impersonate(user: "alice"), .revertToSelf, .openCurrentUser(access: 0x20019), .disablePredefinedCache, .endThread,
         .logon(user: "alice"), .logoff(session: 2, policy: "wait"), .logoff(session: 2, policy: nil), .listSessions,
         .handles(user: "alice", hive: nil), .events(after: 7), .chaosForceUnload(user: "alice"),
@@ -30,10 +32,13 @@ struct WireTests {
         .reply(id: 1, .none),
         .reply(id: 2, .welcome(Welcome(pid: 42, account: "alice", sid: "S-1-5-21-1-2-3-2001", session: 1, demoIdentity: false))),
         .reply(id: 3, .handle(KeyHandle(rawValue: 4), disposition: 1)),
-        .reply(id: 4, .keyInfo(WireKeyInfo(className: "c", subkeyCount: 1, maxSubkeyNameLength: 2, valueCount: 3,
-                                          maxValueNameLength: 4, maxValueDataSize: 5, lastWritten: 6))),
-        .reply(id: 5, .key(name: "Software", lastWritten: 9)),
-        .reply(id: 6, .value(name: "n", type: 4, data: [1, 0, 0, 0])),
+        .reply(id: 4, .keyInfo(KeyInfo(className: "c", subkeyCount: 1, maxSubkeyNameLength: 2, maxClassNameLength: 1, valueCount: 3,
+                                      maxValueNameLength: 4, maxValueDataSize: 5, securityDescriptorSize: 20,
+                                      lastWritten: FileTime(rawValue: 6)))),
+        .reply(id: 5, .key(EnumeratedKey(name: "Software", className: nil, lastWritten: FileTime(rawValue: 9)))),
+        .reply(id: 5, .key(EnumeratedKey(name: RegistryName(codeUnits: [0xDC00]), className: "k", lastWritten: FileTime(rawValue: 9)))),
+        .reply(id: 6, .value(RegistryValue(name: "n", type: .dword, data: [1, 0, 0, 0]))),
+        .reply(id: 6, .securityDescriptor([1, 0, 4, 0x80])),
         .reply(id: 7, .sessions([WireSession(id: 1, user: "alice", sid: "S", processes: [10, 11])])),
         .reply(id: 8, .references([WireReference(pid: 3, executable: "svc", account: "contoso", handle: nil,
                                                  keyPath: "\\REGISTRY\\USER\\S", access: 0xF003F, kind: "predefinedCache",
@@ -48,6 +53,21 @@ struct WireTests {
         .notice(.sessionChange(code: 6, session: 1)), .notice(.goodbye(reason: "restart")),
         .notice(.changeNotified(request: 12, status: 0x10C)),
     ]
+
+    /// Names travel as UTF-16 code units (protocol version 4): a lone surrogate, which no UTF-8
+    /// string can hold, arrives as it left.
+    @Test func namesTravelAsUTF16CodeUnits() throws {
+        let name = RegistryName(codeUnits: [0x41, 0xD800])
+        let bytes = ClientFrame(id: 1, thread: 0, request: .queryValue(KeyHandle(rawValue: 8), name: name)).encoded()
+        // id, thread, tag 18, handle, then the count (2) and the units little-endian.
+        #expect(Array(bytes.suffix(8)) == [2, 0, 0, 0, 0x41, 0, 0x00, 0xD8])
+        guard case let .queryValue(_, decoded) = try ClientFrame(decoding: bytes).request else {
+            Issue.record("not a queryValue")
+            return
+        }
+        #expect(decoded.codeUnits == [0x41, 0xD800])
+        #expect(WireProtocol.version == 4)
+    }
 
     @Test func everyRequestRoundTrips() throws {
         for (i, r) in Self.requests.enumerated() {
@@ -80,6 +100,10 @@ struct WireTests {
         // A list claiming four billion entries, a string claiming four gigabytes.
         #expect(throws: WireError.self) { try ServerFrame(decoding: [0, 1, 0, 0, 0, 7, 0, 0xFF, 0xFF, 0xFF, 0xFF]) }
         #expect(throws: WireError.self) { try ClientFrame(decoding: [1, 0, 0, 0, 0, 0, 0, 0, 40, 0, 0xFF, 0xFF, 0xFF, 0xFF]) }
+        // A name claiming four billion code units.
+        #expect(throws: WireError.truncated(field: "value name", offset: 18)) {
+            try ClientFrame(decoding: [1, 0, 0, 0, 0, 0, 0, 0, 18, 0, 8, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF])
+        }
         #expect(throws: WireError.unknownTag(kind: "request", tag: 999)) { try ClientFrame(decoding: [1, 0, 0, 0, 0, 0, 0, 0, 0xE7, 0x03]) }
         // Not UTF-8.
         #expect(throws: WireError.invalidUTF8(field: "user", offset: 10)) {

@@ -38,5 +38,5 @@ public struct RegistryValueType: RawRepresentable, Hashable, Sendable, CustomStr
     }
 
     /// The Windows name, or "0x…" for any other number.
-    public var description: String { windowsName ?? "0x" + hex(rawValue) }
+    public var description: String { windowsName ?? "0x" + String(rawValue, radix: 16, uppercase: true) }
 }
