@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import MachineSetup
 import Profiles
 import Registry
 import Security

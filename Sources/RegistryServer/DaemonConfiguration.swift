@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import Profiles
+import RoamingSMB
 import Registry
 import Security
 

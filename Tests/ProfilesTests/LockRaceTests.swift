@@ -1,6 +1,7 @@
 import Foundation
 import HiveFormat
 import Profiles
+import RoamingSMB
 import Registry
 import Testing
 import TestSupport
