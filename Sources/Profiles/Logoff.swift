@@ -63,6 +63,8 @@ public enum UnloadPolicy: String, Sendable, Hashable, CaseIterable {
 /// outside the actor (a hive's last reference gone, the clock), and the tasks it waits on —
 /// each kept here, so none outlives it untracked.
 struct LogoffRun {
+    /// Tells this run from a later one of the same user (an event of an older run is dropped).
+    let id: Int
     var machine: LogoffStateMachine
     let profile: ProfileService.Loaded?
     let input: AsyncStream<LogoffStateMachine.Event>.Continuation
@@ -72,8 +74,9 @@ struct LogoffRun {
     /// When the wake-up under way is due (a tick brings the clock there).
     var wakeUpAt: Duration?
     var driver: Task<Void, Never>?
-    /// The upload attempt under way (a logon of the user waits for it).
-    var upload: Task<Bool, Never>?
+    /// The upload attempt under way, ending once the machine has its result (a logon of the
+    /// user waits for it).
+    var upload: Task<Void, Never>?
     /// The logoff's caller, waiting for the outcome.
     var reply: CheckedContinuation<LogoffOutcome, Never>?
 }
@@ -139,23 +142,25 @@ extension ProfileService {
         }
     }
 
-    /// Starts a run: its first actions now, then a driver that feeds it the events from outside.
+    /// Starts a run: a driver feeds its machine the events from its stream, `begin` first.
     func start(_ user: String, _ machine: LogoffStateMachine, profile: Loaded?, reply: CheckedContinuation<LogoffOutcome, Never>?) {
         let (events, input) = AsyncStream.makeStream(of: LogoffStateMachine.Event.self)
-        logoffs[user] = LogoffRun(machine: machine, profile: profile, input: input, reply: reply)
+        nextRun += 1
+        let id = nextRun
+        logoffs[user] = LogoffRun(id: id, machine: machine, profile: profile, input: input, reply: reply)
         logoffs[user]?.driver = Task { [weak self] in
-            for await e in events { await self?.deliver(e, to: user) }
+            for await e in events { await self?.deliver(e, to: user, run: id) }
         }
         input.yield(.begin)
     }
 
-    /// Hands `event` to the user's run and carries out what its machine answers; an action that
-    /// is answered at once (an unload's result) is fed back in the same turn, an upload after it.
-    func deliver(_ event: LogoffStateMachine.Event, to user: String) async {
+    /// Hands `event` to the user's run `id` and carries out what its machine answers, in one turn
+    /// of the actor; an action answered at once (an unload's result) is fed back in it too.
+    func deliver(_ event: LogoffStateMachine.Event, to user: String, run id: Int) {
         var queue = [event]
         while !queue.isEmpty {
             let e = queue.removeFirst()
-            guard var run = logoffs[user] else { return }
+            guard var run = logoffs[user], run.id == id else { return }
             if case .tick = e, let at = run.wakeUpAt {
                 run.clock = max(run.clock, at)
                 run.wakeUpAt = nil
@@ -163,7 +168,7 @@ extension ProfileService {
             let actions = run.machine.handle(e, now: run.clock)
             logoffs[user] = run
             for action in actions {
-                if let answer = await perform(action, user) { queue.append(answer) }
+                if let answer = perform(action, user) { queue.append(answer) }
             }
             if logoffs[user]?.machine.isDone == true { end(user) }
         }
@@ -179,7 +184,7 @@ extension ProfileService {
     }
 
     /// One action of the machine; returns the event that answers it, if it is answered at once.
-    private func perform(_ action: LogoffStateMachine.Action, _ user: String) async -> LogoffStateMachine.Event? {
+    private func perform(_ action: LogoffStateMachine.Action, _ user: String) -> LogoffStateMachine.Event? {
         guard let run = logoffs[user] else { return nil }
         let profile = run.profile
         let hives = profile.map { [$0.userPath, $0.classesPath] } ?? []
@@ -274,12 +279,13 @@ extension ProfileService {
             try? FileManager.default.removeItem(at: layout.temporaryProfile(user))
             event(EventID.temporaryDiscarded, user: user, "The temporary profile was discarded (not uploaded)")
         case .upload:
+            // Off the actor (RoamingSync); its result comes back as an event.
             guard let roaming else { return .uploadFailed }
-            let task = Task { await roaming.upload(user) }
-            logoffs[user]?.upload = task
-            let succeeded = await task.value
-            logoffs[user]?.upload = nil
-            return succeeded ? .uploadFinished(roamingCopy: roaming.store.location(of: user)) : .uploadFailed
+            let id = run.id
+            logoffs[user]?.upload = Task { [weak self] in
+                let succeeded = await roaming.upload(user)
+                await self?.uploadEnded(user, run: id, succeeded ? .uploadFinished(roamingCopy: roaming.store.location(of: user)) : .uploadFailed)
+            }
         case let .announceRetried(attempt):
             event(EventID.uploadRetried, user: user, "The roaming profile was uploaded on retry \(attempt)")
         case .announceGaveUp:
@@ -299,6 +305,12 @@ extension ProfileService {
         return nil
     }
 
+    private func uploadEnded(_ user: String, run id: Int, _ result: LogoffStateMachine.Event) {
+        guard logoffs[user]?.id == id else { return }
+        logoffs[user]?.upload = nil
+        deliver(result, to: user, run: id)
+    }
+
     /// Event 9531: what a forced unload could not do (the hive stays loaded when it failed).
     private func reportUnloadFailures(_ user: String, _ failures: [String], stillLoaded: Bool) {
         event(EventID.forcedUnloadFailed, user: user,
@@ -311,9 +323,9 @@ extension ProfileService {
     /// A logon of `user` while a run is under way: an upload in flight is let finish first (it
     /// reads the local hive the logon mounts), then the machine hears of the logon.
     func logonArrives(_ user: String) async {
-        if let upload = logoffs[user]?.upload { _ = await upload.value }
-        guard logoffs[user] != nil else { return }
-        await deliver(.logon, to: user)
+        while let upload = logoffs[user]?.upload { await upload.value }
+        guard let run = logoffs[user] else { return }
+        deliver(.logon, to: user, run: run.id)
     }
 
     /// Event 1530's text. Windows logs it with the same words whatever DisableForceUnload says

@@ -27,6 +27,9 @@ public actor ProfileService {
     /// The logoffs (and a restart's uploads) under way, by user: each one's state is its
     /// LogoffStateMachine (Logoff.swift).
     var logoffs: [String: LogoffRun] = [:]
+    var nextRun = 0
+    /// Logons' fetches of the roaming copy under way, by user.
+    var fetching: [String: Task<LogonCopy.Choice, Never>] = [:]
     /// Injected time: `sleep` waits out the grace period (tests pass one they control), `now`
     /// stamps events.
     let sleep: @Sendable (Duration) async throws -> Void
@@ -92,6 +95,18 @@ public actor ProfileService {
         }
     }
 
+    /// Logon's choice of copy (LogonCopy), off the actor: the store may be slow to answer.
+    /// Concurrent logons of one user share one fetch.
+    private func fetchCopy(_ account: Account) async -> LogonCopy.Choice {
+        if let fetch = fetching[account.name] { return await fetch.value }
+        let copy = LogonCopy(store: store, layout: layout, events: events, now: now)
+        let fetch = Task { await BlockingWork.run("logon \(account.name)") { copy.choose(account) } }
+        fetching[account.name] = fetch
+        let choice = await fetch.value
+        fetching[account.name] = nil
+        return choice
+    }
+
     /// The logoffs and uploads a crash left unfinished.
     var pending: PendingWork { PendingWork(directory: layout.pendingWork) }
 
@@ -155,9 +170,12 @@ public actor ProfileService {
         // flight, which reads the local hive).
         await logonArrives(account.name)
         if let p = loaded[account.sid] { return p }
+        let choice = await fetchCopy(account)
+        // Another logon of the user loaded it meanwhile (both waited for the same fetch).
+        if let p = loaded[account.sid] { return p }
         let profile = Loaded(account: account)
         let local = layout.userHive(account.name)
-        switch pickCopy(account, local: local) {
+        switch choice {
         case .use:
             break
         case .temporary:
@@ -181,69 +199,6 @@ public actor ProfileService {
             }
         }
         return profile
-    }
-
-    enum CopyChoice { case use, temporary }
-
-    /// The newer of the local and roaming NTUSER.DAT becomes the local copy (KB146192); a new
-    /// user's comes from Default User; a store that cannot be reached leaves the local copy (event
-    /// 1506) or, without one, a temporary profile.
-    private func pickCopy(_ account: Account, local: URL) -> CopyChoice {
-        let fm = FileManager.default
-        let localTime = fm.fileExists(atPath: local.path) ? try? lastWriteTime(local) : nil
-        do {
-            try fm.createDirectory(at: layout.profile(account.name), withIntermediateDirectories: true)
-            if let store {
-                // The store gone (or refusing us) part-way: the local copy, or a temporary profile.
-                func unreachable(_ error: any Error) -> CopyChoice {
-                    guard localTime != nil else {
-                        event(EventID.roamingUnavailable, account, "The roaming profile cannot be reached (\(error)) and there is no local copy", level: .warning)
-                        return .temporary
-                    }
-                    event(EventID.roamingUnavailable, account, "The roaming profile cannot be reached (\(error)); the local copy is used", level: .warning)
-                    return .use
-                }
-                let remote: RoamingStamp?
-                do {
-                    remote = try store.stamp(of: account.name)
-                } catch {
-                    return unreachable(error)
-                }
-                let base = layout.roamingBase(account.name)
-                // Newer by at least a millisecond: below that, times are the same copy's time
-                // carried through a store (Date's rounding left a microsecond of noise).
-                if let remote, localTime.map({ remote.lastWritten.timeIntervalSince($0) >= 0.001 }) ?? true {
-                    do {
-                        try store.download(account.name, to: local)
-                    } catch {
-                        return unreachable(error)
-                    }
-                    try keepAsBase(local, base)
-                    event(EventID.synchronizeFinished, account, "Roaming copy is newer: downloaded to \(local.path)")
-                    return .use
-                }
-                // What the store holds now is what this session's logoff must not overwrite
-                // unknowingly: kept as the base (fetched only when the base is not it already).
-                if let remote, RoamingStamp.of(base).map({ !$0.matches(remote) }) ?? true {
-                    do {
-                        try store.download(account.name, to: base)
-                    } catch {
-                        return unreachable(error)
-                    }
-                } else if remote == nil {
-                    try? FileManager.default.removeItem(at: base)
-                }
-            }
-            if localTime == nil {
-                try atomicCopy(from: layout.defaultUserHive, to: local)
-                try setSecurityEverywhere(of: local, to: userHiveSecurity(account.sid))
-                event(EventID.profileCreated, account, "New profile from Default User")
-            }
-            return .use
-        } catch {
-            event(EventID.cannotLoadLocalProfile, account, "The profile could not be prepared: \(error)", level: .error)
-            return .temporary
-        }
     }
 
     /// Mounts NTUSER.DAT (given) and the local UsrClass.dat, and links HKCU\Software\Classes to
