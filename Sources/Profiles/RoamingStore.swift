@@ -38,7 +38,10 @@ public struct RoamingStamp: Sendable, Hashable {
     }
 }
 
-/// Where roaming profiles live: laid out as Windows does, `<user>.V6/NTUSER.DAT`.
+/// Where roaming profiles live: laid out as Windows does, `<user>.V6/NTUSER.DAT`. Its calls
+/// block (a file system, a network share: an SMB server that does not answer holds a call up to
+/// its timeout); the profile service never makes them on its actor — logon's fetch (LogonCopy)
+/// and the upload (RoamingSync) run on a thread of their own (`BlockingWork`).
 public protocol RoamingStore: Sendable {
     /// The store's copy, if any (reads it whole, for its hash).
     func copy(of user: String) throws -> RoamingCopy?
