@@ -150,17 +150,17 @@ public struct LogoffStateMachine: Sendable {
     public mutating func handle(_ event: Event, now: Duration) -> [Action] {
         switch (state, event) {
         // 1. The first, plain unload.
-        case (.loaded, .logon):
-            // A logon before the logoff began: the profile is the new session's.
-            outcome.unload = .cancelled
-            state = .done
-            return reportOnce()
         case (.loaded, .begin) where resuming:
             state = .uploading(attempt: 0)
             return [.journal(.upload), .upload(attempt: 0)]
         case (.loaded, .begin):
             state = .unloading
             return [.journal(.logoff), .unload]
+        case (.loaded, .logon):
+            // The user logged on again before the logoff began: the profile is that session's.
+            outcome.unload = .cancelled
+            state = .done
+            return reportOnce()
         case (.unloading, .unloadTried(0, _)):
             outcome.unload = .clean
             return hivesGone()

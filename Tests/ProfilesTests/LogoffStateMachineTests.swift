@@ -195,3 +195,13 @@ struct LogoffStateMachineTests {
         #expect(a.first == .clearJournal && m.isDone && m.outcome.uploaded)
     }
 }
+
+extension LogoffStateMachineTests {
+    /// A logon that comes before the logoff began: nothing is unloaded.
+    @Test func aLogonBeforeTheLogoffBeganCancelsIt() {
+        var m = Self.machine(.force)
+        let a = m.handle(.logon, now: .zero)
+        guard case let .report(o) = a.first, a.count == 1 else { Issue.record("\(a)"); return }
+        #expect(o.unload == .cancelled && m.isDone && m.handle(.begin, now: .zero).isEmpty)
+    }
+}
