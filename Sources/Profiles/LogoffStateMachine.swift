@@ -208,6 +208,11 @@ public struct LogoffStateMachine: Sendable {
             outcome.unload = .waiting(held)
             wasLeftLoaded = true
             watch += 1
+            guard left > 0 else {
+                // Nothing to wait for after all: unload now.
+                state = .unloadingLeftLoaded(watch: watch)
+                return reportOnce() + [.unload]
+            }
             state = .leftLoaded(held: left, watch: watch)
             return [.watchReferences(watch: watch)] + reportOnce()
         case let (.leftLoaded(held, w), .referenceDropped(dropped)) where dropped == w:
