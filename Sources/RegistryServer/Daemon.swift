@@ -3,9 +3,9 @@ import Glibc
 #endif
 import Foundation
 import Logging
+import MachineSetup
 import NIOCore
 import NIOPosix
-import MachineSetup
 import Profiles
 import Registry
 import Security

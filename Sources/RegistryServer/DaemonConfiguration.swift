@@ -1,8 +1,8 @@
 import Foundation
 import NIOCore
 import Profiles
-import RoamingSMB
 import Registry
+import RoamingSMB
 import Security
 
 /// hivekeeperd's settings: a file of `key = value` lines (`#` starts a comment), every key

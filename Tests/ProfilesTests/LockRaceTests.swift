@@ -1,8 +1,8 @@
 import Foundation
 import HiveFormat
 import Profiles
-import RoamingSMB
 import Registry
+import RoamingSMB
 import Testing
 import TestSupport
 
