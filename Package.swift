@@ -44,15 +44,19 @@ let package = Package(
         .target(name: "CFileIdentity"),
         // Accounts, impersonation, HKCU's resolution, the profile service and its logoff, roaming.
         .target(name: "Profiles", dependencies: [
-            "Registry", "HiveFormat", "Security", .product(name: "CoreMetrics", package: "swift-metrics"),
+            "Registry", "HiveFormat", "Security", "Locking", .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
+        // The machine hives' first-start set-up and the boot-time links (HKLM\SYSTEM\CurrentControlSet).
+        .target(name: "MachineSetup", dependencies: ["Profiles", "Registry", "HiveFormat", "Security"]),
+        // A RoamingStore on an SMB share: libsmbclient, loaded at run time.
+        .target(name: "RoamingSMB", dependencies: ["Profiles", "HiveFormat", "Locking"]),
         // The protocol between hivekeeperd and its clients: messages, their codec, framing.
         .target(name: "Wire", dependencies: ["RegistryTypes"]),
         // The daemon's server side: a SwiftNIO server on a Unix socket, identity from SO_PEERCRED.
         .target(
             name: "RegistryServer",
             dependencies: [
-                "Wire", "Profiles", "Registry", "Security", "HiveFormat", "StartupPaths", "Locking",
+                "Wire", "Profiles", "MachineSetup", "RoamingSMB", "Registry", "Security", "HiveFormat", "StartupPaths", "Locking",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -82,10 +86,10 @@ let package = Package(
             ]
         ),
         // scripts/bench-read's measuring side (not a test: benchmarks are numbers for people).
-        .executableTarget(name: "hivekeeper-bench", dependencies: ["HiveFormat", "Registry", "Security", "Profiles", "RegistryClient"]),
+        .executableTarget(name: "hivekeeper-bench", dependencies: ["HiveFormat", "Registry", "Security", "Profiles", "RoamingSMB", "RegistryClient"]),
         // The crash tests' child: random edits and flushes (or SMB uploads) in a loop, killed at
         // random moments.
-        .executableTarget(name: "hivekeeper-crashtest", dependencies: ["HiveFormat", "Profiles"]),
+        .executableTarget(name: "hivekeeper-crashtest", dependencies: ["HiveFormat", "Profiles", "RoamingSMB"]),
         // libFuzzer targets for every parser of untrusted bytes (scripts/fuzz TARGET SECONDS builds
         // them with -DFUZZING, coverage and AddressSanitizer); the normal build makes replayers.
         .target(name: "FuzzHarness", dependencies: ["HiveFormat", "RegText", "Wire"]),
@@ -98,7 +102,9 @@ let package = Package(
         .testTarget(name: "RegTextTests", dependencies: ["RegText"]),
         .testTarget(name: "SecurityTests", dependencies: ["Security", "HiveFormat", "TestSupport"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "HiveFormat", "Security", "TestSupport"]),
-        .testTarget(name: "ProfilesTests", dependencies: ["Profiles", "Registry", "HiveFormat", "Security", "TestSupport"]),
+        .testTarget(name: "ProfilesTests", dependencies: [
+            "Profiles", "MachineSetup", "RoamingSMB", "Registry", "HiveFormat", "Security", "TestSupport",
+        ]),
         .testTarget(name: "CLITests", dependencies: ["hivekeeper", "HiveFormat", "TestSupport"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "RegistryTypes"]),
         .testTarget(name: "FuzzHarnessTests", dependencies: ["FuzzHarness", "RegText", "TestSupport"]),

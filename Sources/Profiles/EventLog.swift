@@ -1,4 +1,5 @@
 import Foundation
+import Locking
 
 /// One event: Windows' ID where one exists (windows-semantics.md §6), ours (9000 and up)
 /// otherwise; what happened, and its details.
@@ -22,15 +23,16 @@ public struct ProfileEvent: Sendable, Hashable, Codable {
 }
 
 /// The event log: kept in memory and appended to a JSON-lines file when one is given.
-public final class EventLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var events: [ProfileEvent] = []
+public final class EventLog: Sendable {
+    /// The events so far; held while one is appended to the file too, so the file's order is
+    /// the log's.
+    private let events = Locked<[ProfileEvent]>([])
     private let file: URL?
 
     public init(file: URL? = nil) { self.file = file }
 
     public func record(_ e: ProfileEvent) {
-        lock.withLock {
+        events.withLock { events in
             events.append(e)
             guard let file else { return }
             var line = Data(Self.jsonLine(e).utf8)
@@ -45,7 +47,7 @@ public final class EventLog: @unchecked Sendable {
         }
     }
 
-    public var all: [ProfileEvent] { lock.withLock { events } }
+    public var all: [ProfileEvent] { events.withLock { $0 } }
 
     /// One event as a JSON object on one line, its time in ISO 8601 with milliseconds (a
     /// grace period is seconds long; whole seconds would blur the timeline).
@@ -64,7 +66,7 @@ public final class EventLog: @unchecked Sendable {
 
 /// The event IDs used. Windows' own: 1530 (registry still in use; forced unload), 2, 3, 4
 /// (logon/logoff notification processing), 5 (hive loaded), 6/7 (synchronize). Ours: 9530
-/// (the forced unload's list of broken references), 9001 (services notified), 9002 (grace
+/// (the forced unload's list of broken references), 9531 (a forced unload that failed), 9001 (services notified), 9002 (grace
 /// period started), 9003 (unloaded), 9010 (logon), 9011 (a new profile made from Default User),
 /// 9540/9541 (left loaded by the `wait` policy / unloaded later), 9550 (references moved to a
 /// snapshot), 9560 (an upload retried), 9570 (temporary profile discarded), 9580 (recovered
@@ -100,6 +102,8 @@ public enum EventID {
     public static let gracePeriod = 9002
     public static let hiveUnloaded = 9003
     public static let forcedUnloadBroke = 9530
+    /// A forced unload (or the snapshot policy's fallback to one) failed: what failed.
+    public static let forcedUnloadFailed = 9531
     public static let logon = 9010
     public static let profileCreated = 9011
 }

@@ -16,6 +16,11 @@ public struct LeakReport: Sendable, Hashable {
     public var hive: String
     public var entries: [Entry]
 
+    public init(hive: String, entries: [Entry]) {
+        self.hive = hive
+        self.entries = entries
+    }
+
     /// The lines of the event: Windows' own header and line shape, then ours.
     public var lines: [String] {
         var out = ["\(entries.count) user registry handles leaked from \(hive):"]

@@ -4,8 +4,7 @@ import Foundation
 /// longer than the lease keeps it): every quarter of the lifetime, each renewal only before the
 /// lease comes within its margin of expiring. A renewal that finds the lease lost stops there;
 /// the holder learns it at its next `check()`, before it writes.
-public final class LeaseKeeper: @unchecked Sendable {
-    // The state below is guarded by `condition` (a condition: the thread sleeps on it).
+public final class LeaseKeeper: @unchecked Sendable {  // its state is guarded by `condition` (the thread sleeps on it)
     private let condition = NSCondition()
     private var lease: StoreLease
     private var lost: LeaseLost?

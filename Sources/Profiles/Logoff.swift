@@ -20,6 +20,9 @@ public struct LogoffOutcome: Sendable, Hashable {
         case waiting(LeakReport)
         /// The `snapshot` policy: these references moved to a read-only copy; the hive unloaded.
         case snapshot(LeakReport)
+        /// The grace period passed and the forced unload failed (`unloadFailures` says why): the
+        /// profile stays loaded, not uploaded; the next start finishes the logoff.
+        case forceFailed(LeakReport)
     }
 
     public var endedProcesses: [ProcessID] = []
@@ -27,6 +30,8 @@ public struct LogoffOutcome: Sendable, Hashable {
     /// The leak report of the first failed unload (event 1530), if there was one.
     public var leakReport: LeakReport?
     public var unload: Unload = .clean
+    /// What failed while unloading by force (or moving references to a snapshot), one line each.
+    public var unloadFailures: [String] = []
     public var uploaded = false
     /// The upload failed and is being retried.
     public var uploadPending = false
@@ -54,52 +59,32 @@ public enum UnloadPolicy: String, Sendable, Hashable, CaseIterable {
     case snapshot
 }
 
-/// How a grace-period wait ended.
-enum WaitOutcome: Sendable { case unreferenced, gracePassed, cancelled }
-
-/// One logoff's wait: whichever comes first — the hives' last references gone, the grace period
-/// passed, a logon cancelling it — ends it.
-final class GraceWait: @unchecked Sendable {
-    private let lock = NSLock()
-    private var continuation: CheckedContinuation<WaitOutcome, Never>?
-    private var outcome: WaitOutcome?
-    private var unreferencedHives: Int
-
-    init(hives: Int) { unreferencedHives = hives }
-
-    func hiveUnreferenced() {
-        let done = lock.withLock { unreferencedHives -= 1; return unreferencedHives <= 0 }
-        if done { finish(.unreferenced) }
-    }
-
-    func finish(_ o: WaitOutcome) {
-        let c: CheckedContinuation<WaitOutcome, Never>? = lock.withLock {
-            guard outcome == nil else { return nil }
-            outcome = o
-            defer { continuation = nil }
-            return continuation
-        }
-        c?.resume(returning: o)
-    }
-
-    func wait() async -> WaitOutcome {
-        await withCheckedContinuation { c in
-            let ready: WaitOutcome? = lock.withLock {
-                if let outcome { return outcome }
-                continuation = c
-                return nil
-            }
-            if let ready { c.resume(returning: ready) }
-        }
-    }
+/// One logoff (or a restart's upload) under way: its state machine, the events that reach it from
+/// outside the actor (a hive's last reference gone, the clock), and the tasks it waits on —
+/// each kept here, so none outlives it untracked.
+struct LogoffRun {
+    /// Tells this run from a later one of the same user (an event of an older run is dropped).
+    let id: Int
+    var machine: LogoffStateMachine
+    let profile: ProfileService.Loaded?
+    let input: AsyncStream<LogoffStateMachine.Event>.Continuation
+    /// The machine's time: how far its wake-ups have brought it (the injected `sleep` is the clock).
+    var clock: Duration = .zero
+    var wakeUp: Task<Void, Never>?
+    /// When the wake-up under way is due (a tick brings the clock there).
+    var wakeUpAt: Duration?
+    var driver: Task<Void, Never>?
+    /// The upload attempt under way, ending once the machine has its result (a logon of the
+    /// user waits for it).
+    var upload: Task<Void, Never>?
+    /// The logoff's caller, waiting for the outcome.
+    var reply: CheckedContinuation<LogoffOutcome, Never>?
 }
 
 extension ProfileService {
     /// Logs a session off, in Windows' order (windows-semantics.md §6.1): the session's
-    /// processes end (their handles close); services are told (WTS_SESSION_LOGOFF); the hives
-    /// unload — when something still holds them, event 1530 with the leak report, the grace
-    /// period (finishing at once when the references go), then a forced unload and an event
-    /// listing what it broke; unloading flushes; then the roaming copy is uploaded.
+    /// processes end (their handles close); services are told (WTS_SESSION_LOGOFF); then the
+    /// profile's logoff runs as LogoffStateMachine says (unload, grace period, policy, upload).
     public func logoff(session: Int, policy override: UnloadPolicy? = nil) async throws(ProfileError) -> LogoffOutcome {
         guard let account = sessions.removeValue(forKey: session) else { throw .noSuchSession(session) }
         machine.logonSession(of: account.sid, began: false)
@@ -124,6 +109,7 @@ extension ProfileService {
         let result = await unloadAndUpload(profile, policy: override ?? effectivePolicy())
         outcome.leakReport = result.leakReport
         outcome.unload = result.unload
+        outcome.unloadFailures = result.unloadFailures
         outcome.uploaded = result.uploaded
         outcome.uploadPending = result.uploadPending
         outcome.roamingCopy = result.roamingCopy
@@ -146,90 +132,200 @@ extension ProfileService {
         return policy
     }
 
-    /// Unload (waiting, then as `policy` says, as the logoff describes) and upload.
+    /// Runs the profile's logoff (LogoffStateMachine) and returns its outcome once the machine
+    /// reports it; what remains (a `wait` policy's unload, upload retries) goes on after.
     func unloadAndUpload(_ profile: Loaded, policy: UnloadPolicy) async -> LogoffOutcome {
-        var outcome = LogoffOutcome()
-        let account = profile.account
+        let machine = LogoffStateMachine(policy: policy, gracePeriod: gracePeriod, firstRetryDelay: firstRetryDelay,
+                                         uploadRetries: uploadRetries, roams: store != nil, isTemporary: profile.isTemporary)
+        return await withCheckedContinuation { reply in
+            start(profile.account.name, machine, profile: profile, reply: reply)
+        }
+    }
+
+    /// Starts a run: a driver feeds its machine the events from its stream, `begin` first.
+    func start(_ user: String, _ machine: LogoffStateMachine, profile: Loaded?, reply: CheckedContinuation<LogoffOutcome, Never>?) {
+        let (events, input) = AsyncStream.makeStream(of: LogoffStateMachine.Event.self)
+        nextRun += 1
+        let id = nextRun
+        logoffs[user] = LogoffRun(id: id, machine: machine, profile: profile, input: input, reply: reply)
+        logoffs[user]?.driver = Task { [weak self] in
+            for await e in events { await self?.deliver(e, to: user, run: id) }
+        }
+        input.yield(.begin)
+    }
+
+    /// Hands `event` to the user's run `id` and carries out what its machine answers, in one turn
+    /// of the actor; an action answered at once (an unload's result) is fed back in it too.
+    func deliver(_ event: LogoffStateMachine.Event, to user: String, run id: Int) {
+        var queue = [event]
+        while !queue.isEmpty {
+            let e = queue.removeFirst()
+            guard var run = logoffs[user], run.id == id else { return }
+            if case .tick = e, let at = run.wakeUpAt {
+                run.clock = max(run.clock, at)
+                run.wakeUpAt = nil
+            }
+            let actions = run.machine.handle(e, now: run.clock)
+            logoffs[user] = run
+            for action in actions {
+                if let answer = perform(action, user) { queue.append(answer) }
+            }
+            if logoffs[user]?.machine.isDone == true { end(user) }
+        }
+    }
+
+    /// The run is over: its tasks and its event stream end.
+    private func end(_ user: String) {
+        guard let run = logoffs.removeValue(forKey: user) else { return }
+        run.wakeUp?.cancel()
+        run.input.finish()
+        run.driver?.cancel()
+        if let reply = run.reply { reply.resume(returning: run.machine.outcome) }
+    }
+
+    /// One action of the machine; returns the event that answers it, if it is answered at once.
+    private func perform(_ action: LogoffStateMachine.Action, _ user: String) -> LogoffStateMachine.Event? {
+        guard let run = logoffs[user] else { return nil }
+        let profile = run.profile
+        let hives = profile.map { [$0.userPath, $0.classesPath] } ?? []
         let registry = machine.registry
-        let hives = [profile.userPath, profile.classesPath]
-        pending.record(account.name, .logoff)
-        if !tryUnload(hives) {
+        switch action {
+        case let .journal(stage):
+            pending.record(user, stage)
+        case .clearJournal:
+            pending.clear(user)
+        case .unload:
+            let left = tryUnload(hives)
+            return .unloadTried(hivesLeft: left, held: left == 0 ? LeakReport(hive: "", entries: []) : combinedReport(hives))
+        case .flush:
             // Written now, so that a crash during the grace period loses none of the session's
             // settings (the restart finishes the logoff from these files).
             for h in hives { try? registry.flushHive(at: h) }
-            // Event 1530 at the first failed attempt, with the references of that moment.
-            let report = combinedReport(hives)
-            outcome.leakReport = report
-            event(EventID.hiveStillInUse, account, Self.stillInUseMessage(policy), report.lines, level: .warning)
-            let remaining = hives.filter { registry.isHiveLoaded(at: $0) }
-            let wait = GraceWait(hives: remaining.count)
-            profile.pendingLogoff = wait
-            whenUnreferenced(remaining) { wait.hiveUnreferenced() }
-            event(EventID.gracePeriod, account, "Waiting up to \(gracePeriod) for the references to close")
-            let timer = Task { [sleep, gracePeriod] in
+        case let .reportStillInUse(report):
+            event(EventID.hiveStillInUse, user: user, Self.stillInUseMessage(run.machine.policy), report.lines, level: .warning)
+        case let .watchReferences(watch):
+            let input = run.input
+            whenUnreferenced(hives.filter { registry.isHiveLoaded(at: $0) }) { input.yield(.referenceDropped(watch: watch)) }
+        case .announceGracePeriod:
+            event(EventID.gracePeriod, user: user, "Waiting up to \(gracePeriod) for the references to close")
+        case let .wakeUp(at):
+            logoffs[user]?.wakeUp?.cancel()
+            logoffs[user]?.wakeUpAt = at
+            let input = run.input, wait = at - run.clock
+            logoffs[user]?.wakeUp = Task { [sleep] in
                 do {
-                    try await sleep(gracePeriod)
-                    wait.finish(.gracePassed)
+                    try await sleep(wait)
+                    if !Task.isCancelled { input.yield(.tick) }
                 } catch {}
             }
-            let ended = await wait.wait()
-            timer.cancel()
-            profile.pendingLogoff = nil
-            switch ended {
-            case .cancelled:
-                outcome.unload = .cancelled
-                pending.clear(account.name)
-                return outcome
-            case .unreferenced where tryUnload(hives):
-                outcome.unload = .afterWaiting
-            case .unreferenced, .gracePassed:
-                let held = combinedReport(hives)
-                metrics.leaks(held)
-                switch policy {
-                case .force:
-                    for h in hives where registry.isHiveLoaded(at: h) { try? registry.unloadHive(at: h, force: true) }
-                    outcome.unload = .forced(held)
-                    event(EventID.forcedUnloadBroke, account,
-                          "The registry was unloaded by force; these references now fail with ERROR_KEY_DELETED", held.lines,
-                          level: .warning)
-                case .wait:
-                    profile.deferredUnload = true
-                    outcome.unload = .waiting(held)
-                    event(EventID.leftLoaded, account,
-                          "The registry stays loaded (DisableForceUnload); it will be unloaded and uploaded when these references close",
-                          held.lines)
-                    let left = hives.filter { registry.isHiveLoaded(at: $0) }
-                    let last = GraceWait(hives: left.count)
-                    profile.pendingLogoff = last  // a logon cancels it
-                    whenUnreferenced(left) { last.hiveUnreferenced() }
-                    let sid = account.sid
-                    Task { [weak self] in
-                        guard await last.wait() == .unreferenced else { return }
-                        await self?.finishDeferredUnload(sid)
-                    }
-                    return outcome
-                case .snapshot:
-                    for h in hives where registry.isHiveLoaded(at: h) {
-                        do throws(Win32Error) {
-                            let copy = try registry.snapshotHive(at: h)
-                            try registry.moveReferences(fromHiveAt: h, toHiveAt: copy)
-                            try registry.unloadHive(at: h)
-                            try registry.whenUnreferenced(hiveAt: copy) { try? registry.unloadHive(at: copy) }
-                        } catch {
-                            try? registry.unloadHive(at: h, force: true)  // the copy failed: Windows' way
-                        }
-                    }
-                    outcome.unload = .snapshot(held)
-                    event(EventID.movedToSnapshot, account,
-                          "These references now read a read-only copy of the registry as it was at logoff; writes through them fail with ERROR_KEY_DELETED",
-                          held.lines, level: .warning)
+        case .cancelWakeUp:
+            logoffs[user]?.wakeUp?.cancel()
+            logoffs[user]?.wakeUp = nil
+            logoffs[user]?.wakeUpAt = nil
+        case .forceUnload:
+            let held = combinedReport(hives)
+            metrics.leaks(held)
+            var failures: [String] = []
+            for h in hives where registry.isHiveLoaded(at: h) {
+                do throws(Win32Error) {
+                    try registry.unloadHive(at: h, force: true)
+                } catch {
+                    failures.append("\(h): \(error)")
                 }
             }
-        } else {
-            outcome.unload = .clean
+            event(EventID.forcedUnloadBroke, user: user,
+                  "The registry was unloaded by force; these references now fail with ERROR_KEY_DELETED", held.lines, level: .warning)
+            let left = hives.filter { registry.isHiveLoaded(at: $0) }.count
+            if !failures.isEmpty { reportUnloadFailures(user, failures, stillLoaded: left > 0) }
+            return .policyApplied(held: held, failures: failures, hivesLeft: left)
+        case .moveToSnapshot:
+            let held = combinedReport(hives)
+            metrics.leaks(held)
+            var failures: [String] = []
+            for h in hives where registry.isHiveLoaded(at: h) {
+                do throws(Win32Error) {
+                    let copy = try registry.snapshotHive(at: h)
+                    try registry.moveReferences(fromHiveAt: h, toHiveAt: copy)
+                    try registry.unloadHive(at: h)
+                    try registry.whenUnreferenced(hiveAt: copy) { try? registry.unloadHive(at: copy) }
+                } catch {
+                    // The copy failed: Windows' way.
+                    do throws(Win32Error) {
+                        try registry.unloadHive(at: h, force: true)
+                    } catch let forced {
+                        failures.append("\(h): \(error); unloading it by force: \(forced)")
+                    }
+                }
+            }
+            event(EventID.movedToSnapshot, user: user,
+                  "These references now read a read-only copy of the registry as it was at logoff; writes through them fail with ERROR_KEY_DELETED",
+                  held.lines, level: .warning)
+            let left = hives.filter { registry.isHiveLoaded(at: $0) }.count
+            if !failures.isEmpty { reportUnloadFailures(user, failures, stillLoaded: left > 0) }
+            return .policyApplied(held: held, failures: failures, hivesLeft: left)
+        case .leaveLoaded:
+            let held = combinedReport(hives)
+            metrics.leaks(held)
+            event(EventID.leftLoaded, user: user,
+                  "The registry stays loaded (DisableForceUnload); it will be unloaded and uploaded when these references close",
+                  held.lines)
+            return .leftLoaded(held: held, hivesLeft: hives.filter { registry.isHiveLoaded(at: $0) }.count)
+        case .forgetProfile:
+            guard let profile else { break }
+            loaded[profile.account.sid] = nil
+            machine.userHiveLoaded(profile.userPath, false)
+            event(EventID.hiveUnloaded, user: user, "Unloaded \(profile.userPath) and \(profile.classesPath)")
+        case .discardTemporary:
+            try? FileManager.default.removeItem(at: layout.temporaryProfile(user))
+            event(EventID.temporaryDiscarded, user: user, "The temporary profile was discarded (not uploaded)")
+        case .upload:
+            // Off the actor (RoamingSync); its result comes back as an event.
+            guard let roaming else { return .uploadFailed }
+            let id = run.id
+            logoffs[user]?.upload = Task { [weak self] in
+                let succeeded = await roaming.upload(user)
+                await self?.uploadEnded(user, run: id, succeeded ? .uploadFinished(roamingCopy: roaming.store.location(of: user)) : .uploadFailed)
+            }
+        case let .announceRetried(attempt):
+            event(EventID.uploadRetried, user: user, "The roaming profile was uploaded on retry \(attempt)")
+        case .announceGaveUp:
+            event(EventID.uploadGaveUp, user: user,
+                  "The roaming profile could not be uploaded after \(uploadRetries) retries; the local copy is kept and the next logoff (or the service's next start) uploads it",
+                  level: .error)
+        case let .announceLeftLoadedUnloaded(uploaded):
+            event(EventID.deferredUnloadDone, user: user, "The registry left loaded at logoff is now unloaded\(uploaded ? " and uploaded" : "")")
+        case let .announceLogonReused(whileLeftLoaded):
+            event(EventID.logon, user: user, whileLeftLoaded
+                  ? "Logon while the profile waited for its references: the loaded profile is reused"
+                  : "Logon during a pending logoff: the loaded profile is reused, its unload cancelled")
+        case let .report(outcome):
+            logoffs[user]?.reply?.resume(returning: outcome)
+            logoffs[user]?.reply = nil
         }
-        finishUnload(profile, &outcome)
-        return outcome
+        return nil
+    }
+
+    private func uploadEnded(_ user: String, run id: Int, _ result: LogoffStateMachine.Event) {
+        guard logoffs[user]?.id == id else { return }
+        logoffs[user]?.upload = nil
+        deliver(result, to: user, run: id)
+    }
+
+    /// Event 9531: what a forced unload could not do (the hive stays loaded when it failed).
+    private func reportUnloadFailures(_ user: String, _ failures: [String], stillLoaded: Bool) {
+        event(EventID.forcedUnloadFailed, user: user,
+              stillLoaded
+                ? "The registry could not be unloaded by force; it stays loaded and is not uploaded (the next start finishes the logoff)"
+                : "Part of the forced unload failed",
+              failures, level: .error)
+    }
+
+    /// A logon of `user` while a run is under way: an upload in flight is let finish first (it
+    /// reads the local hive the logon mounts), then the machine hears of the logon.
+    func logonArrives(_ user: String) async {
+        while let upload = logoffs[user]?.upload { await upload.value }
+        guard let run = logoffs[user] else { return }
+        deliver(.logon, to: user, run: run.id)
     }
 
     /// Event 1530's text. Windows logs it with the same words whatever DisableForceUnload says
@@ -244,159 +340,6 @@ extension ProfileService {
         }
     }
 
-    /// The `wait` policy's end: the last reference went, so unload and upload now (unless a
-    /// logon took the profile back meanwhile).
-    func finishDeferredUnload(_ sid: SID) {
-        guard let profile = loaded[sid], profile.deferredUnload, !profile.inUse else { return }
-        profile.deferredUnload = false
-        profile.pendingLogoff = nil
-        guard tryUnload([profile.userPath, profile.classesPath]) else { return }
-        var outcome = LogoffOutcome()
-        finishUnload(profile, &outcome)
-        event(EventID.deferredUnloadDone, profile.account, "The registry left loaded at logoff is now unloaded\(outcome.uploaded ? " and uploaded" : "")")
-    }
-
-    /// After the hives are gone: forget the profile, then upload (or discard a temporary one).
-    private func finishUnload(_ profile: Loaded, _ outcome: inout LogoffOutcome) {
-        let account = profile.account
-        loaded[account.sid] = nil
-        machine.userHiveLoaded(profile.userPath, false)
-        event(EventID.hiveUnloaded, account, "Unloaded \(profile.userPath) and \(profile.classesPath)")
-        if profile.isTemporary {
-            try? FileManager.default.removeItem(at: layout.temporaryProfile(account.name))
-            event(EventID.temporaryDiscarded, account, "The temporary profile was discarded (not uploaded)")
-            pending.clear(account.name)
-            return
-        }
-        guard store != nil else {
-            pending.clear(account.name)
-            return
-        }
-        pending.record(account.name, .upload)
-        if upload(account.name) {
-            outcome.uploaded = true
-            outcome.roamingCopy = store?.location(of: account.name)
-        } else {
-            outcome.uploadPending = true
-            scheduleRetry(account.name)
-        }
-    }
-
-    /// One upload attempt, with its events (6, then 7; on failure 1509 and 1504); a success
-    /// ends the user's pending work. Under the store lock: if the store's copy is no longer the
-    /// one this machine fetched (another machine logged off since), the conflict policy decides
-    /// first — overwrite (event 9600) or merge (9601) — then the copy is replaced.
-    func upload(_ user: String) -> Bool {
-        guard let store else { return false }
-        let local = layout.userHive(user)
-        event(EventID.synchronizeStarted, user: user, "Starting synchronize profile from \(local.path) to the roaming store")
-        let owner = "\(machineName) pid \(getpid())"
-        let started = now()
-        var succeeded = false
-        defer { metrics.upload(succeeded: succeeded, seconds: now().timeIntervalSince(started)) }
-        do {
-            let lifetime = Double(storeLockLifetime.components.seconds) + Double(storeLockLifetime.components.attoseconds) / 1e18
-            let lease = try store.lock(user, owner: owner, now: now(), lifetime: lifetime)
-            // Renewed while the compare and the upload run; checked before every step that
-            // replaces the store's copy (docs/roaming.md).
-            let keeper = LeaseKeeper(store: store, user: user, lease: lease, now: now)
-            defer { store.unlock(user, keeper.stop()) }
-            try keeper.check()
-            try reconcile(user, store: store, local: local)
-            try store.upload(user, from: local, beforeReplace: { try keeper.check() })
-            try? keepAsBase(local, layout.roamingBase(user))
-            event(EventID.synchronizeFinished, user: user, "Finished synchronize profile. Result: success")
-            pending.clear(user)
-            succeeded = true
-            return true
-        } catch {
-            if let lost = error as? LeaseLost {
-                event(EventID.storeLockLost, user: user,
-                      "The roaming store's lock was lost before this machine replaced the store's copy; the store keeps the newer holder's copy and this machine's changes stay in the local copy, to be uploaded (compared and reconciled again) on retry",
-                      [lost.description], level: .warning)
-            }
-            event(EventID.unableToCopy, user: user, "Windows was unable to copy \(local.path) to the roaming store: \(error)", level: .error)
-            event(EventID.cannotUpdateRoaming, user: user,
-                  "Windows cannot update your roaming profile completely; the local copy is kept and the upload will be retried",
-                  level: .warning)
-            return false
-        }
-    }
-
-    /// When the store's copy changed since this machine fetched it: last writer wins (the
-    /// overwritten copy named) or a merge into the local hive (every conflict listed).
-    private func reconcile(_ user: String, store: any RoamingStore, local: URL) throws {
-        let base = layout.roamingBase(user)
-        // The store's copy still has the base's size and last-write time: unchanged, known
-        // without reading it (an upload gives the store's copy the local file's time).
-        guard let stamp = try store.stamp(of: user) else { return }
-        if let baseStamp = RoamingStamp.of(base), baseStamp.matches(stamp) { return }
-        guard let current = try store.copy(of: user) else { return }
-        let baseData = FileManager.default.contents(atPath: base.path)
-        guard baseData.map(fnv1a) != current.hash else { return }
-        let theirs = "written \(current.lastWritten), \(current.size) bytes, hash \(String(current.hash, radix: 16))"
-        switch roamingConflicts {
-        case .lastWriterWins:
-            event(EventID.roamingOverwritten, user: user,
-                  "The roaming copy changed since logon (another machine logged off); this machine's copy replaces it (last writer wins)",
-                  ["overwritten: \(theirs)"], level: .warning)
-        case .merge:
-            let theirsFile = local.deletingLastPathComponent().appendingPathComponent("NTUSER.DAT.theirs")
-            try? FileManager.default.removeItem(at: theirsFile)
-            try store.download(user, to: theirsFile)
-            defer { try? FileManager.default.removeItem(at: theirsFile) }
-            let baseTree = try baseData.map { try RoamingMerge.read(try Hive(bytes: [UInt8]($0))) } ?? [:]
-            let theirsTree = try RoamingMerge.read(try Hive(bytes: [UInt8](try Data(contentsOf: theirsFile))))
-            let oursTree = try RoamingMerge.read(try Hive(bytes: [UInt8](try Data(contentsOf: local))))
-            let (keys, conflicts) = RoamingMerge(base: baseTree, ours: oursTree, theirs: theirsTree).merged()
-            try RoamingMerge.write(keys, into: local)
-            event(EventID.roamingMerged, user: user,
-                  "The roaming copy changed since logon (another machine logged off); merged with it: \(conflicts.count) conflict\(conflicts.count == 1 ? "" : "s"), this machine's side kept",
-                  ["theirs: \(theirs)"] + conflicts.map(\.description), level: conflicts.isEmpty ? .information : .warning)
-        }
-    }
-
-    /// Keeps `local` as the roaming base: the store's copy as this machine last saw it, with
-    /// the same last-write time (what `reconcile` compares first).
-    func keepAsBase(_ local: URL, _ base: URL) throws {
-        try? FileManager.default.removeItem(at: base)
-        try FileManager.default.copyItem(at: local, to: base)
-        try FileManager.default.setAttributes([.modificationDate: try lastWriteTime(local)], ofItemAtPath: base.path)
-    }
-
-    /// Retries a failed upload with doubling delays (from `firstRetryDelay`, `uploadRetries`
-    /// times); a logon of the user stops it (that session's logoff uploads).
-    func scheduleRetry(_ user: String) {
-        pendingUploads[user]?.cancel()
-        pendingUploads[user] = Task { [weak self, sleep, firstRetryDelay, uploadRetries] in
-            var delay = firstRetryDelay
-            for attempt in 1...max(uploadRetries, 1) {
-                do { try await sleep(delay) } catch { return }
-                guard let self else { return }
-                if await self.retryUpload(user, attempt: attempt) { return }
-                delay *= 2
-            }
-            await self?.gaveUp(user)
-        }
-    }
-
-    /// The pending entry stays: the next start (or logoff) uploads.
-    private func gaveUp(_ user: String) {
-        pendingUploads[user] = nil
-        event(EventID.uploadGaveUp, user: user,
-              "The roaming profile could not be uploaded after \(uploadRetries) retries; the local copy is kept and the next logoff (or the service's next start) uploads it",
-              level: .error)
-    }
-
-    private func retryUpload(_ user: String, attempt: Int) -> Bool {
-        // Logged on again: stop (that session's logoff uploads).
-        guard !loaded.values.contains(where: { $0.account.name == user }), !Task.isCancelled else { return true }
-        guard upload(user) else { return false }
-        pendingUploads[user] = nil
-        event(EventID.uploadRetried, user: user, "The roaming profile was uploaded on retry \(attempt)")
-        return true
-    }
-
     /// Calls `body` once for each hive in `paths` that has no references left (at once for one
     /// that is already gone).
     private func whenUnreferenced(_ paths: [String], _ body: @escaping @Sendable () -> Void) {
@@ -409,18 +352,18 @@ extension ProfileService {
         }
     }
 
-    /// A plain unload of every hive still loaded; true when none is left.
-    private func tryUnload(_ hives: [String]) -> Bool {
+    /// A plain unload of every hive still loaded; how many are left.
+    private func tryUnload(_ hives: [String]) -> Int {
         let registry = machine.registry
-        var all = true
+        var left = 0
         for h in hives where registry.isHiveLoaded(at: h) {
             do throws(Win32Error) {
                 try registry.unloadHive(at: h)
             } catch {
-                all = false
+                left += 1
             }
         }
-        return all
+        return left
     }
 
     func combinedReport(_ hives: [String]) -> LeakReport {

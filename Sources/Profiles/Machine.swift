@@ -1,4 +1,5 @@
 import Foundation
+import Locking
 import Registry
 import Security
 
@@ -63,28 +64,32 @@ public enum ThreadIdentity {
 /// The machine's processes, services and accounts, and how each call's identity is made:
 /// the process's own token, or the thread's impersonation token. Installs HKEY_CURRENT_USER's
 /// resolution into the registry.
-public final class Machine: @unchecked Sendable {
+public final class Machine: Sendable {
     public let registry: Registry
-    private let lock = NSLock()
-    private var accountDirectory: AccountDirectory
-    private var processes: [ProcessID: RunningProcess] = [:]
-    private var services: [String: (pid: ProcessID, handler: @Sendable (SessionChange) -> Void)] = [:]
-    private var bindings: [ProcessID: CurrentUserBinding] = [:]
-    /// HKU\<SID> paths loaded (kept here: the resolver runs under the registry's lock and must
-    /// not call back into it).
-    private var loadedUserHives = Set<String>()
-    private var isServiceAccount: @Sendable (String) -> Bool = { _ in false }
-    /// Users with logon sessions, and how many each has.
-    private var loggedOn: [SID: Int] = [:]
-    /// The users whose tokens each (non-SYSTEM) process has had by impersonating them.
-    private var heldTokens: [ProcessID: Set<SID>] = [:]
-    private var nextPID: Int32 = 1000
-    private var terminator: (@Sendable (RunningProcess) -> Void)?
+    private let state: Locked<State>
     let now: @Sendable () -> Date
+
+    /// What the machine knows, behind one lock.
+    private struct State {
+        var accountDirectory: AccountDirectory
+        var processes: [ProcessID: RunningProcess] = [:]
+        var services: [String: (pid: ProcessID, handler: @Sendable (SessionChange) -> Void)] = [:]
+        var bindings: [ProcessID: CurrentUserBinding] = [:]
+        /// HKU\<SID> paths loaded (kept here: the resolver runs under the registry's lock and must
+        /// not call back into it).
+        var loadedUserHives = Set<String>()
+        var isServiceAccount: @Sendable (String) -> Bool = { _ in false }
+        /// Users with logon sessions, and how many each has.
+        var loggedOn: [SID: Int] = [:]
+        /// The users whose tokens each (non-SYSTEM) process has had by impersonating them.
+        var heldTokens: [ProcessID: Set<SID>] = [:]
+        var nextPID: Int32 = 1000
+        var terminator: (@Sendable (RunningProcess) -> Void)?
+    }
 
     public init(registry: Registry, domain: DomainIdentifier, now: @escaping @Sendable () -> Date = { Date() }) {
         self.registry = registry
-        accountDirectory = AccountDirectory(domain: domain)
+        state = Locked(State(accountDirectory: AccountDirectory(domain: domain)))
         self.now = now
         registry.setCurrentUserResolver { [weak self] caller in self?.resolveCurrentUser(caller) }
     }
@@ -93,32 +98,32 @@ public final class Machine: @unchecked Sendable {
 
     @discardableResult
     public func addAccount(name: String, uid: UInt32, isService: Bool = false) -> Account {
-        lock.withLock { accountDirectory.add(name: name, uid: uid, isService: isService) }
+        state.withLock { s in s.accountDirectory.add(name: name, uid: uid, isService: isService) }
     }
 
     public func account(named name: String) -> Account? {
-        lock.withLock { accountDirectory.account(named: name, isService: isServiceAccount) }
+        state.withLock { s in s.accountDirectory.account(named: name, isService: s.isServiceAccount) }
     }
 
     /// Which Linux account names are service accounts (the daemon's configuration).
     public func setServiceAccounts(_ isService: @escaping @Sendable (String) -> Bool) {
-        lock.withLock { isServiceAccount = isService }
+        state.withLock { s in s.isServiceAccount = isService }
     }
 
     /// The known account whose SID is `sid`.
-    public func account(sid: SID) -> Account? { lock.withLock { accountDirectory.account(sid: sid) } }
+    public func account(sid: SID) -> Account? { state.withLock { s in s.accountDirectory.account(sid: sid) } }
 
     /// The account of Linux user `uid` (uid 0 is LocalSystem), added from the user database when
     /// first seen (a service when `setServiceAccounts` says so); none for a name that cannot
     /// name a profile (`Account.isUsableName`).
     public func account(uid: UInt32) -> Account? {
-        lock.withLock {
+        state.withLock { s in
             if uid == 0 { return .system }
-            if let a = accountDirectory.account(uid: uid) { return a }
+            if let a = s.accountDirectory.account(uid: uid) { return a }
             guard let pw = getpwuid(uid), let cName = pw.pointee.pw_name else { return nil }
             let name = String(cString: cName)
             guard Account.isUsableName(name) else { return nil }
-            return accountDirectory.add(name: name, uid: uid, isService: isServiceAccount(name))
+            return s.accountDirectory.add(name: name, uid: uid, isService: s.isServiceAccount(name))
         }
     }
 
@@ -127,10 +132,16 @@ public final class Machine: @unchecked Sendable {
     /// Starts (registers) a process; its pid is `pid` or the next free one.
     @discardableResult
     public func startProcess(_ executable: String, as account: Account, session: Int? = nil, pid: ProcessID? = nil) -> RunningProcess {
-        lock.withLock {
-            let id = pid ?? { nextPID += 1; return ProcessID(nextPID) }()
+        state.withLock { s in
+            let id: ProcessID
+            if let pid {
+                id = pid
+            } else {
+                s.nextPID += 1
+                id = ProcessID(s.nextPID)
+            }
             let p = RunningProcess(pid: id, executable: executable, account: account, session: session)
-            processes[id] = p
+            s.processes[id] = p
             return p
         }
     }
@@ -140,43 +151,43 @@ public final class Machine: @unchecked Sendable {
     public func startService(_ name: String, executable: String, as account: Account, pid: ProcessID? = nil,
                              onSessionChange handler: @escaping @Sendable (SessionChange) -> Void) -> RunningProcess {
         let p = startProcess(executable, as: account, pid: pid)
-        lock.withLock { services[name] = (p.pid, handler) }
+        state.withLock { s in s.services[name] = (p.pid, handler) }
         return p
     }
 
     /// How a logoff ends a session's process for real (the daemon: close its connections, then
     /// SIGTERM and SIGKILL); called before the machine forgets the process.
     public func setProcessTerminator(_ body: (@Sendable (RunningProcess) -> Void)?) {
-        lock.withLock { terminator = body }
+        state.withLock { s in s.terminator = body }
     }
 
     /// A logoff ends `process`: the terminator runs, then the process is forgotten.
     func terminateSessionProcess(_ process: RunningProcess) {
-        let t = lock.withLock { terminator }
+        let t = state.withLock { s in s.terminator }
         t?(process)
         endProcess(process.pid)
     }
 
     /// A process ends: its handles close and its HKCU binding goes.
     public func endProcess(_ pid: ProcessID) {
-        lock.withLock {
-            processes[pid] = nil
-            bindings[pid] = nil
-            heldTokens[pid] = nil
-            for (name, s) in services where s.pid == pid { services[name] = nil }
+        state.withLock { s in
+            s.processes[pid] = nil
+            s.bindings[pid] = nil
+            s.heldTokens[pid] = nil
+            for (name, service) in s.services where service.pid == pid { s.services[name] = nil }
         }
         registry.processExited(pid)
     }
 
-    public func process(_ pid: ProcessID) -> RunningProcess? { lock.withLock { processes[pid] } }
+    public func process(_ pid: ProcessID) -> RunningProcess? { state.withLock { s in s.processes[pid] } }
 
     public func processes(inSession session: Int) -> [RunningProcess] {
-        lock.withLock { processes.values.filter { $0.session == session }.sorted { $0.pid.rawValue < $1.pid.rawValue } }
+        state.withLock { s in s.processes.values.filter { $0.session == session }.sorted { $0.pid.rawValue < $1.pid.rawValue } }
     }
 
     /// Sends `change` to every service, in name order; returns who was told.
     func notifyServices(_ change: SessionChange) -> [String] {
-        let targets = lock.withLock { services.sorted { $0.key < $1.key } }
+        let targets = state.withLock { s in s.services.sorted { $0.key < $1.key } }
         for (_, s) in targets { s.handler(change) }
         return targets.map(\.key)
     }
@@ -213,10 +224,10 @@ public final class Machine: @unchecked Sendable {
         guard p.account.token.isEnabled(.impersonate) else { throw .privilegeNotHeld(.impersonate) }
         if p.account.sid == .localSystem { return account.token }
         guard !account.isPrivileged else { throw .registry(.accessDenied) }
-        let granted = lock.withLock {
-            if heldTokens[pid]?.contains(account.sid) == true { return true }
-            guard loggedOn[account.sid] != nil else { return false }
-            heldTokens[pid, default: []].insert(account.sid)
+        let granted = state.withLock { s in
+            if s.heldTokens[pid]?.contains(account.sid) == true { return true }
+            guard s.loggedOn[account.sid] != nil else { return false }
+            s.heldTokens[pid, default: []].insert(account.sid)
             return true
         }
         guard granted else { throw .registry(.noSuchLogonSession) }
@@ -225,9 +236,9 @@ public final class Machine: @unchecked Sendable {
 
     /// A logon session of `sid` began (true) or ended (false).
     func logonSession(of sid: SID, began: Bool) {
-        lock.withLock {
-            loggedOn[sid, default: 0] += began ? 1 : -1
-            if loggedOn[sid]! <= 0 { loggedOn[sid] = nil }
+        state.withLock { s in
+            s.loggedOn[sid, default: 0] += began ? 1 : -1
+            if (s.loggedOn[sid] ?? 0) <= 0 { s.loggedOn[sid] = nil }
         }
     }
 
@@ -236,22 +247,22 @@ public final class Machine: @unchecked Sendable {
     /// The registry's question at a process's first HKCU use ([PK]): the user of the calling
     /// thread's token, HKU\<SID> when that hive is loaded, HKU\.DEFAULT otherwise.
     private func resolveCurrentUser(_ caller: RegistryCaller) -> String? {
-        lock.withLock {
+        state.withLock { s in
             let sid = caller.token.user
             let userPath = "\\REGISTRY\\USER\\\(sid)"
-            let path = loadedUserHives.contains(userPath.uppercased()) ? userPath : "\\REGISTRY\\USER\\.DEFAULT"
-            let own = processes[caller.process]?.account.sid
-            bindings[caller.process] = CurrentUserBinding(user: sid, impersonating: own != nil && own != sid, time: now(), path: path)
+            let path = s.loadedUserHives.contains(userPath.uppercased()) ? userPath : "\\REGISTRY\\USER\\.DEFAULT"
+            let own = s.processes[caller.process]?.account.sid
+            s.bindings[caller.process] = CurrentUserBinding(user: sid, impersonating: own != nil && own != sid, time: now(), path: path)
             return path
         }
     }
 
     /// How `pid`'s HKCU cache was bound, if it was.
-    public func currentUserBinding(of pid: ProcessID) -> CurrentUserBinding? { lock.withLock { bindings[pid] } }
+    public func currentUserBinding(of pid: ProcessID) -> CurrentUserBinding? { state.withLock { s in s.bindings[pid] } }
 
     func userHiveLoaded(_ path: String, _ loaded: Bool) {
-        lock.withLock {
-            if loaded { loadedUserHives.insert(path.uppercased()) } else { loadedUserHives.remove(path.uppercased()) }
+        state.withLock { s in
+            if loaded { s.loadedUserHives.insert(path.uppercased()) } else { s.loadedUserHives.remove(path.uppercased()) }
         }
     }
 
@@ -260,7 +271,7 @@ public final class Machine: @unchecked Sendable {
     public func openCurrentUser(_ pid: ProcessID, access: AccessMask) throws(ProfileError) -> KeyHandle {
         let c = try caller(pid)
         let sid = c.token.user.description
-        let loaded = lock.withLock { loadedUserHives.contains("\\REGISTRY\\USER\\\(sid)".uppercased()) }
+        let loaded = state.withLock { s in s.loadedUserHives.contains("\\REGISTRY\\USER\\\(sid)".uppercased()) }
         do {
             return try registry.openKey(.users, loaded ? sid : ".DEFAULT", access: access, as: c)
         } catch {
@@ -271,6 +282,6 @@ public final class Machine: @unchecked Sendable {
     /// RegDisablePredefinedCache for `pid`.
     public func disablePredefinedCache(_ pid: ProcessID) throws(ProfileError) {
         registry.disablePredefinedCache(as: try caller(pid))
-        _ = lock.withLock { bindings.removeValue(forKey: pid) }
+        _ = state.withLock { s in s.bindings.removeValue(forKey: pid) }
     }
 }

@@ -53,6 +53,7 @@ extension LogoffOutcome.Unload {
         case .clean: "clean"
         case .afterWaiting: "after_waiting"
         case .forced: "forced"
+        case .forceFailed: "force_failed"
         case .stillInUse: "still_in_use"
         case .cancelled: "cancelled"
         case .waiting: "left_loaded"

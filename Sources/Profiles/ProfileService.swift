@@ -24,8 +24,12 @@ public actor ProfileService {
     /// How often and how patiently a failed upload is retried.
     public let uploadRetries: Int
     public let firstRetryDelay: Duration
-    /// Retries under way, by user.
-    var pendingUploads: [String: Task<Void, Never>] = [:]
+    /// The logoffs (and a restart's uploads) under way, by user: each one's state is its
+    /// LogoffStateMachine (Logoff.swift).
+    var logoffs: [String: LogoffRun] = [:]
+    var nextRun = 0
+    /// Logons' fetches of the roaming copy under way, by user.
+    var fetching: [String: Task<LogonCopy.Choice, Never>] = [:]
     /// Injected time: `sleep` waits out the grace period (tests pass one they control), `now`
     /// stamps events.
     let sleep: @Sendable (Duration) async throws -> Void
@@ -33,15 +37,11 @@ public actor ProfileService {
     /// Logons, logoffs and their durations, leaks found, uploads (ProfileMetrics.swift).
     public let metrics: ProfileMetrics
 
-    /// A loaded profile: its hives, who holds it (sessions and loadUserProfile callers), and the
-    /// logoff waiting on it, if any.
+    /// A loaded profile: its hives, and who holds it (sessions and loadUserProfile callers).
     final class Loaded {
         let account: Account
         var sessions = Set<Int>()
         var profileReferences = 0
-        var pendingLogoff: GraceWait?
-        /// The `wait` policy left it loaded: it unloads when its last reference goes.
-        var deferredUnload = false
         /// A temporary profile (no usable copy): discarded at logoff, never uploaded.
         var isTemporary = false
         /// The NTUSER.DAT mounted at `userPath`.
@@ -87,6 +87,26 @@ public actor ProfileService {
         events.record(ProfileEvent(id: id, time: now(), level: level, user: user, message: message, details: details))
     }
 
+    /// The roaming side (upload, reconcile), run off the actor; nil without a store.
+    var roaming: RoamingSync? {
+        store.map {
+            RoamingSync(store: $0, layout: layout, events: events, conflicts: roamingConflicts, machineName: machineName,
+                        storeLockLifetime: storeLockLifetime, now: now, metrics: metrics)
+        }
+    }
+
+    /// Logon's choice of copy (LogonCopy), off the actor: the store may be slow to answer.
+    /// Concurrent logons of one user share one fetch.
+    private func fetchCopy(_ account: Account) async -> LogonCopy.Choice {
+        if let fetch = fetching[account.name] { return await fetch.value }
+        let copy = LogonCopy(store: store, layout: layout, events: events, now: now)
+        let fetch = Task { await BlockingWork.run("logon \(account.name)") { copy.choose(account) } }
+        fetching[account.name] = fetch
+        let choice = await fetch.value
+        fetching[account.name] = nil
+        return choice
+    }
+
     /// The logoffs and uploads a crash left unfinished.
     var pending: PendingWork { PendingWork(directory: layout.pendingWork) }
 
@@ -94,10 +114,10 @@ public actor ProfileService {
 
     /// Logs `account` on: a new session; the profile loaded (or, when a logoff is still waiting
     /// on it, kept and that logoff cancelled); services told (WTS_SESSION_LOGON).
-    public func logon(_ account: Account) throws(ProfileError) -> Int {
+    public func logon(_ account: Account) async throws(ProfileError) -> Int {
+        let profile = try await load(account)
         let session = nextSession
         nextSession += 1
-        let profile = try load(account)
         profile.sessions.insert(session)
         sessions[session] = account
         machine.logonSession(of: account.sid, began: true)
@@ -113,12 +133,12 @@ public actor ProfileService {
 
     /// LoadUserProfile: the profile loaded (or its count raised) and a KEY_ALL_ACCESS handle to
     /// the hive root for `pid` (PROFILEINFO.hProfile), to pass back to `unloadUserProfile`.
-    public func loadUserProfile(_ account: Account, for pid: ProcessID) throws(ProfileError) -> KeyHandle {
+    public func loadUserProfile(_ account: Account, for pid: ProcessID) async throws(ProfileError) -> KeyHandle {
         // SE_RESTORE_NAME and SE_BACKUP_NAME, held and enabled ([D-LoadUserProfileW]).
         let token = try machine.caller(pid).token
         guard token.isEnabled(.restore) else { throw .privilegeNotHeld(.restore) }
         guard token.isEnabled(.backup) else { throw .privilegeNotHeld(.backup) }
-        let profile = try load(account)
+        let profile = try await load(account)
         profile.profileReferences += 1
         do {
             return try machine.registry.openKey(.users, account.sid.description, access: .keyAllAccess, as: machine.caller(pid))
@@ -145,26 +165,17 @@ public actor ProfileService {
     /// The profile loaded: reused when it still is (a pending logoff is cancelled), otherwise
     /// the newer of the local and roaming NTUSER.DAT (by last-write time, KB146192) is made the
     /// local copy — a new user's copied from Default User — and both hives are mounted.
-    func load(_ account: Account) throws(ProfileError) -> Loaded {
-        if let p = loaded[account.sid] {
-            if let wait = p.pendingLogoff {
-                wait.finish(.cancelled)
-                p.pendingLogoff = nil
-                if !p.deferredUnload {
-                    event(EventID.logon, account, "Logon during a pending logoff: the loaded profile is reused, its unload cancelled")
-                }
-            }
-            if p.deferredUnload {
-                p.deferredUnload = false
-                event(EventID.logon, account, "Logon while the profile waited for its references: the loaded profile is reused")
-            }
-            return p
-        }
-        // A retry still waiting to upload: this logon's logoff will upload instead.
-        pendingUploads.removeValue(forKey: account.name)?.cancel()
+    func load(_ account: Account) async throws(ProfileError) -> Loaded {
+        // A logoff, or a retry of its upload, under way: the logon ends it (after an upload in
+        // flight, which reads the local hive).
+        await logonArrives(account.name)
+        if let p = loaded[account.sid] { return p }
+        let choice = await fetchCopy(account)
+        // Another logon of the user loaded it meanwhile (both waited for the same fetch).
+        if let p = loaded[account.sid] { return p }
         let profile = Loaded(account: account)
         let local = layout.userHive(account.name)
-        switch pickCopy(account, local: local) {
+        switch choice {
         case .use:
             break
         case .temporary:
@@ -188,69 +199,6 @@ public actor ProfileService {
             }
         }
         return profile
-    }
-
-    enum CopyChoice { case use, temporary }
-
-    /// The newer of the local and roaming NTUSER.DAT becomes the local copy (KB146192); a new
-    /// user's comes from Default User; a store that cannot be reached leaves the local copy (event
-    /// 1506) or, without one, a temporary profile.
-    private func pickCopy(_ account: Account, local: URL) -> CopyChoice {
-        let fm = FileManager.default
-        let localTime = fm.fileExists(atPath: local.path) ? try? lastWriteTime(local) : nil
-        do {
-            try fm.createDirectory(at: layout.profile(account.name), withIntermediateDirectories: true)
-            if let store {
-                // The store gone (or refusing us) part-way: the local copy, or a temporary profile.
-                func unreachable(_ error: any Error) -> CopyChoice {
-                    guard localTime != nil else {
-                        event(EventID.roamingUnavailable, account, "The roaming profile cannot be reached (\(error)) and there is no local copy", level: .warning)
-                        return .temporary
-                    }
-                    event(EventID.roamingUnavailable, account, "The roaming profile cannot be reached (\(error)); the local copy is used", level: .warning)
-                    return .use
-                }
-                let remote: RoamingStamp?
-                do {
-                    remote = try store.stamp(of: account.name)
-                } catch {
-                    return unreachable(error)
-                }
-                let base = layout.roamingBase(account.name)
-                // Newer by at least a millisecond: below that, times are the same copy's time
-                // carried through a store (Date's rounding left a microsecond of noise).
-                if let remote, localTime.map({ remote.lastWritten.timeIntervalSince($0) >= 0.001 }) ?? true {
-                    do {
-                        try store.download(account.name, to: local)
-                    } catch {
-                        return unreachable(error)
-                    }
-                    try keepAsBase(local, base)
-                    event(EventID.synchronizeFinished, account, "Roaming copy is newer: downloaded to \(local.path)")
-                    return .use
-                }
-                // What the store holds now is what this session's logoff must not overwrite
-                // unknowingly: kept as the base (fetched only when the base is not it already).
-                if let remote, RoamingStamp.of(base).map({ !$0.matches(remote) }) ?? true {
-                    do {
-                        try store.download(account.name, to: base)
-                    } catch {
-                        return unreachable(error)
-                    }
-                } else if remote == nil {
-                    try? FileManager.default.removeItem(at: base)
-                }
-            }
-            if localTime == nil {
-                try atomicCopy(from: layout.defaultUserHive, to: local)
-                try setSecurityEverywhere(of: local, to: userHiveSecurity(account.sid))
-                event(EventID.profileCreated, account, "New profile from Default User")
-            }
-            return .use
-        } catch {
-            event(EventID.cannotLoadLocalProfile, account, "The profile could not be prepared: \(error)", level: .error)
-            return .temporary
-        }
     }
 
     /// Mounts NTUSER.DAT (given) and the local UsrClass.dat, and links HKCU\Software\Classes to

@@ -8,7 +8,7 @@ extension ProfileService {
     /// caught mid-way is retried. Returns the users whose work was resumed. A failed upload is
     /// retried as at logoff; a hive that cannot be brought up to date is not uploaded (the store
     /// keeps the copy it had) and its entry stays for the next start.
-    public func resumePendingWork() -> [String] {
+    public func resumePendingWork() async -> [String] {
         var resumed: [String] = []
         for (user, stage, unreadable) in pending.all() {
             resumed.append(user)
@@ -29,8 +29,10 @@ extension ProfileService {
                       level: .error)
                 continue
             }
-            pending.record(user, .upload)
-            if !upload(user) { scheduleRetry(user) }
+            // The upload and its retries, as at logoff (LogoffStateMachine); the first attempt is
+            // over before this returns (before anyone can log on again).
+            let machine = LogoffStateMachine.resumingUpload(firstRetryDelay: firstRetryDelay, uploadRetries: uploadRetries)
+            _ = await withCheckedContinuation { reply in start(user, machine, profile: nil, reply: reply) }
         }
         return resumed
     }

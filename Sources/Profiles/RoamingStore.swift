@@ -6,12 +6,23 @@ public struct RoamingCopy: Sendable, Hashable {
     public var size: Int
     /// A content hash (FNV-1a, 64 bits) of the file, to tell copies apart cheaply.
     public var hash: UInt64
+
+    public init(lastWritten: Date, size: Int, hash: UInt64) {
+        self.lastWritten = lastWritten
+        self.size = size
+        self.hash = hash
+    }
 }
 
 /// What a store can say of a copy without reading it: its size and last-write time.
 public struct RoamingStamp: Sendable, Hashable {
     public var lastWritten: Date
     public var size: Int
+
+    public init(lastWritten: Date, size: Int) {
+        self.lastWritten = lastWritten
+        self.size = size
+    }
 
     /// The same copy, as far as a stamp can tell: the same size and last-write time (to the
     /// millisecond: what every store keeps of the time an upload gives it).
@@ -27,7 +38,10 @@ public struct RoamingStamp: Sendable, Hashable {
     }
 }
 
-/// Where roaming profiles live: laid out as Windows does, `<user>.V6/NTUSER.DAT`.
+/// Where roaming profiles live: laid out as Windows does, `<user>.V6/NTUSER.DAT`. Its calls
+/// block (a file system, a network share: an SMB server that does not answer holds a call up to
+/// its timeout); the profile service never makes them on its actor — logon's fetch (LogonCopy)
+/// and the upload (RoamingSync) run on a thread of their own (`BlockingWork`).
 public protocol RoamingStore: Sendable {
     /// The store's copy, if any (reads it whole, for its hash).
     func copy(of user: String) throws -> RoamingCopy?
@@ -120,13 +134,13 @@ public struct DirectoryStore: RoamingStore {
 
 /// Copies `source` over `target` through a temporary file in the target's directory: written,
 /// given the source's last-write time, fsynced, renamed over the target, the directory fsynced.
-func atomicCopy(from source: URL, to target: URL, beforeRename: () throws -> Void = {}) throws {
+package func atomicCopy(from source: URL, to target: URL, beforeRename: () throws -> Void = {}) throws {
     try atomicWrite(try Data(contentsOf: source), lastWritten: try lastWriteTime(source), to: target, beforeRename: beforeRename)
 }
 
 /// Writes `data` as `target` the same way, with `time` as its last-write time; `beforeRename`
 /// runs just before the rename (throwing leaves the target as it was).
-func atomicWrite(_ data: Data, lastWritten time: Date, to target: URL, beforeRename: () throws -> Void = {}) throws {
+package func atomicWrite(_ data: Data, lastWritten time: Date, to target: URL, beforeRename: () throws -> Void = {}) throws {
     let temp = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).\(UUID().uuidString).tmp")
     guard FileManager.default.createFile(atPath: temp.path, contents: nil) else {
         throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temp.path])
@@ -150,15 +164,15 @@ func atomicWrite(_ data: Data, lastWritten time: Date, to target: URL, beforeRen
     }
 }
 
-func lastWriteTime(_ url: URL) throws -> Date {
+package func lastWriteTime(_ url: URL) throws -> Date {
     let attributes = try FileManager.default.attributesOfItem(atPath: url.path)
     return attributes[.modificationDate] as? Date ?? .distantPast
 }
 
-func fnv1a(_ data: Data) -> UInt64 { data.withUnsafeBytes(fnv1a) }
-func fnv1a(_ bytes: [UInt8]) -> UInt64 { bytes.withUnsafeBytes(fnv1a) }
+package func fnv1a(_ data: Data) -> UInt64 { data.withUnsafeBytes(fnv1a) }
+package func fnv1a(_ bytes: [UInt8]) -> UInt64 { bytes.withUnsafeBytes(fnv1a) }
 
-func fnv1a(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+package func fnv1a(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
     var h: UInt64 = 0xCBF2_9CE4_8422_2325
     for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
     return h

@@ -7,7 +7,7 @@ extension Registry {
     /// (stored) when missing. False, and nothing changed there, when a key (a link or a stored
     /// key) already has that name.
     @discardableResult
-    func makeVolatileLink(_ base: KeyHandle, _ path: String, to target: String, as caller: RegistryCaller) throws(Win32Error) -> Bool {
+    package func makeVolatileLink(_ base: KeyHandle, _ path: String, to target: String, as caller: RegistryCaller) throws(Win32Error) -> Bool {
         var parts = path.split(separator: "\\").map(String.init)
         guard let name = parts.popLast() else { throw .invalidParameter }
         let (parent, _) = try createKey(base, parts.joined(separator: "\\"), access: .createSubKey, as: caller)
@@ -25,4 +25,4 @@ extension Registry {
 
 /// Who the machine's own set-up acts as: SYSTEM, in no process a client can see (every handle it
 /// opens is closed before the call returns).
-let setUpCaller = RegistryCaller(process: ProcessID(0), token: Account.system.token)
+package let setUpCaller = RegistryCaller(process: ProcessID(0), token: Account.system.token)

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import Logging
+import MachineSetup
 import NIOCore
 import NIOPosix
 import StartupPaths

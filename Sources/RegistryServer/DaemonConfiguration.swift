@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import Profiles
 import Registry
+import RoamingSMB
 import Security
 
 /// hivekeeperd's settings: a file of `key = value` lines (`#` starts a comment), every key

@@ -284,6 +284,7 @@ extension LogoffOutcome.Unload {
         case .clean: "clean"
         case .afterWaiting: "afterWaiting"
         case .forced: "forced"
+        case .forceFailed: "forceFailed"
         case .stillInUse: "stillInUse"
         case .cancelled: "cancelled"
         case .waiting: "waiting"

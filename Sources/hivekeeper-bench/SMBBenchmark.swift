@@ -1,5 +1,6 @@
 import Foundation
 import Profiles
+import RoamingSMB
 
 /// scripts/bench-smb's measuring side: uploads FILE as a user's NTUSER.DAT through SMBStore
 /// RUNS times (after one warm-up that makes the connection), printing each run's seconds for

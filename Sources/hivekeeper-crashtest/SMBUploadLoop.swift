@@ -1,5 +1,6 @@
 import Foundation
 import Profiles
+import RoamingSMB
 
 #if canImport(Glibc)
 import Glibc

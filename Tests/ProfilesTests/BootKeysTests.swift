@@ -1,5 +1,6 @@
 import Foundation
 import HiveFormat
+import MachineSetup
 import Profiles
 import Registry
 import Security

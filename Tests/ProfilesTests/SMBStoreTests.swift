@@ -1,6 +1,7 @@
 import Foundation
 import HiveFormat
 @testable import Profiles
+@testable import RoamingSMB
 import Testing
 import TestSupport
 

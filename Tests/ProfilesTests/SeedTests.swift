@@ -1,5 +1,6 @@
 import Foundation
 import HiveFormat
+import MachineSetup
 import Profiles
 import Registry
 import Security
@@ -68,6 +69,9 @@ final class FlakyStore: RoamingStore, @unchecked Sendable {
     private var beforeNextUpload: (@Sendable () -> Void)?
     func beforeNextUpload(_ body: @escaping @Sendable () -> Void) { lock.withLock { beforeNextUpload = body } }
     func failNextUploads(_ n: Int) { lock.withLock { failing = n } }
+    /// Runs (once) at the start of the next stamp (a logon's first question to the store).
+    private var beforeNextStamp: (@Sendable () -> Void)?
+    func beforeNextStamp(_ body: @escaping @Sendable () -> Void) { lock.withLock { beforeNextStamp = body } }
     private func check(upload: Bool = false) throws {
         try lock.withLock {
             if down { throw Unreachable() }
@@ -81,7 +85,15 @@ final class FlakyStore: RoamingStore, @unchecked Sendable {
         lock.withLock { wholeReads += 1 }
         return try inner.copy(of: user)
     }
-    func stamp(of user: String) throws -> RoamingStamp? { try check(); return try inner.stamp(of: user) }
+    func stamp(of user: String) throws -> RoamingStamp? {
+        try check()
+        let hook: (@Sendable () -> Void)? = lock.withLock {
+            defer { beforeNextStamp = nil }
+            return beforeNextStamp
+        }
+        hook?()
+        return try inner.stamp(of: user)
+    }
     /// How many times the store's copy was downloaded.
     private(set) var downloads = 0
     func download(_ user: String, to local: URL) throws {

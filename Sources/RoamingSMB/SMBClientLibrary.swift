@@ -6,7 +6,7 @@ import Foundation
 /// libsmbclient, loaded at run time (dlopen of libsmbclient.so.0) so that building Hivekeeper and
 /// running it without an SMB store need no SMB library. Only the context API is used: each
 /// `SMBConnection` owns its own SMBCCTX, so nothing shares libsmbclient's process-wide context.
-struct SMBClientLibrary: @unchecked Sendable {
+struct SMBClientLibrary: @unchecked Sendable {  // immutable C function pointers from dlsym, callable from any thread
     // The C signatures, from libsmbclient.h; SMBCCTX and SMBCFILE are opaque pointers here.
     typealias NewContext = @convention(c) () -> OpaquePointer?
     typealias InitContext = @convention(c) (OpaquePointer) -> OpaquePointer?

@@ -2,18 +2,19 @@
 import Glibc
 #endif
 import Foundation
+import Locking
 
 /// One libsmbclient context with its credentials: file operations on `smb://` URLs. A context
 /// is not thread-safe, so every call holds the connection's lock; libsmbclient keeps the server
 /// connection between calls and makes a new one when the old one broke (a restarted smbd).
 /// Calls block (up to `timeout` when the server does not answer).
-final class SMBConnection: @unchecked Sendable {
+final class SMBConnection: @unchecked Sendable {  // the context and credentials are used only under `lock`
     private let library: SMBClientLibrary
     private let context: OpaquePointer
     /// The credentials as C strings for the auth callback, which gets them through the context's
     /// user data (a C function pointer captures nothing).
     private let credentials: UnsafeMutablePointer<CredentialStrings>
-    private let lock = NSLock()
+    private let lock = Locked(())
 
     struct CredentialStrings {
         var username: UnsafeMutablePointer<CChar>
@@ -85,7 +86,7 @@ final class SMBConnection: @unchecked Sendable {
 
     /// `body`'s result under the lock, with errno (EIO when libsmbclient failed without one).
     private func locked(_ body: () -> Int) -> (Int, Int32) {
-        lock.withLock {
+        lock.withLock { _ in
             errno = 0
             let r = body()
             return (r, r < 0 && errno == 0 ? EIO : errno)
@@ -213,7 +214,7 @@ final class SMBConnection: @unchecked Sendable {
             dir = opendir(context, url)
             return dir == nil ? -1 : 0
         }
-        return lock.withLock {
+        return lock.withLock { _ in
             defer { _ = closedir(context, dir!) }
             var names: [String] = []
             while let entry = readdir(context, dir!) {
@@ -226,7 +227,7 @@ final class SMBConnection: @unchecked Sendable {
 
     private func close(_ file: OpaquePointer) {
         let f = function(library.getClose, as: SMBClientLibrary.Close.self)
-        _ = lock.withLock { f(context, file) }
+        _ = lock.withLock { _ in f(context, file) }
     }
 
     /// Removes a file; true when it was there.

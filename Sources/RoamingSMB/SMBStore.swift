@@ -1,5 +1,6 @@
 import Foundation
 import HiveFormat
+import Profiles
 
 /// A RoamingStore on an SMB share (a Windows file server, Samba), through libsmbclient loaded at
 /// run time. Configured as `smb://host[:port]/share/path` with a credentials file; laid out as
