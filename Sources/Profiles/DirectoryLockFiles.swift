@@ -46,7 +46,14 @@ struct DirectoryLockFiles: StoreLockFiles {
             if errno == EEXIST { return false }
             throw StoreFileError(what: "create", path: path(name), errno: errno)
         }
-        try write(fd, bytes, name)
+        do {
+            try write(fd, bytes, name)
+        } catch {
+            // Ours (O_EXCL) and not filled: removed, or it would read as "being written" and
+            // block every taker for a whole lease.
+            unlink(path(name))
+            throw error
+        }
         return true
     }
 

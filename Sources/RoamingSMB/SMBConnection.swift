@@ -164,19 +164,29 @@ final class SMBConnection: @unchecked Sendable {  // the context and credentials
             file = open(context, url, O_WRONLY | O_CREAT | (exclusive ? O_EXCL : O_TRUNC), 0o644)
             return file == nil ? -1 : 0
         }
-        var offset = 0
-        while offset < bytes.count {
-            let n = min(Self.chunkSize, bytes.count - offset)
-            let (written, code) = locked { write(context, file!, bytes.baseAddress! + offset, n) }
-            guard written > 0 else {
-                close(file!)
-                throw written < 0 ? .operation(what: "write", url: url, errno: code)
-                    : .unexpected(what: "the server accepted nothing written to", url: url)
+        guard let file else { throw .unexpected(what: "libsmbclient opened no file for", url: url) }
+        do throws(SMBError) {
+            var offset = 0
+            while offset < bytes.count {
+                let n = min(Self.chunkSize, bytes.count - offset)
+                let (written, code) = locked { write(context, file, bytes.baseAddress! + offset, n) }
+                guard written > 0 else {
+                    close(file)
+                    throw written < 0 ? SMBError.operation(what: "write", url: url, errno: code)
+                        : SMBError.unexpected(what: "the server accepted nothing written to", url: url)
+                }
+                offset += written
             }
-            offset += written
+            // Closing is where the server reports a write it could not keep.
+            try closeReporting(file, url)
+        } catch {
+            // A file this call created (O_EXCL: nobody else's) and could not fill is removed, best
+            // effort: left half-written, a store lock file would read as "being written" and
+            // block every taker for a whole lease (smbd under load has answered a close with
+            // EINVAL).
+            if exclusive { _ = try? unlink(url) }
+            throw error
         }
-        // Closing is where the server reports a write it could not keep.
-        try closeReporting(file!, url)
     }
 
     /// Writes `bytes` over the start of an existing file, in one request, never creating it;
