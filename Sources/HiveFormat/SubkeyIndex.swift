@@ -82,7 +82,7 @@ extension Hive {
         var previous: NamedKey?
         return forEachListEntry(of: key) { (offset, list, entry) throws(HiveError) in
             let child = try self.key(at: offset, referencedBy: list)
-            try checkListedChild(child, of: key, list: list, after: previous, entry: entry)
+            try checkListedChild(child, of: key.offset, list: list, after: previous?.cell, entry: entry)
             previous = child
             children.append(offset)
         }
@@ -130,7 +130,7 @@ extension Hive {
 
     /// What a listed child must be: a key naming `parent` as its parent, with a name strictly
     /// after the previous entry's in Windows' order (so duplicates fail too).
-    func checkListedChild(_ child: NamedKey, of parent: NamedKey, list: UInt32, after previous: NamedKey?,
+    func checkListedChild(_ child: NamedKey, of parent: UInt32, list: UInt32, after previous: Cell?,
                           entry: Int) throws(HiveError) {
         guard isListedChild(child, of: parent, after: previous) else {
             throw listedChildError(child, of: parent, list: list, after: previous, entry: entry)
@@ -139,22 +139,24 @@ extension Hive {
 
     /// `checkListedChild` as a test, for the walk, which runs it for every key (inline, with the
     /// message built out of line).
+    /// The walk passes cells (`parent`'s offset, the previous sibling's nk cell), not keys:
+    /// keys on its stacks would cost a retain each.
     @inline(always)
-    func isListedChild(_ child: NamedKey, of parent: NamedKey, after previous: NamedKey?) -> Bool {
-        guard child.parentOffset == parent.offset else { return false }
+    func isListedChild(_ child: NamedKey, of parent: UInt32, after previous: Cell?) -> Bool {
+        guard child.parentOffset == parent else { return false }
         guard let previous else { return true }
-        return previous.storedName.sortsBefore(child.storedName)
+        return NamedKey.storedName(of: previous).sortsBefore(child.storedName)
     }
 
     /// The rule `isListedChild` found broken: the parent link, or the order after `previous`.
     @inline(never)
-    func listedChildError(_ child: NamedKey, of parent: NamedKey, list: UInt32, after previous: NamedKey?,
+    func listedChildError(_ child: NamedKey, of parent: UInt32, list: UInt32, after previous: Cell?,
                           entry: Int) -> HiveError {
-        guard child.parentOffset == parent.offset, let previous else {
+        guard child.parentOffset == parent, let previous else {
             return .badSubkeyList(cell: list,
-                                  reason: "key 0x\(hex(child.offset)) names parent 0x\(hex(child.parentOffset)) but is listed under 0x\(hex(parent.offset))")
+                                  reason: "key 0x\(hex(child.offset)) names parent 0x\(hex(child.parentOffset)) but is listed under 0x\(hex(parent))")
         }
-        let name = child.storedName, before = previous.storedName
+        let name = child.storedName, before = NamedKey.storedName(of: previous)
         return .badSubkeyList(cell: list,
                               reason: before.compare(to: name) == 0
                                 ? "duplicate subkey \"\(name.name)\" (entry \(entry))"

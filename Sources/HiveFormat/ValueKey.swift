@@ -1,13 +1,16 @@
-/// A value record (vk), read in place.
+/// A value record (vk), read in place. Like `NamedKey`, it keeps the hive's bytes alive.
 public struct ValueKey {
     public let cell: Cell
+    /// The storage `cell` points into.
+    @usableFromInline let owner: HiveStorage
     @usableFromInline static let fixedSize = 20
 
-    @inlinable init(cell: Cell, referencedBy: UInt32?) throws(HiveError) {
+    @inlinable init(cell: Cell, referencedBy: UInt32?, owner: HiveStorage) throws(HiveError) {
         guard cell.length >= ValueKey.fixedSize, cell.data.u16(0) == Signature.vk,
               ValueKey.fixedSize + Int(cell.data.u16(2)) <= cell.length
         else { throw ValueKey.whyNot(cell, referencedBy: referencedBy) }
         self.cell = cell
+        self.owner = owner
     }
 
     /// The rule `init` found broken (kept out of the inlined path).
@@ -45,18 +48,19 @@ public struct ValueKey {
 }
 
 /// A value's data: a view into the hive when it is stored in one piece (inline or one cell), or
-/// into an owned buffer when it was assembled from big-data segments. Valid while the hive is.
+/// into an owned buffer when it was assembled from big-data segments. It keeps what it views
+/// alive: the hive's storage, or the assembled buffer.
 public struct ValueData {
-    /// The bytes; `owner` keeps assembled ones alive (nil for views into the hive).
+    /// The bytes; `owner` keeps them alive (the hive's storage, or the assembled buffer).
     @usableFromInline let buffer: UnsafeRawBufferPointer
-    @usableFromInline let owner: AssembledBytes?
+    @usableFromInline let owner: AnyObject
     /// The length the value record declares, when the bytes present are fewer (the cell size
     /// wins: regf-format.md §1, libregf's corruption notes).
     public let declaredLength: Int?
 
-    @inlinable init(view: UnsafeRawBufferPointer, declaredLength: Int? = nil) {
+    @inlinable init(view: UnsafeRawBufferPointer, of storage: HiveStorage, declaredLength: Int? = nil) {
         buffer = view
-        owner = nil
+        owner = storage
         self.declaredLength = declaredLength
     }
 
@@ -121,7 +125,7 @@ extension Hive {
 
     @inlinable @inline(__always)
     public func value(at offset: UInt32, referencedBy: UInt32? = nil) throws(HiveError) -> ValueKey {
-        try ValueKey(cell: cell(at: offset, referencedBy: referencedBy), referencedBy: referencedBy)
+        try ValueKey(cell: cell(at: offset, referencedBy: referencedBy), referencedBy: referencedBy, owner: storage)
     }
 
     /// The value named `name` (case-insensitive; empty = the default value), or nil.
@@ -156,17 +160,17 @@ extension Hive {
         let length = value.declaredLength
         if value.isInline {
             let n = Swift.min(length, 4)
-            return ValueData(view: UnsafeRawBufferPointer(start: value.cell.data + 8, count: n),
+            return ValueData(view: UnsafeRawBufferPointer(start: value.cell.data + 8, count: n), of: storage,
                              declaredLength: n < length ? length : nil)
         }
-        if length == 0 { return ValueData(view: UnsafeRawBufferPointer(start: nil, count: 0)) }
+        if length == 0 { return ValueData(view: UnsafeRawBufferPointer(start: nil, count: 0), of: storage) }
         let c = try cell(at: value.dataOffset, referencedBy: value.offset)
         if length <= c.length {
-            return ValueData(view: UnsafeRawBufferPointer(start: c.data, count: length))
+            return ValueData(view: UnsafeRawBufferPointer(start: c.data, count: length), of: storage)
         }
         if c.signature == Signature.db, let assembled = try bigData(c, length: length) {
             return ValueData(assembled: assembled)
         }
-        return ValueData(view: UnsafeRawBufferPointer(start: c.data, count: c.length), declaredLength: length)
+        return ValueData(view: UnsafeRawBufferPointer(start: c.data, count: c.length), of: storage, declaredLength: length)
     }
 }

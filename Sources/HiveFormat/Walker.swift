@@ -80,7 +80,7 @@ extension Hive {
                 guard options.salvage else { throw e }
                 corrupt(key, d, e)
             }
-            return pending.count == first ? nil : Frame(first: first, end: pending.count, parent: key)
+            return pending.count == first ? nil : Frame(first: first, end: pending.count, parent: key.cell)
         }
 
         switch try visit(start, 0) {
@@ -101,7 +101,7 @@ extension Hive {
             let entry = pending[top.next]
             let position = top.next - top.first
             top.next += 1
-            let key: NamedKey
+            let keyCell: Cell
             do throws(HiveError) {
                 // No key is reached twice without a visited set: every child names the key it is
                 // listed under as its parent and sorts strictly after its previous sibling, so a
@@ -110,19 +110,22 @@ extension Hive {
                 guard entry.offset != start.offset else {
                     throw HiveError.cycle(cell: entry.offset, reason: "the walk's first key is listed again, under 0x\(hex(top.parent.offset))")
                 }
-                key = try self.key(at: entry.offset, referencedBy: entry.list)
-                guard isListedChild(key, of: top.parent, after: top.previous) else {
-                    throw listedChildError(key, of: top.parent, list: entry.list, after: top.previous, entry: position)
+                let key = try self.key(at: entry.offset, referencedBy: entry.list)
+                guard isListedChild(key, of: top.parent.offset, after: top.previous) else {
+                    throw listedChildError(key, of: top.parent.offset, list: entry.list, after: top.previous, entry: position)
                 }
+                keyCell = key.cell
             } catch {
                 // The list is broken from this entry on: the rest of it is cut too.
                 top.next = top.end
                 guard options.salvage else { throw error }
-                corrupt(top.parent, frames.count, error)
+                corrupt(NamedKey(checked: top.parent, owner: storage), frames.count, error)
                 continue
             }
-            top.previous = key
+            top.previous = keyCell
             let depth = frames.count + 1
+            // Made where it is lent: borrowed from `storage`, it costs no retain.
+            let key = NamedKey(checked: keyCell, owner: storage)
             switch try visit(key, depth) {
             case .stop: return
             case .skipChildren: continue
@@ -144,15 +147,16 @@ private struct ListEntry {
 }
 
 /// One key's children being walked: `pending[first..<end]`, the next to visit, the last one
-/// visited (its name must sort before the next one's) and the key that lists them.
+/// visited (its name must sort before the next one's) and the key that lists them. Their nk
+/// cells, not `NamedKey`s: a key holds a reference, and a copy per frame would be a retain.
 private struct Frame {
     let first: Int
     var next: Int
     let end: Int
-    var previous: NamedKey?
-    let parent: NamedKey
+    var previous: Cell?
+    let parent: Cell
 
-    init(first: Int, end: Int, parent: NamedKey) {
+    init(first: Int, end: Int, parent: Cell) {
         self.first = first
         next = first
         self.end = end
