@@ -11,6 +11,10 @@ import Security
 /// the calling thread's token, against which access is checked.
 public final class Registry: Sendable {
     private let core: Locked<RegistryCore>
+    /// For hives opened outside the lock (loads).
+    private let keyClock: @Sendable () -> FileTime
+    /// Called on the thread about to do a hive's file I/O outside the lock (tests hold it there).
+    private let ioHook = Locked<(@Sendable (HiveIO) -> Void)?>(nil)
 
     /// - Parameters:
     ///   - keyClock: time for keys' last-write stamps.
@@ -21,6 +25,22 @@ public final class Registry: Sendable {
                 clock: @escaping @Sendable () -> Duration = Registry.monotonicClock(),
                 lazyFlushDelay: Duration = .seconds(5)) {
         core = Locked(RegistryCore(keyClock: keyClock, now: clock, lazyFlushDelay: lazyFlushDelay))
+        self.keyClock = keyClock
+    }
+
+    /// File I/O the registry does outside its lock, as a test hook sees it.
+    enum HiveIO: Sendable, Equatable {
+        case load(file: String), save(file: String)
+    }
+
+    /// Test seam: `hook` runs on the thread that is about to read or write a hive file, with the
+    /// registry's lock not held.
+    func setIOHook(_ hook: (@Sendable (HiveIO) -> Void)?) {
+        ioHook.withLock { $0 = hook }
+    }
+
+    private func aboutToDo(_ io: HiveIO) {
+        ioHook.withLock { $0 }?(io)
     }
 
     /// Time since this call, on the continuous clock.
@@ -250,8 +270,22 @@ public final class Registry: Sendable {
     @discardableResult
     public func mountHive(file: String?, at path: String, system: Bool = false,
                           rootSecurity: SecurityDescriptor? = nil) throws(Win32Error) -> [String] {
-        try locked { c throws(Win32Error) in
-            try c.mount(file: file, at: path, system: system, rootSecurity: rootSecurity).editor?.openingNotes ?? []
+        // Checked, then opened outside the lock (reading, recovering and validating the file),
+        // then mounted under it: no other hive's reader waits for this file.
+        try locked { c throws(Win32Error) in _ = try c.mountPoint(free: path) }
+        let editor = try open(file, rootSecurity: rootSecurity?.bytes ?? HiveEditor.defaultRootSecurity, as: nil)
+        return try locked { c throws(Win32Error) in
+            try c.attach(editor, file: file, at: path, system: system).editor?.openingNotes ?? []
+        }
+    }
+
+    /// The hive in `file` opened (or created) outside the lock, on this thread with `files`'
+    /// rights; an in-memory hive when `file` is nil.
+    private func open(_ file: String?, rootSecurity: [UInt8], as files: FileIdentity?) throws(Win32Error) -> HiveEditor {
+        if let file { aboutToDo(.load(file: file)) }
+        let clock = keyClock
+        return try files.perform { () throws(Win32Error) in
+            try RegistryCore.openOrCreate(file, rootSecurity: rootSecurity, clock: clock)
         }
     }
 
@@ -264,8 +298,12 @@ public final class Registry: Sendable {
     }
 
     /// RegLoadKey.
+    /// The file is read and validated outside the lock, with the caller's file rights; only the
+    /// mount is done under it.
     public func loadKey(_ base: KeyHandle, _ subkey: String, file: String, as caller: RegistryCaller) throws(Win32Error) {
-        try locked { c throws(Win32Error) in try c.loadKey(base, subkey, file: file, caller) }
+        let path = try locked { c throws(Win32Error) in try c.loadKeyPath(base, subkey, caller) }
+        let editor = try open(file, rootSecurity: HiveEditor.defaultRootSecurity, as: caller.files)
+        try locked { c throws(Win32Error) in _ = try c.attach(editor, file: file, at: path, system: false, files: caller.files) }
     }
 
     /// RegLoadAppKey: a handle to the root of the hive in `file` (created when missing), loaded
@@ -335,9 +373,12 @@ public final class Registry: Sendable {
     }
 
     /// RegSaveKey (`format` `.standard`) and RegSaveKeyEx: the key's stored subtree to a new
-    /// hive file (SeBackupPrivilege).
+    /// hive file (SeBackupPrivilege). A consistent snapshot: the saved hive is built in memory
+    /// under the lock, then written outside it, on this thread with the caller's file rights.
     public func saveKey(_ key: KeyHandle, file: String, format: SaveFormat = .standard, as caller: RegistryCaller) throws(Win32Error) {
-        try locked { c throws(Win32Error) in try c.saveKey(key, file: file, format: format, caller) }
+        let image = try locked { c throws(Win32Error) in try c.savedImage(key, format: format, caller) }
+        aboutToDo(.save(file: file))
+        try caller.files.perform { () throws(Win32Error) in try RegistryCore.writeSaved(image, to: file) }
     }
 
     /// RegRestoreKey: a saved hive's contents over the key (SeRestorePrivilege); `force` is
