@@ -22,21 +22,27 @@ public struct KeyFlags: OptionSet, Sendable, Hashable {
 /// It keeps the hive's bytes alive (`owner`): a key outlives every other reference to its
 /// `Hive` safely. The walk keeps bare cells on its stacks and hands each key to its visitor
 /// borrowed, so the reference costs no ARC traffic per key there.
-public struct NamedKey {
+public struct NamedKey: CellView {
     public let cell: Cell
     /// The storage `cell` points into.
     @usableFromInline let owner: HiveStorage
     @usableFromInline static let fixedSize = 76
 
     @inlinable init(cell: Cell, referencedBy: UInt32?, owner: HiveStorage) throws(HiveError) {
-        guard cell.length >= NamedKey.fixedSize, cell.data.u16(0) == Signature.nk,
-              NamedKey.fixedSize + Int(cell.data.u16(72)) <= cell.length
-        else { throw NamedKey.whyNot(cell, referencedBy: referencedBy) }
-        self.cell = cell
+        self.cell = try NamedKey.checked(cell, referencedBy: referencedBy)
         self.owner = owner
     }
 
-    /// A key whose cell `init(cell:referencedBy:owner:)` already checked (the walk's stacks).
+    /// `cell`, when it holds a key record (what `init` checks).
+    @inlinable @inline(__always)
+    static func checked(_ cell: Cell, referencedBy: UInt32?) throws(HiveError) -> Cell {
+        guard cell.length >= NamedKey.fixedSize, cell.data.u16(0) == Signature.nk,
+              NamedKey.fixedSize + Int(cell.data.u16(72)) <= cell.length
+        else { throw NamedKey.whyNot(cell, referencedBy: referencedBy) }
+        return cell
+    }
+
+    /// A key whose cell `checked` already accepted (the walk's stacks).
     @inlinable init(checked cell: Cell, owner: HiveStorage) {
         self.cell = cell
         self.owner = owner

@@ -51,7 +51,12 @@ struct SubkeyIndex {
     let leafCount: Int
 
     @inline(always) init(hive: Hive, key: NamedKey) throws(HiveError) {
-        let c = try hive.cell(at: key.subkeyListOffset, referencedBy: key.offset)
+        try self.init(hive: hive, keyCell: key.cell)
+    }
+
+    /// From the key's checked nk cell (the walk holds cells, not keys).
+    @inline(always) init(hive: Hive, keyCell: Cell) throws(HiveError) {
+        let c = try hive.cell(at: keyCell.data.u32(28) /* subkey list */, referencedBy: keyCell.offset)
         root = c
         if c.signature == Signature.ri {
             let n = c.length >= 4 ? Int(c.data.u16(2)) : 0
@@ -96,7 +101,7 @@ extension Hive {
     func forEachListEntry(
         of key: NamedKey, _ body: (_ offset: UInt32, _ list: UInt32, _ entry: Int) throws(HiveError) -> Void
     ) -> HiveError? {
-        forEachListLeaf(of: key) { leaf, take, first throws(HiveError) in
+        forEachListLeaf(of: key.cell) { leaf, take, first throws(HiveError) in
             for i in 0..<take { try body(leaf.offset(i), leaf.cell.offset, first + i) }
         }
     }
@@ -106,12 +111,12 @@ extension Hive {
     /// a leaf's entries in one loop of its own rather than through a closure call per entry.
     @inline(__always)
     func forEachListLeaf(
-        of key: NamedKey, _ body: (_ leaf: IndexLeaf, _ take: Int, _ first: Int) throws(HiveError) -> Void
+        of key: Cell, _ body: (_ leaf: IndexLeaf, _ take: Int, _ first: Int) throws(HiveError) -> Void
     ) -> HiveError? {
-        let declared = Int(key.subkeyCount)
+        let declared = Int(key.data.u32(20))  // the nk's subkey count
         if declared == 0 { return nil }
         do throws(HiveError) {
-            let index = try SubkeyIndex(hive: self, key: key)
+            let index = try SubkeyIndex(hive: self, keyCell: key)
             var seen = 0  // entries in the list, all leaves
             for l in 0..<index.leafCount {
                 let leaf = try index.leaf(l, in: self)
@@ -132,7 +137,7 @@ extension Hive {
     /// after the previous entry's in Windows' order (so duplicates fail too).
     func checkListedChild(_ child: NamedKey, of parent: UInt32, list: UInt32, after previous: Cell?,
                           entry: Int) throws(HiveError) {
-        guard isListedChild(child, of: parent, after: previous) else {
+        guard isListedChild(child.cell, of: parent, after: previous) else {
             throw listedChildError(child, of: parent, list: list, after: previous, entry: entry)
         }
     }
@@ -142,10 +147,10 @@ extension Hive {
     /// The walk passes cells (`parent`'s offset, the previous sibling's nk cell), not keys:
     /// keys on its stacks would cost a retain each.
     @inline(always)
-    func isListedChild(_ child: NamedKey, of parent: UInt32, after previous: Cell?) -> Bool {
-        guard child.parentOffset == parent else { return false }
+    func isListedChild(_ child: Cell, of parent: UInt32, after previous: Cell?) -> Bool {
+        guard child.data.u32(16) == parent else { return false }  // the nk's parent offset
         guard let previous else { return true }
-        return NamedKey.storedName(of: previous).sortsBefore(child.storedName)
+        return NamedKey.storedName(of: previous).sortsBefore(NamedKey.storedName(of: child))
     }
 
     /// The rule `isListedChild` found broken: the parent link, or the order after `previous`.

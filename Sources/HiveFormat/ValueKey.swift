@@ -1,14 +1,26 @@
 /// A value record (vk), read in place. Like `NamedKey`, it keeps the hive's bytes alive.
-public struct ValueKey {
+public struct ValueKey: CellView {
     public let cell: Cell
     /// The storage `cell` points into.
     @usableFromInline let owner: HiveStorage
     @usableFromInline static let fixedSize = 20
 
     @inlinable init(cell: Cell, referencedBy: UInt32?, owner: HiveStorage) throws(HiveError) {
+        self.cell = try ValueKey.checked(cell, referencedBy: referencedBy)
+        self.owner = owner
+    }
+
+    /// `cell`, when it holds a value record (what `init` checks).
+    @inlinable @inline(__always)
+    static func checked(_ cell: Cell, referencedBy: UInt32?) throws(HiveError) -> Cell {
         guard cell.length >= ValueKey.fixedSize, cell.data.u16(0) == Signature.vk,
               ValueKey.fixedSize + Int(cell.data.u16(2)) <= cell.length
         else { throw ValueKey.whyNot(cell, referencedBy: referencedBy) }
+        return cell
+    }
+
+    /// A value whose cell `checked` already accepted.
+    @inlinable init(checked cell: Cell, owner: HiveStorage) {
         self.cell = cell
         self.owner = owner
     }
@@ -112,14 +124,15 @@ extension Hive {
                       reason: "key 0x\(hex(key.offset)) declares \(key.valueCount) values but the list cell holds \(list.length / 4)")
     }
 
-    /// Calls `body` with each value of the key, in list order.
+    /// Calls `body` with each value of the key, in list order (each lent: Lending.swift).
     @inlinable @inline(__always)
     public func forEachValue(of key: NamedKey, _ body: (ValueKey) throws(HiveError) -> Void) throws(HiveError) {
         let list = try valueOffsets(of: key)
         guard let base = list.baseAddress else { return }
         let listOffset = key.valueListOffset
         for i in 0..<(list.count / 4) {
-            try body(value(at: base.u32(4 * i), referencedBy: listOffset))
+            let c = try ValueKey.checked(cell(at: base.u32(4 * i), referencedBy: listOffset), referencedBy: listOffset)
+            try ValueKey.lend(c, of: storage) { v throws(HiveError) in try body(v) }
         }
     }
 

@@ -63,12 +63,12 @@ extension Hive {
         }
         /// The frame of `key`'s children, or nil when it has none to walk (too deep, or a list
         /// broken before its first entry under `salvage`).
-        @inline(__always) func frame(listedBy key: NamedKey, depth d: Int,
+        @inline(__always) func frame(listedBy key: Cell, depth d: Int,
                                      _ pending: inout ScratchStack<ListEntry>) throws(HiveError) -> Frame? {
             if d + 1 > options.maxDepth {
                 let e = HiveError.tooDeep(cell: key.offset, depth: options.maxDepth)
                 guard options.salvage else { throw e }
-                corrupt(key, d, e)
+                corrupt(NamedKey(checked: key, owner: storage), d, e)
                 return nil
             }
             let first = pending.count
@@ -78,16 +78,16 @@ extension Hive {
             }
             if let e {
                 guard options.salvage else { throw e }
-                corrupt(key, d, e)
+                corrupt(NamedKey(checked: key, owner: storage), d, e)
             }
-            return pending.count == first ? nil : Frame(first: first, end: pending.count, parent: key.cell)
+            return pending.count == first ? nil : Frame(first: first, end: pending.count, parent: key)
         }
 
         switch try visit(start, 0) {
         case .stop, .skipChildren: return
         case .descend: break
         }
-        guard start.subkeyCount != 0, var top = try frame(listedBy: start, depth: 0, &pending) else { return }
+        guard start.subkeyCount != 0, var top = try frame(listedBy: start.cell, depth: 0, &pending) else { return }
         // `top` is the innermost frame, kept in locals; `frames` holds the ones above it, so
         // `frames.count` is the depth of `top.parent`.
         while true {
@@ -110,11 +110,12 @@ extension Hive {
                 guard entry.offset != start.offset else {
                     throw HiveError.cycle(cell: entry.offset, reason: "the walk's first key is listed again, under 0x\(hex(top.parent.offset))")
                 }
-                let key = try self.key(at: entry.offset, referencedBy: entry.list)
-                guard isListedChild(key, of: top.parent.offset, after: top.previous) else {
-                    throw listedChildError(key, of: top.parent.offset, list: entry.list, after: top.previous, entry: position)
+                let c = try NamedKey.checked(cell(at: entry.offset, referencedBy: entry.list), referencedBy: entry.list)
+                guard isListedChild(c, of: top.parent.offset, after: top.previous) else {
+                    throw listedChildError(NamedKey(checked: c, owner: storage), of: top.parent.offset, list: entry.list,
+                                           after: top.previous, entry: position)
                 }
-                keyCell = key.cell
+                keyCell = c
             } catch {
                 // The list is broken from this entry on: the rest of it is cut too.
                 top.next = top.end
@@ -124,13 +125,13 @@ extension Hive {
             }
             top.previous = keyCell
             let depth = frames.count + 1
-            // Made where it is lent: borrowed from `storage`, it costs no retain.
-            let key = NamedKey(checked: keyCell, owner: storage)
-            switch try visit(key, depth) {
+            // Lent, not made: no retain per key (Lending.swift).
+            switch try NamedKey.lend(keyCell, of: storage, { key throws(HiveError) in try visit(key, depth) }) {
             case .stop: return
             case .skipChildren: continue
             case .descend:
-                if key.subkeyCount != 0, let inner = try frame(listedBy: key, depth: depth, &pending) {
+                if keyCell.data.u32(20) != 0,  // the nk's subkey count
+                   let inner = try frame(listedBy: keyCell, depth: depth, &pending) {
                     frames.append(top)
                     top = inner
                 }
