@@ -30,7 +30,7 @@ public final class Registry: Sendable {
 
     /// File I/O the registry does outside its lock, as a test hook sees it.
     enum HiveIO: Sendable, Equatable {
-        case load(file: String), save(file: String)
+        case load(file: String), save(file: String), flush(hive: String)
     }
 
     /// Test seam: `hook` runs on the thread that is about to read or write a hive file, with the
@@ -51,7 +51,7 @@ public final class Registry: Sendable {
 
     /// Runs `body` under the lock, then the callbacks it queued.
     @inline(__always)
-    private func locked<R: Sendable>(_ body: (RegistryCore) throws(Win32Error) -> R) throws(Win32Error) -> R {
+    private func locked<R>(_ body: (RegistryCore) throws(Win32Error) -> R) throws(Win32Error) -> R {
         let (result, callbacks) = core.withLock { c -> (Result<R, Win32Error>, [@Sendable () -> Void]) in
             let r: Result<R, Win32Error>
             do throws(Win32Error) {
@@ -114,9 +114,18 @@ public final class Registry: Sendable {
         return k
     }
 
-    /// RegFlushKey.
+    /// RegFlushKey: durable when it returns. The changes are copied under the lock and written
+    /// outside it (HiveWrites).
     public func flushKey(_ key: KeyHandle, as caller: RegistryCaller) throws(Win32Error) {
-        try locked { c throws(Win32Error) in try c.flushKey(key, caller) }
+        let (m, queued) = try locked { c throws(Win32Error) in try c.prepareFlushKey(key, caller) }
+        try write(m, queued)
+    }
+
+    /// Writes a flush prepared under the lock, outside it, then finishes it under the lock.
+    private func write(_ m: HiveMount, _ queued: QueuedFlush?) throws(Win32Error) {
+        guard let queued else { return }
+        let result = m.writes.write(until: queued) { aboutToDo(.flush(hive: m.path)) }
+        try locked { c throws(Win32Error) in try c.finishFlush(m, queued, result) }
     }
 
     /// RegRenameKey (`subkey` nil or empty: the key itself).
@@ -369,7 +378,17 @@ public final class Registry: Sendable {
     /// Writes the hives whose changes are older than the lazy-flush delay; returns how many.
     @discardableResult
     public func flushDueHives() -> Int {
-        (try? locked { c throws(Win32Error) in c.flushDue().flushed }) ?? 0
+        let due = (try? locked { c throws(Win32Error) in c.flushDue() }) ?? []
+        var flushed = 0
+        for (m, queued) in due {
+            do throws(Win32Error) {
+                try write(m, queued)
+                flushed += 1
+            } catch {
+                continue  // still dirty: the next round retries
+            }
+        }
+        return flushed
     }
 
     /// RegSaveKey (`format` `.standard`) and RegSaveKeyEx: the key's stored subtree to a new
@@ -389,17 +408,25 @@ public final class Registry: Sendable {
 
     /// Writes the hive at `path` now (ERROR_INVALID_PARAMETER when it is not loaded).
     public func flushHive(at path: String) throws(Win32Error) {
-        try locked { c throws(Win32Error) in
+        let (m, queued) = try locked { c throws(Win32Error) in
             guard let m = c.mount(at: path) else { throw .invalidParameter }
-            try c.flush(m)
+            return (m, c.prepareFlush(m))
         }
+        try write(m, queued)
     }
 
     /// Writes every changed hive now.
     public func flushAll() throws(Win32Error) {
-        try locked { c throws(Win32Error) in
-            for m in c.mounts.values { try c.flush(m) }
+        let all = (try? locked { c throws(Win32Error) in c.mounts.values.map { ($0, c.prepareFlush($0)) } }) ?? []
+        var first: Win32Error?
+        for (m, queued) in all {
+            do throws(Win32Error) {
+                try write(m, queued)
+            } catch {
+                first = first ?? error
+            }
         }
+        if let first { throw first }
     }
 
     // MARK: Processes

@@ -265,34 +265,42 @@ extension RegistryCore {
         if m.dirtySince == nil, m.editor?.isFileBacked == true { m.dirtySince = now() }
     }
 
+    /// Flushes `m` with this lock held throughout (an unload, an app hive's last close, a
+    /// restore): prepared, then written through the hive's queue (after any flush of it still
+    /// being written outside the lock), then finished.
     func flush(_ m: HiveMount) throws(Win32Error) {
-        guard let editor = m.editor else { return }
-        try m.fileIdentity.perform { () throws(Win32Error) in
-            do {
-                try editor.flush()
-            } catch {
-                throw .registryIOFailed
-            }
-        }
+        guard let queued = prepareFlush(m) else { return }
+        try finishFlush(m, queued, m.writes.write(until: queued))
+    }
+
+    /// The in-memory half of a flush of `m`, queued for writing (nil: nothing to write).
+    func prepareFlush(_ m: HiveMount) -> QueuedFlush? {
+        guard let editor = m.editor else { return nil }
         m.dirtySince = nil
+        guard let pending = editor.prepareFlush() else { return nil }
+        return m.writes.enqueue(pending, as: m.fileIdentity)
+    }
+
+    /// After the write: a failed flush's pages are dirty again (a later flush retries them).
+    func finishFlush(_ m: HiveMount, _ queued: QueuedFlush, _ result: Result<FlushStatistics, Win32Error>) throws(Win32Error) {
+        guard case let .failure(error) = result else { return }
+        if m.state == .loaded, let editor = m.editor {
+            editor.flushFailed(queued.pending)
+            markDirty(m)
+        }
+        throw error
     }
 
     /// Flushes the hives that changed at least `lazyFlushDelay` ago (Windows' lazy flush);
     /// returns how many were written, and the first error.
-    func flushDue() -> (flushed: Int, failed: [(String, Win32Error)]) {
+    func flushDue() -> [(HiveMount, QueuedFlush?)] {
         let t = now()
-        var flushed = 0
-        var failed: [(String, Win32Error)] = []
+        var due: [(HiveMount, QueuedFlush?)] = []
         for m in mounts.values {
             guard let since = m.dirtySince, t - since >= lazyFlushDelay else { continue }
-            do throws(Win32Error) {
-                try flush(m)
-                flushed += 1
-            } catch {
-                failed.append((m.path, error))
-            }
+            due.append((m, prepareFlush(m)))
         }
-        return (flushed, failed)
+        return due
     }
 
     // MARK: Processes

@@ -20,11 +20,11 @@ struct OffLockIOTests {
 
     /// Reads a value of the user hive (another hive than the one being saved) on another thread;
     /// true when the read finished while the caller waits.
-    func readerOfAnotherHiveFinishes() -> Bool {
+    func readerOfAnotherHiveFinishes(_ base: KeyHandle = .users, _ path: String = "S-1-5-21-1000-2000-3000-1001") -> Bool {
         let done = DispatchSemaphore(value: 0)
         let registry = self.registry, system = self.system
         Thread.detachNewThread {
-            if let h = try? registry.openKey(.users, "S-1-5-21-1000-2000-3000-1001", access: .keyRead, as: system) {
+            if let h = try? registry.openKey(base, path, access: .keyRead, as: system) {
                 _ = try? registry.queryInfoKey(h, as: system)
                 try? registry.closeKey(h, as: system)
             }
@@ -61,6 +61,37 @@ struct OffLockIOTests {
         var type = RegistryValueType(0), size = 0
         try registry.queryValue(t, "after", type: &type, data: nil, size: &size, as: system)
         #expect(size == 4)
+    }
+
+    /// RegFlushKey writes outside the lock: while the user hive's flush is held at its I/O, a
+    /// reader of another hive finishes and a write to the hive being flushed goes in (it is
+    /// the next flush's); the flush still returns only once its own write is done.
+    @Test func aFlushWritesOutsideTheLock() throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (h, _) = try registry.createKey(.users, "S-1-5-21-1000-2000-3000-1001\\Big", access: .keyAllAccess, as: system)
+        for i in 0..<64 {
+            try registry.setValue(h, "v\(i)", type: .binary, data: [UInt8](repeating: UInt8(i), count: 16_000), as: system)
+        }
+        let userHive = Fixture.userPath
+        let seen = Shared<(reader: Bool, writer: Bool, flushes: Int)>((false, false, 0))
+        let registry = self.registry, system = self.system
+        registry.setIOHook { io in
+            guard io == .flush(hive: userHive) else { return }
+            guard seen.withLock({ $0.flushes += 1; return $0.flushes }) == 1 else { return }
+            let reader = self.readerOfAnotherHiveFinishes(.localMachine, "SOFTWARE")
+            let writer = (try? registry.setValue(h, "during", type: .dword, data: [1, 0, 0, 0], as: system)) != nil
+            seen.withLock { $0.reader = reader; $0.writer = writer }
+        }
+        try registry.flushKey(h, as: system)
+        let after = seen.withLock { $0 }
+        #expect(after.flushes == 1)
+        #expect(after.reader, "a reader of another hive waited for the flush")
+        #expect(after.writer, "a write to the hive waited for its flush")
+        // The write made during the flush is the next flush's.
+        try registry.flushKey(h, as: system)
+        #expect(seen.withLock { $0.flushes } == 2)
+        registry.setIOHook(nil)
+        try registry.closeKey(h, as: system)
     }
 
     /// RegLoadKey opens (reads, recovers, validates) its file with the lock free: another hive's
