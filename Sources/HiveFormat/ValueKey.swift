@@ -51,9 +51,12 @@ public struct ValueKey: CellView {
     public var declaredLength: Int { Int(rawDataSize & 0x7FFF_FFFF) }
     public var isTombstone: Bool { flags & 0x2 != 0 }
 
-    public var storedName: StoredName {
+    public var storedName: StoredName { ValueKey.storedName(of: cell) }
+
+    /// The stored name of a checked vk cell.
+    static func storedName(of cell: Cell) -> StoredName {
         StoredName(pointer: cell.data + ValueKey.fixedSize, byteCount: Int(cell.data.u16(2)),
-                   isCompressed: flags & 0x1 != 0)
+                   isCompressed: cell.data.u16(16) & 0x1 != 0)
     }
     /// The value's name; empty for the default value.
     public var name: RegistryName { storedName.name }
@@ -98,7 +101,7 @@ public struct ValueData {
 
 /// Big data put together from its segments, in memory of its own.
 @usableFromInline final class AssembledBytes {
-    let buffer: UnsafeMutableRawBufferPointer
+    @usableFromInline let buffer: UnsafeMutableRawBufferPointer
 
     init(byteCount: Int) {
         buffer = .allocate(byteCount: Swift.max(byteCount, 1), alignment: 8)
@@ -170,20 +173,56 @@ extension Hive {
     /// bytes present are returned and `declaredLength` says so.
     @inlinable @inline(__always)
     public func data(of value: ValueKey) throws(HiveError) -> ValueData {
+        let (view, assembled, declaredLength) = try dataParts(of: value)
+        if let assembled { return ValueData(assembled: assembled) }
+        return ValueData(view: view, of: storage, declaredLength: declaredLength)
+    }
+
+    /// What `data(of:)` returns, unwrapped: a view into the storage (valid while it is), or the
+    /// assembled bytes, and the declared length when the bytes present are fewer.
+    @inlinable @inline(__always)
+    func dataParts(of value: ValueKey) throws(HiveError) -> (UnsafeRawBufferPointer, AssembledBytes?, Int?) {
         let length = value.declaredLength
         if value.isInline {
             let n = Swift.min(length, 4)
-            return ValueData(view: UnsafeRawBufferPointer(start: value.cell.data + 8, count: n), of: storage,
-                             declaredLength: n < length ? length : nil)
+            return (UnsafeRawBufferPointer(start: value.cell.data + 8, count: n), nil, n < length ? length : nil)
         }
-        if length == 0 { return ValueData(view: UnsafeRawBufferPointer(start: nil, count: 0), of: storage) }
+        if length == 0 { return (UnsafeRawBufferPointer(start: nil, count: 0), nil, nil) }
         let c = try cell(at: value.dataOffset, referencedBy: value.offset)
         if length <= c.length {
-            return ValueData(view: UnsafeRawBufferPointer(start: c.data, count: length), of: storage)
+            return (UnsafeRawBufferPointer(start: c.data, count: length), nil, nil)
         }
         if c.signature == Signature.db, let assembled = try bigData(c, length: length) {
-            return ValueData(assembled: assembled)
+            return (UnsafeRawBufferPointer(assembled.buffer), assembled, nil)
         }
-        return ValueData(view: UnsafeRawBufferPointer(start: c.data, count: c.length), of: storage, declaredLength: length)
+        return (UnsafeRawBufferPointer(start: c.data, count: c.length), nil, length)
+    }
+
+    /// RegQueryValueEx's read, made without views (each would be a retain: Lending.swift): the
+    /// type and size of the value named `q` (case-insensitive) of the key at `keyOffset`, its
+    /// bytes copied into `buffer` when given and they fit (`fits`); nil when there is no such value.
+    public func queryValue(ofKeyAt keyOffset: UInt32, named q: UnsafeBufferPointer<UInt16>,
+                           into buffer: UnsafeMutableRawBufferPointer?) throws(HiveError) -> (type: RegistryValueType, size: Int, fits: Bool)? {
+        let keyCell = try NamedKey.checked(cell(at: keyOffset), referencedBy: nil)
+        return try NamedKey.lend(keyCell, of: storage) { key throws(HiveError) -> (type: RegistryValueType, size: Int, fits: Bool)? in
+            let list = try valueOffsets(of: key)
+            guard let base = list.baseAddress else { return nil }
+            let listOffset = key.valueListOffset
+            for i in 0..<(list.count / 4) {
+                let c = try ValueKey.checked(cell(at: base.u32(4 * i), referencedBy: listOffset), referencedBy: listOffset)
+                guard ValueKey.storedName(of: c).compare(to: q) == 0 else { continue }
+                return try ValueKey.lend(c, of: storage) { v throws(HiveError) -> (type: RegistryValueType, size: Int, fits: Bool) in
+                    let (bytes, assembled, _) = try dataParts(of: v)
+                    var fits = false
+                    if let buffer, bytes.count <= buffer.count {
+                        if let src = bytes.baseAddress { buffer.baseAddress!.copyMemory(from: src, byteCount: bytes.count) }
+                        fits = true
+                    }
+                    withExtendedLifetime(assembled) {}
+                    return (v.type, bytes.count, fits)
+                }
+            }
+            return nil
+        }
     }
 }
