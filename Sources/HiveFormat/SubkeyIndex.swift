@@ -199,8 +199,10 @@ extension Hive {
                 let mid = (lo + hi) / 2
                 let leaf = try index.leaf(mid, in: self)
                 guard leaf.count > 0 else { lo = mid + 1; continue }
-                let last = try self.key(at: leaf.offset(leaf.count - 1), referencedBy: leaf.cell.offset)
-                if last.storedName.compare(to: q) < 0 { lo = mid + 1 } else { hi = mid }
+                // Cells, not keys, until the one returned: a key is a retain (Lending.swift).
+                let last = try NamedKey.checked(cell(at: leaf.offset(leaf.count - 1), referencedBy: leaf.cell.offset),
+                                                referencedBy: leaf.cell.offset)
+                if NamedKey.storedName(of: last).compare(to: q) < 0 { lo = mid + 1 } else { hi = mid }
             }
             guard index.leafCount > 0 else { return nil }
             let leaf = try index.leaf(lo, in: self)
@@ -208,17 +210,19 @@ extension Hive {
                 // As Windows does (CmpFindSubKeyByHash): scan the hashes, which sit together in
                 // the leaf, and read a key's name only when its hash matches.
                 for i in 0..<leaf.count where leaf.hash(i) == hash {
-                    let candidate = try self.key(at: leaf.offset(i), referencedBy: leaf.cell.offset)
-                    if candidate.storedName.compare(to: q) == 0 { return candidate }
+                    let candidate = try NamedKey.checked(cell(at: leaf.offset(i), referencedBy: leaf.cell.offset),
+                                                         referencedBy: leaf.cell.offset)
+                    if NamedKey.storedName(of: candidate).compare(to: q) == 0 { return NamedKey(checked: candidate, owner: storage) }
                 }
                 return nil
             }
             var a = 0, b = leaf.count - 1
             while a <= b {
                 let mid = (a + b) / 2
-                let candidate = try self.key(at: leaf.offset(mid), referencedBy: leaf.cell.offset)
-                let order = candidate.storedName.compare(to: q)
-                if order == 0 { return candidate }
+                let candidate = try NamedKey.checked(cell(at: leaf.offset(mid), referencedBy: leaf.cell.offset),
+                                                     referencedBy: leaf.cell.offset)
+                let order = NamedKey.storedName(of: candidate).compare(to: q)
+                if order == 0 { return NamedKey(checked: candidate, owner: storage) }
                 if order < 0 { a = mid + 1 } else { b = mid - 1 }
             }
             return nil
