@@ -9,7 +9,7 @@ import Darwin
 /// The second half of a flush (HiveFlush.swift): what `HiveEditor.prepareFlush` copied out of
 /// the image, written to the files without touching the editor, so that a caller can do it
 /// outside the lock it edits under. `write` returns once the changes are durable.
-public final class PendingFlush: @unchecked Sendable {  // immutable but `files.primary`, which only the one writer of a hive's flushes changes
+public final class PendingFlush: @unchecked Sendable {  // immutable but `files` (and its `primary`), which only the one writer of a hive's flushes touches
     enum Content {
         /// The log entry (base-block copy first), and the primary's base block dirty, then clean.
         case logEntry(log: [UInt8], dirtyHeader: [UInt8], cleanHeader: [UInt8])
@@ -17,7 +17,8 @@ public final class PendingFlush: @unchecked Sendable {  // immutable but `files.
         case wholeFile([UInt8])
     }
 
-    let files: HiveFiles
+    /// Dropped once written: the files (and the hive's lock) close with the editor, not later.
+    private var files: HiveFiles?
     /// The pages it holds, to be marked dirty again when it is not written.
     let runs: [(offset: UInt32, length: Int)]
     let content: Content
@@ -30,15 +31,19 @@ public final class PendingFlush: @unchecked Sendable {  // immutable but `files.
 
     /// Writes it: the log entry and fsync (durable from here), the primary marked dirty and
     /// fsync, the pages and the clean base block and fsync; or the whole file.
+    /// Written once: a second call is refused.
     @discardableResult
     public func write() throws(HiveError) -> FlushStatistics {
+        guard let files else { throw .refused(reason: "this flush was written already") }
+        defer { self.files = nil }
         switch content {
-        case let .wholeFile(image): return try replaceWholeFile(image)
-        case let .logEntry(log, dirtyHeader, cleanHeader): return try writeEntry(log, dirtyHeader, cleanHeader)
+        case let .wholeFile(image): return try replaceWholeFile(image, files)
+        case let .logEntry(log, dirtyHeader, cleanHeader): return try writeEntry(log, dirtyHeader, cleanHeader, files)
         }
     }
 
-    private func writeEntry(_ log: [UInt8], _ dirtyHeader: [UInt8], _ cleanHeader: [UInt8]) throws(HiveError) -> FlushStatistics {
+    private func writeEntry(_ log: [UInt8], _ dirtyHeader: [UInt8], _ cleanHeader: [UInt8],
+                            _ files: HiveFiles) throws(HiveError) -> FlushStatistics {
         var stats = FlushStatistics()
         // 1. The log.
         try write(log, to: files.log1, at: 0, path: files.log1Path)
@@ -85,7 +90,7 @@ public final class PendingFlush: @unchecked Sendable {  // immutable but `files.
     /// double the bytes written: the new file is written whole beside the old one instead, under
     /// the lock, flushed, and renamed over it. A crash leaves the old file or the new one, both
     /// clean. The lock moves with the new file (it is taken before the rename).
-    private func replaceWholeFile(_ image: [UInt8]) throws(HiveError) -> FlushStatistics {
+    private func replaceWholeFile(_ image: [UInt8], _ files: HiveFiles) throws(HiveError) -> FlushStatistics {
         let path = files.primaryPath
         let temporary = path + ".new-\(getpid())"
         // A file of that name is a crash's leftover, or something put there to be written
