@@ -19,9 +19,7 @@ import Musl
 /// It stops at the first bin that is not plainly whole — a bad header or a broken cell chain —
 /// and leaves that bin and the rest to the walking thread's lazy indexing, which alone records
 /// why a bin is broken; what a corrupt hive reports does not depend on this thread.
-final class BinIndexer: @unchecked Sendable {
-    // @unchecked: the tables are shared under the protocol above; the rest is atomic or
-    // immutable after start.
+final class BinIndexer: @unchecked Sendable {  // tables shared under the publish protocol above; the rest atomic or immutable after start
     /// Every bin below this offset is indexed in `pages` and `cellStarts`.
     let published = Atomic<UInt32>(0)
     /// The thread has ended (the end of the bins, a bin it leaves alone, or `stop`).

@@ -140,7 +140,7 @@ public final class Hive {
     /// The key record at `offset`.
     @inlinable @inline(__always)
     public func key(at offset: UInt32, referencedBy: UInt32? = nil) throws(HiveError) -> NamedKey {
-        try NamedKey(cell: cell(at: offset, referencedBy: referencedBy), referencedBy: referencedBy)
+        try NamedKey(cell: cell(at: offset, referencedBy: referencedBy), referencedBy: referencedBy, owner: storage)
     }
 
     /// Follows a path of names (case-insensitive, Windows' folding) from `start`.

@@ -152,20 +152,40 @@ extension HiveEditor {
     }
 
     /// Writes the changes since the last flush, crash-safely (see the type's comment). Returns
-    /// what was written, for benchmarks and tests.
+    /// what was written, for benchmarks and tests. `prepareFlush` and `PendingFlush.write` in
+    /// one; a caller with a lock to keep short holds it for the first only.
     @discardableResult
     public func flush() throws(HiveError) -> FlushStatistics {
-        var stats = FlushStatistics()
-        guard !dirty.isEmpty else { return stats }
+        guard let pending = prepareFlush() else { return FlushStatistics() }
+        do {
+            return try pending.write()
+        } catch {
+            flushFailed(pending)
+            throw error
+        }
+    }
+
+    /// The first half of a flush, in memory only: the changes since the last flush copied into
+    /// a `PendingFlush` (the log entry with its pages and both base blocks, or the whole image),
+    /// and the editor taken as clean at the next sequence number. Nil when there is nothing to
+    /// write (a hive without a file drops its changes, as `flush` always did). Pending flushes
+    /// of one hive must be written one at a time, in the order they were prepared.
+    public func prepareFlush() -> PendingFlush? {
+        guard !dirty.isEmpty else { return nil }
         guard let files else {
             dirty.clear()
-            return stats
+            return nil
         }
         let runs = dirty.runs
         let s = hive.baseBlock.secondarySequence
         let pagesBytes = runs.reduce(0) { $0 + $1.length }
         if pagesBytes * 2 >= Int(hive.binsLimit) {
-            return try replaceWholeFile(files, sequence: s &+ 1)
+            putBaseBlock(4, s &+ 1)
+            putBaseBlock(8, s &+ 1)
+            refreshBaseBlock()
+            let whole = [UInt8](UnsafeRawBufferPointer(start: image, count: BaseBlock.size + Int(hive.binsLimit)))
+            dirty.clear()
+            return PendingFlush(files: files, runs: runs, content: .wholeFile(whole))
         }
         // 1. The log: base-block copy (type 6, S/S), one entry, padded to a sector.
         let entrySize = (40 + 8 * runs.count + pagesBytes + 511) & ~511
@@ -190,70 +210,23 @@ extension HiveEditor {
                          toByteOffset: 24, as: UInt64.self)
             e.storeBytes(of: Marvin32.hash(UnsafeRawBufferPointer(start: e, count: 32)).littleEndian, toByteOffset: 32, as: UInt64.self)
         }
-        let logFailure: HiveError? = log.withUnsafeBytes { raw in
-            do throws(HiveError) { try writeAll(files.log1, raw, at: 0, path: files.log1Path) } catch { return error }
-            return nil
-        }
-        if let logFailure { throw logFailure }
-        try syncFile(files.log1, files.log1Path)
-        stats.logBytes = log.count
-        // 2. The primary marked dirty.
+        // 2. and 3.: the primary's base block marked dirty (S+1/S), then clean (S+1/S+1).
         putBaseBlock(4, s &+ 1)
         refreshBaseBlock()
-        try writeAll(files.primary, UnsafeRawBufferPointer(start: image, count: BaseBlock.size), at: 0, path: files.primaryPath)
-        try syncFile(files.primary, files.primaryPath)
-        // 3. The pages, then the base block clean.
-        for run in runs {
-            try writeAll(files.primary, UnsafeRawBufferPointer(start: bins + Int(run.offset), count: run.length),
-                         at: BaseBlock.size + Int(run.offset), path: files.primaryPath)
-        }
+        let dirtyHeader = [UInt8](UnsafeRawBufferPointer(start: image, count: BaseBlock.size))
         putBaseBlock(8, s &+ 1)
         refreshBaseBlock()
-        try writeAll(files.primary, UnsafeRawBufferPointer(start: image, count: BaseBlock.size), at: 0, path: files.primaryPath)
-        try syncFile(files.primary, files.primaryPath)
-        stats.primaryBytes = pagesBytes + 2 * BaseBlock.size
-        stats.fsyncs = 3
-        stats.pages = pagesBytes / 4096
+        let cleanHeader = [UInt8](UnsafeRawBufferPointer(start: image, count: BaseBlock.size))
         dirty.clear()
-        return stats
+        return PendingFlush(files: files, runs: runs,
+                            content: .logEntry(log: log, dirtyHeader: dirtyHeader, cleanHeader: cleanHeader))
     }
 
-    /// When most of the hive changed (a new hive filled at once, a rebuild), a log entry would
-    /// double the bytes written: the new file is written whole beside the old one instead, under
-    /// the lock, flushed, and renamed over it. A crash leaves the old file or the new one, both
-    /// clean. The lock moves with the new file (it is taken before the rename).
-    private func replaceWholeFile(_ files: HiveFiles, sequence: UInt32) throws(HiveError) -> FlushStatistics {
-        let path = files.primaryPath
-        let temporary = path + ".new-\(getpid())"
-        // A file of that name is a crash's leftover, or something put there to be written
-        // through (a link, a FIFO): it goes, and the new file is made afresh.
-        unlink(temporary)
-        let fd = Glibc.open(temporary, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw .io(path: temporary, operation: "create", errno: errno) }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            closeFile(fd); unlink(temporary)
-            throw .io(path: temporary, operation: "flock", errno: errno)
-        }
-        putBaseBlock(4, sequence)
-        putBaseBlock(8, sequence)
-        refreshBaseBlock()
-        do throws(HiveError) {
-            try writeAll(fd, UnsafeRawBufferPointer(start: image, count: BaseBlock.size + Int(hive.binsLimit)), at: 0, path: temporary)
-            try syncFile(fd, temporary)
-            guard rename(temporary, path) == 0 else { throw .io(path: path, operation: "rename", errno: errno) }
-        } catch {
-            closeFile(fd); unlink(temporary)
-            throw error
-        }
-        AtomicWrite.syncDirectory(of: path)
-        closeFile(files.primary)
-        files.primary = fd
-        var stats = FlushStatistics()
-        stats.primaryBytes = BaseBlock.size + Int(hive.binsLimit)
-        stats.fsyncs = 2
-        stats.pages = Int(hive.binsLimit) / 4096
-        dirty.clear()
-        return stats
+    /// A prepared flush that was not written: its pages are dirty again, for the next flush
+    /// (whose log entry then holds them; recovery accepts a log that starts past the primary).
+    public func flushFailed(_ pending: PendingFlush) {
+        for run in pending.runs { dirty.mark(run.offset, run.length) }
+        dirty.baseBlock = true
     }
 
     /// The whole image to the primary (after recovery, or a new hive): data, then a clean base

@@ -15,8 +15,7 @@ import Darwin
 /// deliver SIGBUS when we touch a page past the new end: that cannot be caught safely in Swift,
 /// so it ends the process. docs/hive-reading.md says so; `HiveStorage(copying:)` avoids it at the
 /// cost of reading the whole file.
-public final class HiveStorage: @unchecked Sendable {
-    /// Immutable after init; that is what makes the unchecked Sendable sound.
+public final class HiveStorage: @unchecked Sendable {  // immutable after init; only an editor's reserved image is written, under its owner's lock
     public let bytes: UnsafeRawBufferPointer
     public let path: String?
     private let release: Release

@@ -24,6 +24,9 @@ public enum LogRecoveryError: Error, Equatable, Sendable {
     case badRecoveredBin(log: String, fileOffset: Int, reason: String)
     /// After the last entry the hive does not hold together.
     indirect case inconsistentResult(HiveError)
+    /// A log passed as usable lacks what recovery reads at `fileOffset` (its base block, an
+    /// entry, a page): never expected after `TransactionLog`'s checks, reported rather than trapped.
+    case malformedLog(log: String, fileOffset: Int, reason: String)
 }
 
 public struct LogProblem: Equatable, Sendable {
@@ -48,6 +51,8 @@ extension LogRecoveryError: CustomStringConvertible {
             return "\(log): the recovered hive bin at file offset 0x\(hex(fileOffset)) is invalid: \(reason)"
         case let .inconsistentResult(error):
             return "the hive is inconsistent after applying the logs: \(error)"
+        case let .malformedLog(log, fileOffset, reason):
+            return "\(log): cannot be applied: \(reason) at file offset 0x\(hex(fileOffset))"
         }
     }
 }
@@ -107,8 +112,8 @@ public enum LogRecovery {
                                leavingOutUnreadable: Bool = false)
         throws(LogRecoveryError) -> (storage: HiveStorage, report: LogRecoveryReport)
     {
-        let usable = logs.filter { $0.unusable == nil }
-        guard !usable.isEmpty else {
+        let candidates = logs.filter { $0.unusable == nil }
+        guard !candidates.isEmpty else {
             throw .noUsableLog(logs.map { LogProblem(log: $0.name, reason: $0.unusable ?? "") })
         }
         let image = Image(copying: primary.bytes)
@@ -128,6 +133,8 @@ public enum LogRecovery {
                 }
                 skipped.append(LogProblem(log: log.name, reason: "\(problem); \(why)"))
             }
+            var usable: [UsableLog] = []
+            for log in candidates { usable.append(try UsableLog(log)) }
             var report: LogRecoveryReport
             if usable.contains(where: { $0.format == .new }) {
                 report = try applyNew(usable.filter { $0.format == .new }, to: image)
@@ -177,19 +184,22 @@ public enum LogRecovery {
 
     // MARK: New format
 
-    private static func applyNew(_ logs: [TransactionLog], to image: Image) throws(LogRecoveryError) -> LogRecoveryReport {
+    private static func applyNew(_ logs: [UsableLog], to image: Image) throws(LogRecoveryError) -> LogRecoveryReport {
         let primary = image.baseBlock
         let primaryValid = primary.map { $0.storedChecksum == $0.computedChecksum } ?? false
         // Earlier entries first; sequence numbers compare modulo 2^32 (yarp does the same).
-        let ordered = logs.sorted { precedes($0.baseBlock!.primarySequence, $1.baseBlock!.primarySequence) }
+        let ordered = logs.sorted { precedes($0.baseBlock.primarySequence, $1.baseBlock.primarySequence) }
         var notes: [String] = []
-        var chain: [TransactionLog]
+        var chain: [UsableLog]
+        guard let newest = ordered.last else {
+            throw .noUsableLog([])
+        }
         if primaryValid, let primary {
             let start = primary.secondarySequence
             chain = []
             for log in ordered {
-                if precedes(log.baseBlock!.primarySequence, start) {
-                    notes.append("\(log.name): entries from \(log.baseBlock!.primarySequence) precede the primary's secondary sequence number \(start): already in the primary, ignored")
+                if precedes(log.baseBlock.primarySequence, start) {
+                    notes.append("\(log.name): entries from \(log.baseBlock.primarySequence) precede the primary's secondary sequence number \(start): already in the primary, ignored")
                 } else {
                     chain.append(log)
                 }
@@ -197,34 +207,35 @@ public enum LogRecovery {
             guard let first = chain.first else {
                 throw .noApplicableLog(reason: "every log's entries precede the primary's secondary sequence number \(start)")
             }
-            let firstSequence = first.baseBlock!.primarySequence
+            let firstSequence = first.baseBlock.primarySequence
             if firstSequence != start {
                 notes.append("entries \(start)...\(firstSequence &- 1) are in no log: a partial reconcile wrote them to the primary already")
             }
         } else {
-            chain = [ordered.last!]
-            notes.append("the primary base block is invalid: only the newest log, \(ordered.last!.name), is used, and its base-block copy replaces the primary's")
+            chain = [newest]
+            notes.append("the primary base block is invalid: only the newest log, \(newest.name), is used, and its base-block copy replaces the primary's")
         }
 
         var applied: [LogRecoveryReport.AppliedLog] = []
         var last: UInt32?
+        var lastLog = ""
         var binsSize = primary?.hiveBinsDataSize ?? 0
         var flags = primary?.flags ?? 0
         var pages = 0
         for log in chain {
-            let firstSequence = log.baseBlock!.primarySequence
+            let firstSequence = log.baseBlock.primarySequence
             if let l = last, firstSequence != l &+ 1 {
                 if precedes(firstSequence, l &+ 1) {
                     notes.append("\(log.name): entries from \(firstSequence) overlap those applied (up to \(l)): ignored")
                     continue
                 }
-                throw .sequenceGap(log: applied.last!.log, lastSequence: l, nextLog: log.name, nextSequence: firstSequence)
+                throw .sequenceGap(log: lastLog, lastSequence: l, nextLog: log.name, nextSequence: firstSequence)
             }
             var logPages = 0
             for entry in log.entries {
                 image.grow(toHiveBins: entry.hiveBinsDataSize)
-                for page in entry.pages(in: log) {
-                    image.write(page.offset, from: log.storage.bytes.baseAddress! + page.fileOffset, count: page.size)
+                for page in entry.pages(in: log.log) {
+                    try image.write(page.offset, from: log, at: page.fileOffset, count: page.size)
                 }
                 binsSize = entry.hiveBinsDataSize
                 flags = (flags & ~1) | (entry.flags & 1)
@@ -237,25 +248,32 @@ public enum LogRecovery {
             if log.chainEnd.hasPrefix("stale") {
                 notes.append("\(log.name): \(log.chainEnd)")
             }
+            guard let firstEntry = log.entries.first, let lastEntry = log.entries.last else {
+                throw .malformedLog(log: log.name, fileOffset: 512, reason: "no entry chains from the base block")
+            }
             applied.append(.init(log: log.name, entries: log.entries.count,
-                                 sequences: log.entries.first!.sequence...log.entries.last!.sequence, pages: logPages))
+                                 sequences: firstEntry.sequence...lastEntry.sequence, pages: logPages))
+            lastLog = log.name
             pages += logPages
         }
-        if !primaryValid {
-            image.replaceBaseBlock(with: chain[0].storage.bytes)
+        guard let last else {
+            throw .noApplicableLog(reason: "no log entry was applied")
         }
-        image.finishBaseBlock(sequence: last!, hiveBinsSize: binsSize, flags: flags)
+        if !primaryValid {
+            image.replaceBaseBlock(with: newest)
+        }
+        image.finishBaseBlock(sequence: last, hiveBinsSize: binsSize, flags: flags)
         let dummies = image.replaceInvalidBins(upTo: binsSize)
         if !dummies.isEmpty {
             notes.append("\(dummies.count) invalid hive \(dummies.count == 1 ? "bin was" : "bins were") replaced by empty ones, as Windows does: " + dummies.map { "0x\(hex($0))" }.joined(separator: ", "))
         }
-        return LogRecoveryReport(format: .new, applied: applied, sequence: last!, pages: pages,
+        return LogRecoveryReport(format: .new, applied: applied, sequence: last, pages: pages,
                                  dummyBins: dummies, notes: notes)
     }
 
     // MARK: Old format
 
-    private static func applyOld(_ logs: [TransactionLog], to image: Image) throws(LogRecoveryError) -> LogRecoveryReport {
+    private static func applyOld(_ logs: [UsableLog], to image: Image) throws(LogRecoveryError) -> LogRecoveryReport {
         let primary = image.baseBlock
         let primaryValid = primary.map { $0.storedChecksum == $0.computedChecksum } ?? false
         // The log must come from the same write as the primary: its last-written timestamp
@@ -266,34 +284,33 @@ public enum LogRecovery {
         guard let stamp = primaryValid ? primary?.lastWritten.rawValue : image.firstBinTimestamp else {
             throw .noApplicableLog(reason: "the primary has neither a valid base block nor a first hive bin to take a timestamp from")
         }
-        let fits: (TransactionLog) -> Bool = { log in
-            let t = log.baseBlock!.lastWritten.rawValue
+        let fits: (UsableLog) -> Bool = { log in
+            let t = log.baseBlock.lastWritten.rawValue
             return primaryValid ? t == stamp : t >= stamp
         }
         let matching = logs.filter(fits)
         guard var log = matching.first else {
-            let seen = logs.map { "\($0.name) has \($0.baseBlock!.lastWritten)" }.joined(separator: ", ")
+            let seen = logs.map { "\($0.name) has \($0.baseBlock.lastWritten)" }.joined(separator: ", ")
             throw .noApplicableLog(reason: "the old-format logs' timestamps do not match the primary's \(FileTime(rawValue: stamp))\(primaryValid ? "" : " (its first bin's copy)") (\(seen))")
         }
-        for other in matching.dropFirst() where precedes(log.baseBlock!.primarySequence, other.baseBlock!.primarySequence) {
+        for other in matching.dropFirst() where precedes(log.baseBlock.primarySequence, other.baseBlock.primarySequence) {
             log = other
         }
-        let bb = log.baseBlock!
+        let bb = log.baseBlock
         image.grow(toHiveBins: bb.hiveBinsDataSize)
-        let p = log.storage.bytes.baseAddress!
-        for (i, offset) in log.dirtyPageOffsets.enumerated() {
-            image.write(offset, from: p + log.dirtyPagesStart + i * 512, count: 512)
+        for (i, offset) in log.log.dirtyPageOffsets.enumerated() {
+            try image.write(offset, from: log, at: log.log.dirtyPagesStart + i * 512, count: 512)
         }
         if let bad = image.firstInvalidBin(upTo: bb.hiveBinsDataSize) {
             throw .badRecoveredBin(log: log.name, fileOffset: Int(bad.offset) + BaseBlock.size, reason: bad.reason)
         }
-        image.replaceBaseBlock(with: log.storage.bytes)
+        image.replaceBaseBlock(with: log)
         image.finishBaseBlock(sequence: bb.primarySequence, hiveBinsSize: bb.hiveBinsDataSize, flags: bb.flags)
         var notes: [String] = []
         for other in logs where other.name != log.name {
-            notes.append("\(other.name): not applied (\(fits(other) ? "an older sequence number" : "its timestamp \(other.baseBlock!.lastWritten) is not the primary's"))")
+            notes.append("\(other.name): not applied (\(fits(other) ? "an older sequence number" : "its timestamp \(other.baseBlock.lastWritten) is not the primary's"))")
         }
-        let pages = log.dirtyPageOffsets.count
+        let pages = log.log.dirtyPageOffsets.count
         return LogRecoveryReport(format: .old,
                                  applied: [.init(log: log.name, entries: 1, sequences: bb.primarySequence...bb.primarySequence, pages: pages)],
                                  sequence: bb.primarySequence, pages: pages, dummyBins: [], notes: notes)
@@ -303,6 +320,38 @@ public enum LogRecovery {
     static func precedes(_ a: UInt32, _ b: UInt32) -> Bool {
         a != b && Int32(bitPattern: b &- a) > 0
     }
+}
+
+/// A log `TransactionLog` found usable (`unusable == nil`), with what that promises — a base
+/// block, a format, at least a sector of bytes — checked again and held without optionals, so
+/// recovery reads it without a force unwrap. A gap in the parser's checks becomes
+/// `LogRecoveryError.malformedLog` naming the log and offset.
+struct UsableLog {
+    let log: TransactionLog
+    let baseBlock: BaseBlock
+    let format: TransactionLog.Format
+    let bytes: UnsafeRawBufferPointer
+    /// The log's first sector (its base-block copy).
+    let baseBlockBytes: UnsafeRawPointer
+
+    init(_ log: TransactionLog) throws(LogRecoveryError) {
+        guard let bb = log.baseBlock, let base = log.storage.bytes.baseAddress, log.storage.bytes.count >= 512 else {
+            throw .malformedLog(log: log.name, fileOffset: 0, reason: log.unusable ?? "no regf base block")
+        }
+        guard let format = log.format else {
+            throw .malformedLog(log: log.name, fileOffset: 0, reason: "file type \(bb.fileType) is not a log's")
+        }
+        self.log = log
+        baseBlock = bb
+        self.format = format
+        bytes = log.storage.bytes
+        baseBlockBytes = base
+    }
+
+    var name: String { log.name }
+    var entries: [LogEntry] { log.entries }
+    var corruptEntry: (fileOffset: Int, sequence: UInt32, reason: String)? { log.corruptEntry }
+    var chainEnd: String { log.chainEnd }
 }
 
 /// The hive being recovered: a growable private copy of the primary file.
@@ -343,17 +392,23 @@ private final class Image {
         count = needed
     }
 
-    /// Copies a page to hive-bins offset `offset` (checked against the image by the caller's
-    /// entry validation and `grow`).
-    func write(_ offset: UInt32, from source: UnsafeRawPointer, count length: Int) {
+    /// Copies `length` bytes at `fileOffset` of `log` to hive-bins offset `offset`. The log's
+    /// parser already checked both ranges (entry validation, `grow`); checked again here, so a
+    /// gap in those checks is an error naming the log and offset, never a write out of bounds.
+    func write(_ offset: UInt32, from log: UsableLog, at fileOffset: Int, count length: Int) throws(LogRecoveryError) {
         let at = BaseBlock.size + Int(offset)
-        precondition(at + length <= count, "page outside the grown image")
-        (memory + at).copyMemory(from: source, byteCount: length)
+        guard length >= 0, fileOffset >= 0, at + length <= count, fileOffset + length <= log.bytes.count,
+              let source = log.bytes.baseAddress
+        else {
+            throw .malformedLog(log: log.name, fileOffset: fileOffset,
+                                reason: "a page of \(length) bytes for hive-bins offset 0x\(hex(offset)) lies outside the log or the image")
+        }
+        (memory + at).copyMemory(from: source + fileOffset, byteCount: length)
     }
 
     /// The first 512 bytes of a log's base-block copy become the base block.
-    func replaceBaseBlock(with log: UnsafeRawBufferPointer) {
-        memory.copyMemory(from: log.baseAddress!, byteCount: 512)
+    func replaceBaseBlock(with log: UsableLog) {
+        memory.copyMemory(from: log.baseBlockBytes, byteCount: 512)
     }
 
     /// The state after the last entry, clean: both sequence numbers, the bins size, the flags,

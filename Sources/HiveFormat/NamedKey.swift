@@ -18,15 +18,34 @@ public struct KeyFlags: OptionSet, Sendable, Hashable {
 
 /// A key record (nk), read in place. Construction checks the signature and that the fixed part
 /// and the name fit the cell; offsets it holds are checked when followed.
-public struct NamedKey: BitwiseCopyable {
+///
+/// It keeps the hive's bytes alive (`owner`): a key outlives every other reference to its
+/// `Hive` safely. The walk keeps bare cells on its stacks and hands each key to its visitor
+/// borrowed, so the reference costs no ARC traffic per key there.
+public struct NamedKey: CellView {
     public let cell: Cell
+    /// The storage `cell` points into.
+    @usableFromInline let owner: HiveStorage
     @usableFromInline static let fixedSize = 76
 
-    @inlinable init(cell: Cell, referencedBy: UInt32?) throws(HiveError) {
+    @inlinable init(cell: Cell, referencedBy: UInt32?, owner: HiveStorage) throws(HiveError) {
+        self.cell = try NamedKey.checked(cell, referencedBy: referencedBy)
+        self.owner = owner
+    }
+
+    /// `cell`, when it holds a key record (what `init` checks).
+    @inlinable @inline(__always)
+    static func checked(_ cell: Cell, referencedBy: UInt32?) throws(HiveError) -> Cell {
         guard cell.length >= NamedKey.fixedSize, cell.data.u16(0) == Signature.nk,
               NamedKey.fixedSize + Int(cell.data.u16(72)) <= cell.length
         else { throw NamedKey.whyNot(cell, referencedBy: referencedBy) }
+        return cell
+    }
+
+    /// A key whose cell `checked` already accepted (the walk's stacks).
+    @inlinable init(checked cell: Cell, owner: HiveStorage) {
         self.cell = cell
+        self.owner = owner
     }
 
     /// The rule `init` found broken (kept out of the inlined path).
@@ -67,10 +86,14 @@ public struct NamedKey: BitwiseCopyable {
     /// local, 3 supersede tree).
     public var layerSemantics: UInt8 { UInt8((accessBits >> 8) & 0x3) }
 
-    /// The stored name, read in place.
-    public var storedName: StoredName {
+    /// The stored name, read in place (valid while this key is).
+    public var storedName: StoredName { NamedKey.storedName(of: cell) }
+
+    /// The stored name of a checked nk cell.
+    @inline(__always)
+    static func storedName(of cell: Cell) -> StoredName {
         StoredName(pointer: cell.data + NamedKey.fixedSize, byteCount: Int(cell.data.u16(72)),
-                   isCompressed: flags.contains(.compressedName))
+                   isCompressed: KeyFlags(rawValue: cell.data.u16(2)).contains(.compressedName))
     }
 
     public var name: RegistryName { storedName.name }

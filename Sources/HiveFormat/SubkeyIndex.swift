@@ -51,7 +51,12 @@ struct SubkeyIndex {
     let leafCount: Int
 
     @inline(always) init(hive: Hive, key: NamedKey) throws(HiveError) {
-        let c = try hive.cell(at: key.subkeyListOffset, referencedBy: key.offset)
+        try self.init(hive: hive, keyCell: key.cell)
+    }
+
+    /// From the key's checked nk cell (the walk holds cells, not keys).
+    @inline(always) init(hive: Hive, keyCell: Cell) throws(HiveError) {
+        let c = try hive.cell(at: keyCell.data.u32(28) /* subkey list */, referencedBy: keyCell.offset)
         root = c
         if c.signature == Signature.ri {
             let n = c.length >= 4 ? Int(c.data.u16(2)) : 0
@@ -82,7 +87,7 @@ extension Hive {
         var previous: NamedKey?
         return forEachListEntry(of: key) { (offset, list, entry) throws(HiveError) in
             let child = try self.key(at: offset, referencedBy: list)
-            try checkListedChild(child, of: key, list: list, after: previous, entry: entry)
+            try checkListedChild(child, of: key.offset, list: list, after: previous?.cell, entry: entry)
             previous = child
             children.append(offset)
         }
@@ -96,7 +101,7 @@ extension Hive {
     func forEachListEntry(
         of key: NamedKey, _ body: (_ offset: UInt32, _ list: UInt32, _ entry: Int) throws(HiveError) -> Void
     ) -> HiveError? {
-        forEachListLeaf(of: key) { leaf, take, first throws(HiveError) in
+        forEachListLeaf(of: key.cell) { leaf, take, first throws(HiveError) in
             for i in 0..<take { try body(leaf.offset(i), leaf.cell.offset, first + i) }
         }
     }
@@ -106,12 +111,12 @@ extension Hive {
     /// a leaf's entries in one loop of its own rather than through a closure call per entry.
     @inline(__always)
     func forEachListLeaf(
-        of key: NamedKey, _ body: (_ leaf: IndexLeaf, _ take: Int, _ first: Int) throws(HiveError) -> Void
+        of key: Cell, _ body: (_ leaf: IndexLeaf, _ take: Int, _ first: Int) throws(HiveError) -> Void
     ) -> HiveError? {
-        let declared = Int(key.subkeyCount)
+        let declared = Int(key.data.u32(20))  // the nk's subkey count
         if declared == 0 { return nil }
         do throws(HiveError) {
-            let index = try SubkeyIndex(hive: self, key: key)
+            let index = try SubkeyIndex(hive: self, keyCell: key)
             var seen = 0  // entries in the list, all leaves
             for l in 0..<index.leafCount {
                 let leaf = try index.leaf(l, in: self)
@@ -130,31 +135,33 @@ extension Hive {
 
     /// What a listed child must be: a key naming `parent` as its parent, with a name strictly
     /// after the previous entry's in Windows' order (so duplicates fail too).
-    func checkListedChild(_ child: NamedKey, of parent: NamedKey, list: UInt32, after previous: NamedKey?,
+    func checkListedChild(_ child: NamedKey, of parent: UInt32, list: UInt32, after previous: Cell?,
                           entry: Int) throws(HiveError) {
-        guard isListedChild(child, of: parent, after: previous) else {
+        guard isListedChild(child.cell, of: parent, after: previous) else {
             throw listedChildError(child, of: parent, list: list, after: previous, entry: entry)
         }
     }
 
     /// `checkListedChild` as a test, for the walk, which runs it for every key (inline, with the
     /// message built out of line).
+    /// The walk passes cells (`parent`'s offset, the previous sibling's nk cell), not keys:
+    /// keys on its stacks would cost a retain each.
     @inline(always)
-    func isListedChild(_ child: NamedKey, of parent: NamedKey, after previous: NamedKey?) -> Bool {
-        guard child.parentOffset == parent.offset else { return false }
+    func isListedChild(_ child: Cell, of parent: UInt32, after previous: Cell?) -> Bool {
+        guard child.data.u32(16) == parent else { return false }  // the nk's parent offset
         guard let previous else { return true }
-        return previous.storedName.sortsBefore(child.storedName)
+        return NamedKey.storedName(of: previous).sortsBefore(NamedKey.storedName(of: child))
     }
 
     /// The rule `isListedChild` found broken: the parent link, or the order after `previous`.
     @inline(never)
-    func listedChildError(_ child: NamedKey, of parent: NamedKey, list: UInt32, after previous: NamedKey?,
+    func listedChildError(_ child: NamedKey, of parent: UInt32, list: UInt32, after previous: Cell?,
                           entry: Int) -> HiveError {
-        guard child.parentOffset == parent.offset, let previous else {
+        guard child.parentOffset == parent, let previous else {
             return .badSubkeyList(cell: list,
-                                  reason: "key 0x\(hex(child.offset)) names parent 0x\(hex(child.parentOffset)) but is listed under 0x\(hex(parent.offset))")
+                                  reason: "key 0x\(hex(child.offset)) names parent 0x\(hex(child.parentOffset)) but is listed under 0x\(hex(parent))")
         }
-        let name = child.storedName, before = previous.storedName
+        let name = child.storedName, before = NamedKey.storedName(of: previous)
         return .badSubkeyList(cell: list,
                               reason: before.compare(to: name) == 0
                                 ? "duplicate subkey \"\(name.name)\" (entry \(entry))"
@@ -192,8 +199,10 @@ extension Hive {
                 let mid = (lo + hi) / 2
                 let leaf = try index.leaf(mid, in: self)
                 guard leaf.count > 0 else { lo = mid + 1; continue }
-                let last = try self.key(at: leaf.offset(leaf.count - 1), referencedBy: leaf.cell.offset)
-                if last.storedName.compare(to: q) < 0 { lo = mid + 1 } else { hi = mid }
+                // Cells, not keys, until the one returned: a key is a retain (Lending.swift).
+                let last = try NamedKey.checked(cell(at: leaf.offset(leaf.count - 1), referencedBy: leaf.cell.offset),
+                                                referencedBy: leaf.cell.offset)
+                if NamedKey.storedName(of: last).compare(to: q) < 0 { lo = mid + 1 } else { hi = mid }
             }
             guard index.leafCount > 0 else { return nil }
             let leaf = try index.leaf(lo, in: self)
@@ -201,17 +210,19 @@ extension Hive {
                 // As Windows does (CmpFindSubKeyByHash): scan the hashes, which sit together in
                 // the leaf, and read a key's name only when its hash matches.
                 for i in 0..<leaf.count where leaf.hash(i) == hash {
-                    let candidate = try self.key(at: leaf.offset(i), referencedBy: leaf.cell.offset)
-                    if candidate.storedName.compare(to: q) == 0 { return candidate }
+                    let candidate = try NamedKey.checked(cell(at: leaf.offset(i), referencedBy: leaf.cell.offset),
+                                                         referencedBy: leaf.cell.offset)
+                    if NamedKey.storedName(of: candidate).compare(to: q) == 0 { return NamedKey(checked: candidate, owner: storage) }
                 }
                 return nil
             }
             var a = 0, b = leaf.count - 1
             while a <= b {
                 let mid = (a + b) / 2
-                let candidate = try self.key(at: leaf.offset(mid), referencedBy: leaf.cell.offset)
-                let order = candidate.storedName.compare(to: q)
-                if order == 0 { return candidate }
+                let candidate = try NamedKey.checked(cell(at: leaf.offset(mid), referencedBy: leaf.cell.offset),
+                                                     referencedBy: leaf.cell.offset)
+                let order = NamedKey.storedName(of: candidate).compare(to: q)
+                if order == 0 { return NamedKey(checked: candidate, owner: storage) }
                 if order < 0 { a = mid + 1 } else { b = mid - 1 }
             }
             return nil

@@ -151,7 +151,7 @@ public struct LogEntry: Sendable {
 
     /// (hive-bins offset, byte count, file offset of the bytes) for each dirty page.
     public func pages(in log: TransactionLog) -> [(offset: UInt32, size: Int, fileOffset: Int)] {
-        let p = log.storage.bytes.baseAddress!
+        guard let p = log.storage.bytes.baseAddress else { return [] }
         var out: [(UInt32, Int, Int)] = []
         out.reserveCapacity(pageCount)
         var data = fileOffset + 40 + pageCount * 8

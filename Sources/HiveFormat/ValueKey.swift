@@ -1,13 +1,28 @@
-/// A value record (vk), read in place.
-public struct ValueKey {
+/// A value record (vk), read in place. Like `NamedKey`, it keeps the hive's bytes alive.
+public struct ValueKey: CellView {
     public let cell: Cell
+    /// The storage `cell` points into.
+    @usableFromInline let owner: HiveStorage
     @usableFromInline static let fixedSize = 20
 
-    @inlinable init(cell: Cell, referencedBy: UInt32?) throws(HiveError) {
+    @inlinable init(cell: Cell, referencedBy: UInt32?, owner: HiveStorage) throws(HiveError) {
+        self.cell = try ValueKey.checked(cell, referencedBy: referencedBy)
+        self.owner = owner
+    }
+
+    /// `cell`, when it holds a value record (what `init` checks).
+    @inlinable @inline(__always)
+    static func checked(_ cell: Cell, referencedBy: UInt32?) throws(HiveError) -> Cell {
         guard cell.length >= ValueKey.fixedSize, cell.data.u16(0) == Signature.vk,
               ValueKey.fixedSize + Int(cell.data.u16(2)) <= cell.length
         else { throw ValueKey.whyNot(cell, referencedBy: referencedBy) }
+        return cell
+    }
+
+    /// A value whose cell `checked` already accepted.
+    @inlinable init(checked cell: Cell, owner: HiveStorage) {
         self.cell = cell
+        self.owner = owner
     }
 
     /// The rule `init` found broken (kept out of the inlined path).
@@ -36,27 +51,31 @@ public struct ValueKey {
     public var declaredLength: Int { Int(rawDataSize & 0x7FFF_FFFF) }
     public var isTombstone: Bool { flags & 0x2 != 0 }
 
-    public var storedName: StoredName {
+    public var storedName: StoredName { ValueKey.storedName(of: cell) }
+
+    /// The stored name of a checked vk cell.
+    static func storedName(of cell: Cell) -> StoredName {
         StoredName(pointer: cell.data + ValueKey.fixedSize, byteCount: Int(cell.data.u16(2)),
-                   isCompressed: flags & 0x1 != 0)
+                   isCompressed: cell.data.u16(16) & 0x1 != 0)
     }
     /// The value's name; empty for the default value.
     public var name: RegistryName { storedName.name }
 }
 
 /// A value's data: a view into the hive when it is stored in one piece (inline or one cell), or
-/// into an owned buffer when it was assembled from big-data segments. Valid while the hive is.
+/// into an owned buffer when it was assembled from big-data segments. It keeps what it views
+/// alive: the hive's storage, or the assembled buffer.
 public struct ValueData {
-    /// The bytes; `owner` keeps assembled ones alive (nil for views into the hive).
+    /// The bytes; `owner` keeps them alive (the hive's storage, or the assembled buffer).
     @usableFromInline let buffer: UnsafeRawBufferPointer
-    @usableFromInline let owner: AssembledBytes?
+    @usableFromInline let owner: AnyObject
     /// The length the value record declares, when the bytes present are fewer (the cell size
     /// wins: regf-format.md §1, libregf's corruption notes).
     public let declaredLength: Int?
 
-    @inlinable init(view: UnsafeRawBufferPointer, declaredLength: Int? = nil) {
+    @inlinable init(view: UnsafeRawBufferPointer, of storage: HiveStorage, declaredLength: Int? = nil) {
         buffer = view
-        owner = nil
+        owner = storage
         self.declaredLength = declaredLength
     }
 
@@ -82,7 +101,7 @@ public struct ValueData {
 
 /// Big data put together from its segments, in memory of its own.
 @usableFromInline final class AssembledBytes {
-    let buffer: UnsafeMutableRawBufferPointer
+    @usableFromInline let buffer: UnsafeMutableRawBufferPointer
 
     init(byteCount: Int) {
         buffer = .allocate(byteCount: Swift.max(byteCount, 1), alignment: 8)
@@ -108,20 +127,21 @@ extension Hive {
                       reason: "key 0x\(hex(key.offset)) declares \(key.valueCount) values but the list cell holds \(list.length / 4)")
     }
 
-    /// Calls `body` with each value of the key, in list order.
+    /// Calls `body` with each value of the key, in list order (each lent: Lending.swift).
     @inlinable @inline(__always)
     public func forEachValue(of key: NamedKey, _ body: (ValueKey) throws(HiveError) -> Void) throws(HiveError) {
         let list = try valueOffsets(of: key)
         guard let base = list.baseAddress else { return }
         let listOffset = key.valueListOffset
         for i in 0..<(list.count / 4) {
-            try body(value(at: base.u32(4 * i), referencedBy: listOffset))
+            let c = try ValueKey.checked(cell(at: base.u32(4 * i), referencedBy: listOffset), referencedBy: listOffset)
+            try ValueKey.lend(c, of: storage) { v throws(HiveError) in try body(v) }
         }
     }
 
     @inlinable @inline(__always)
     public func value(at offset: UInt32, referencedBy: UInt32? = nil) throws(HiveError) -> ValueKey {
-        try ValueKey(cell: cell(at: offset, referencedBy: referencedBy), referencedBy: referencedBy)
+        try ValueKey(cell: cell(at: offset, referencedBy: referencedBy), referencedBy: referencedBy, owner: storage)
     }
 
     /// The value named `name` (case-insensitive; empty = the default value), or nil.
@@ -153,20 +173,56 @@ extension Hive {
     /// bytes present are returned and `declaredLength` says so.
     @inlinable @inline(__always)
     public func data(of value: ValueKey) throws(HiveError) -> ValueData {
+        let (view, assembled, declaredLength) = try dataParts(of: value)
+        if let assembled { return ValueData(assembled: assembled) }
+        return ValueData(view: view, of: storage, declaredLength: declaredLength)
+    }
+
+    /// What `data(of:)` returns, unwrapped: a view into the storage (valid while it is), or the
+    /// assembled bytes, and the declared length when the bytes present are fewer.
+    @inlinable @inline(__always)
+    func dataParts(of value: ValueKey) throws(HiveError) -> (UnsafeRawBufferPointer, AssembledBytes?, Int?) {
         let length = value.declaredLength
         if value.isInline {
             let n = Swift.min(length, 4)
-            return ValueData(view: UnsafeRawBufferPointer(start: value.cell.data + 8, count: n),
-                             declaredLength: n < length ? length : nil)
+            return (UnsafeRawBufferPointer(start: value.cell.data + 8, count: n), nil, n < length ? length : nil)
         }
-        if length == 0 { return ValueData(view: UnsafeRawBufferPointer(start: nil, count: 0)) }
+        if length == 0 { return (UnsafeRawBufferPointer(start: nil, count: 0), nil, nil) }
         let c = try cell(at: value.dataOffset, referencedBy: value.offset)
         if length <= c.length {
-            return ValueData(view: UnsafeRawBufferPointer(start: c.data, count: length))
+            return (UnsafeRawBufferPointer(start: c.data, count: length), nil, nil)
         }
         if c.signature == Signature.db, let assembled = try bigData(c, length: length) {
-            return ValueData(assembled: assembled)
+            return (UnsafeRawBufferPointer(assembled.buffer), assembled, nil)
         }
-        return ValueData(view: UnsafeRawBufferPointer(start: c.data, count: c.length), declaredLength: length)
+        return (UnsafeRawBufferPointer(start: c.data, count: c.length), nil, length)
+    }
+
+    /// RegQueryValueEx's read, made without views (each would be a retain: Lending.swift): the
+    /// type and size of the value named `q` (case-insensitive) of the key at `keyOffset`, its
+    /// bytes copied into `buffer` when given and they fit (`fits`); nil when there is no such value.
+    public func queryValue(ofKeyAt keyOffset: UInt32, named q: UnsafeBufferPointer<UInt16>,
+                           into buffer: UnsafeMutableRawBufferPointer?) throws(HiveError) -> (type: RegistryValueType, size: Int, fits: Bool)? {
+        let keyCell = try NamedKey.checked(cell(at: keyOffset), referencedBy: nil)
+        return try NamedKey.lend(keyCell, of: storage) { key throws(HiveError) -> (type: RegistryValueType, size: Int, fits: Bool)? in
+            let list = try valueOffsets(of: key)
+            guard let base = list.baseAddress else { return nil }
+            let listOffset = key.valueListOffset
+            for i in 0..<(list.count / 4) {
+                let c = try ValueKey.checked(cell(at: base.u32(4 * i), referencedBy: listOffset), referencedBy: listOffset)
+                guard ValueKey.storedName(of: c).compare(to: q) == 0 else { continue }
+                return try ValueKey.lend(c, of: storage) { v throws(HiveError) -> (type: RegistryValueType, size: Int, fits: Bool) in
+                    let (bytes, assembled, _) = try dataParts(of: v)
+                    var fits = false
+                    if let buffer, bytes.count <= buffer.count {
+                        if let src = bytes.baseAddress { buffer.baseAddress!.copyMemory(from: src, byteCount: bytes.count) }
+                        fits = true
+                    }
+                    withExtendedLifetime(assembled) {}
+                    return (v.type, bytes.count, fits)
+                }
+            }
+            return nil
+        }
     }
 }

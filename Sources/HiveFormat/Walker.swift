@@ -63,12 +63,12 @@ extension Hive {
         }
         /// The frame of `key`'s children, or nil when it has none to walk (too deep, or a list
         /// broken before its first entry under `salvage`).
-        @inline(__always) func frame(listedBy key: NamedKey, depth d: Int,
+        @inline(__always) func frame(listedBy key: Cell, depth d: Int,
                                      _ pending: inout ScratchStack<ListEntry>) throws(HiveError) -> Frame? {
             if d + 1 > options.maxDepth {
                 let e = HiveError.tooDeep(cell: key.offset, depth: options.maxDepth)
                 guard options.salvage else { throw e }
-                corrupt(key, d, e)
+                corrupt(NamedKey(checked: key, owner: storage), d, e)
                 return nil
             }
             let first = pending.count
@@ -78,7 +78,7 @@ extension Hive {
             }
             if let e {
                 guard options.salvage else { throw e }
-                corrupt(key, d, e)
+                corrupt(NamedKey(checked: key, owner: storage), d, e)
             }
             return pending.count == first ? nil : Frame(first: first, end: pending.count, parent: key)
         }
@@ -87,7 +87,7 @@ extension Hive {
         case .stop, .skipChildren: return
         case .descend: break
         }
-        guard start.subkeyCount != 0, var top = try frame(listedBy: start, depth: 0, &pending) else { return }
+        guard start.subkeyCount != 0, var top = try frame(listedBy: start.cell, depth: 0, &pending) else { return }
         // `top` is the innermost frame, kept in locals; `frames` holds the ones above it, so
         // `frames.count` is the depth of `top.parent`.
         while true {
@@ -101,7 +101,7 @@ extension Hive {
             let entry = pending[top.next]
             let position = top.next - top.first
             top.next += 1
-            let key: NamedKey
+            let keyCell: Cell
             do throws(HiveError) {
                 // No key is reached twice without a visited set: every child names the key it is
                 // listed under as its parent and sorts strictly after its previous sibling, so a
@@ -110,24 +110,28 @@ extension Hive {
                 guard entry.offset != start.offset else {
                     throw HiveError.cycle(cell: entry.offset, reason: "the walk's first key is listed again, under 0x\(hex(top.parent.offset))")
                 }
-                key = try self.key(at: entry.offset, referencedBy: entry.list)
-                guard isListedChild(key, of: top.parent, after: top.previous) else {
-                    throw listedChildError(key, of: top.parent, list: entry.list, after: top.previous, entry: position)
+                let c = try NamedKey.checked(cell(at: entry.offset, referencedBy: entry.list), referencedBy: entry.list)
+                guard isListedChild(c, of: top.parent.offset, after: top.previous) else {
+                    throw listedChildError(NamedKey(checked: c, owner: storage), of: top.parent.offset, list: entry.list,
+                                           after: top.previous, entry: position)
                 }
+                keyCell = c
             } catch {
                 // The list is broken from this entry on: the rest of it is cut too.
                 top.next = top.end
                 guard options.salvage else { throw error }
-                corrupt(top.parent, frames.count, error)
+                corrupt(NamedKey(checked: top.parent, owner: storage), frames.count, error)
                 continue
             }
-            top.previous = key
+            top.previous = keyCell
             let depth = frames.count + 1
-            switch try visit(key, depth) {
+            // Lent, not made: no retain per key (Lending.swift).
+            switch try NamedKey.lend(keyCell, of: storage, { key throws(HiveError) in try visit(key, depth) }) {
             case .stop: return
             case .skipChildren: continue
             case .descend:
-                if key.subkeyCount != 0, let inner = try frame(listedBy: key, depth: depth, &pending) {
+                if keyCell.data.u32(20) != 0,  // the nk's subkey count
+                   let inner = try frame(listedBy: keyCell, depth: depth, &pending) {
                     frames.append(top)
                     top = inner
                 }
@@ -144,15 +148,16 @@ private struct ListEntry {
 }
 
 /// One key's children being walked: `pending[first..<end]`, the next to visit, the last one
-/// visited (its name must sort before the next one's) and the key that lists them.
+/// visited (its name must sort before the next one's) and the key that lists them. Their nk
+/// cells, not `NamedKey`s: a key holds a reference, and a copy per frame would be a retain.
 private struct Frame {
     let first: Int
     var next: Int
     let end: Int
-    var previous: NamedKey?
-    let parent: NamedKey
+    var previous: Cell?
+    let parent: Cell
 
-    init(first: Int, end: Int, parent: NamedKey) {
+    init(first: Int, end: Int, parent: Cell) {
         self.first = first
         next = first
         self.end = end

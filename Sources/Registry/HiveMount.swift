@@ -44,6 +44,8 @@ final class HiveMount {
     var descriptors: [UInt32: SecurityDescriptor] = [:]
     /// Called (outside the registry's lock) when the last reference goes.
     var whenUnreferenced: [@Sendable () -> Void] = []
+    /// Its flushes' I/O, outside the registry's lock.
+    let writes = HiveWrites()
 
     init(path: String, name: RegistryName, editor: HiveEditor?, file: String?, isSystem: Bool) {
         self.path = path

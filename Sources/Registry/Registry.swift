@@ -11,6 +11,10 @@ import Security
 /// the calling thread's token, against which access is checked.
 public final class Registry: Sendable {
     private let core: Locked<RegistryCore>
+    /// For hives opened outside the lock (loads).
+    private let keyClock: @Sendable () -> FileTime
+    /// Called on the thread about to do a hive's file I/O outside the lock (tests hold it there).
+    private let ioHook = Locked<(@Sendable (HiveIO) -> Void)?>(nil)
 
     /// - Parameters:
     ///   - keyClock: time for keys' last-write stamps.
@@ -21,6 +25,22 @@ public final class Registry: Sendable {
                 clock: @escaping @Sendable () -> Duration = Registry.monotonicClock(),
                 lazyFlushDelay: Duration = .seconds(5)) {
         core = Locked(RegistryCore(keyClock: keyClock, now: clock, lazyFlushDelay: lazyFlushDelay))
+        self.keyClock = keyClock
+    }
+
+    /// File I/O the registry does outside its lock, as a test hook sees it.
+    enum HiveIO: Sendable, Equatable {
+        case load(file: String), save(file: String), flush(hive: String)
+    }
+
+    /// Test seam: `hook` runs on the thread that is about to read or write a hive file, with the
+    /// registry's lock not held.
+    func setIOHook(_ hook: (@Sendable (HiveIO) -> Void)?) {
+        ioHook.withLock { $0 = hook }
+    }
+
+    private func aboutToDo(_ io: HiveIO) {
+        ioHook.withLock { $0 }?(io)
     }
 
     /// Time since this call, on the continuous clock.
@@ -31,7 +51,7 @@ public final class Registry: Sendable {
 
     /// Runs `body` under the lock, then the callbacks it queued.
     @inline(__always)
-    private func locked<R: Sendable>(_ body: (RegistryCore) throws(Win32Error) -> R) throws(Win32Error) -> R {
+    private func locked<R>(_ body: (RegistryCore) throws(Win32Error) -> R) throws(Win32Error) -> R {
         let (result, callbacks) = core.withLock { c -> (Result<R, Win32Error>, [@Sendable () -> Void]) in
             let r: Result<R, Win32Error>
             do throws(Win32Error) {
@@ -99,9 +119,18 @@ public final class Registry: Sendable {
         return k
     }
 
-    /// RegFlushKey.
+    /// RegFlushKey: durable when it returns. The changes are copied under the lock and written
+    /// outside it (HiveWrites).
     public func flushKey(_ key: KeyHandle, as caller: RegistryCaller) throws(Win32Error) {
-        try locked { c throws(Win32Error) in try c.flushKey(key, caller) }
+        let (m, queued) = try locked { c throws(Win32Error) in try c.prepareFlushKey(key, caller) }
+        try write(m, queued)
+    }
+
+    /// Writes a flush prepared under the lock, outside it, then finishes it under the lock.
+    private func write(_ m: HiveMount, _ queued: QueuedFlush?) throws(Win32Error) {
+        guard let queued else { return }
+        let result = m.writes.write(until: queued) { aboutToDo(.flush(hive: m.path)) }
+        try locked { c throws(Win32Error) in try c.finishFlush(m, queued, result) }
     }
 
     /// RegRenameKey (`subkey` nil or empty: the key itself).
@@ -267,8 +296,22 @@ public final class Registry: Sendable {
     @discardableResult
     public func mountHive(file: String?, at path: String, system: Bool = false,
                           rootSecurity: SecurityDescriptor? = nil) throws(Win32Error) -> [String] {
-        try locked { c throws(Win32Error) in
-            try c.mount(file: file, at: path, system: system, rootSecurity: rootSecurity).editor?.openingNotes ?? []
+        // Checked, then opened outside the lock (reading, recovering and validating the file),
+        // then mounted under it: no other hive's reader waits for this file.
+        try locked { c throws(Win32Error) in _ = try c.mountPoint(free: path) }
+        let editor = try open(file, rootSecurity: rootSecurity?.bytes ?? HiveEditor.defaultRootSecurity, as: nil)
+        return try locked { c throws(Win32Error) in
+            try c.attach(editor, file: file, at: path, system: system).editor?.openingNotes ?? []
+        }
+    }
+
+    /// The hive in `file` opened (or created) outside the lock, on this thread with `files`'
+    /// rights; an in-memory hive when `file` is nil.
+    private func open(_ file: String?, rootSecurity: [UInt8], as files: FileIdentity?) throws(Win32Error) -> HiveEditor {
+        if let file { aboutToDo(.load(file: file)) }
+        let clock = keyClock
+        return try files.perform { () throws(Win32Error) in
+            try RegistryCore.openOrCreate(file, rootSecurity: rootSecurity, clock: clock)
         }
     }
 
@@ -281,8 +324,12 @@ public final class Registry: Sendable {
     }
 
     /// RegLoadKey.
+    /// The file is read and validated outside the lock, with the caller's file rights; only the
+    /// mount is done under it.
     public func loadKey(_ base: KeyHandle, _ subkey: String, file: String, as caller: RegistryCaller) throws(Win32Error) {
-        try locked { c throws(Win32Error) in try c.loadKey(base, subkey, file: file, caller) }
+        let path = try locked { c throws(Win32Error) in try c.loadKeyPath(base, subkey, caller) }
+        let editor = try open(file, rootSecurity: HiveEditor.defaultRootSecurity, as: caller.files)
+        try locked { c throws(Win32Error) in _ = try c.attach(editor, file: file, at: path, system: false, files: caller.files) }
     }
 
     /// RegLoadAppKey: a handle to the root of the hive in `file` (created when missing), loaded
@@ -348,13 +395,26 @@ public final class Registry: Sendable {
     /// Writes the hives whose changes are older than the lazy-flush delay; returns how many.
     @discardableResult
     public func flushDueHives() -> Int {
-        (try? locked { c throws(Win32Error) in c.flushDue().flushed }) ?? 0
+        let due = (try? locked { c throws(Win32Error) in c.flushDue() }) ?? []
+        var flushed = 0
+        for (m, queued) in due {
+            do throws(Win32Error) {
+                try write(m, queued)
+                flushed += 1
+            } catch {
+                continue  // still dirty: the next round retries
+            }
+        }
+        return flushed
     }
 
     /// RegSaveKey (`format` `.standard`) and RegSaveKeyEx: the key's stored subtree to a new
-    /// hive file (SeBackupPrivilege).
+    /// hive file (SeBackupPrivilege). A consistent snapshot: the saved hive is built in memory
+    /// under the lock, then written outside it, on this thread with the caller's file rights.
     public func saveKey(_ key: KeyHandle, file: String, format: SaveFormat = .standard, as caller: RegistryCaller) throws(Win32Error) {
-        try locked { c throws(Win32Error) in try c.saveKey(key, file: file, format: format, caller) }
+        let image = try locked { c throws(Win32Error) in try c.savedImage(key, format: format, caller) }
+        aboutToDo(.save(file: file))
+        try caller.files.perform { () throws(Win32Error) in try RegistryCore.writeSaved(image, to: file) }
     }
 
     /// RegRestoreKey: a saved hive's contents over the key (SeRestorePrivilege); `force` is
@@ -365,17 +425,25 @@ public final class Registry: Sendable {
 
     /// Writes the hive at `path` now (ERROR_INVALID_PARAMETER when it is not loaded).
     public func flushHive(at path: String) throws(Win32Error) {
-        try locked { c throws(Win32Error) in
+        let (m, queued) = try locked { c throws(Win32Error) in
             guard let m = c.mount(at: path) else { throw .invalidParameter }
-            try c.flush(m)
+            return (m, c.prepareFlush(m))
         }
+        try write(m, queued)
     }
 
     /// Writes every changed hive now.
     public func flushAll() throws(Win32Error) {
-        try locked { c throws(Win32Error) in
-            for m in c.mounts.values { try c.flush(m) }
+        let all = (try? locked { c throws(Win32Error) in c.mounts.values.map { ($0, c.prepareFlush($0)) } }) ?? []
+        var first: Win32Error?
+        for (m, queued) in all {
+            do throws(Win32Error) {
+                try write(m, queued)
+            } catch {
+                first = first ?? error
+            }
         }
+        if let first { throw first }
     }
 
     // MARK: Processes

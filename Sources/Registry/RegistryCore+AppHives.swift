@@ -26,7 +26,10 @@ extension RegistryCore {
             return try newHandle(object(for: root), access: granted, caller)
         }
         let security = try Self.appHiveSecurity(for: caller)
-        let editor = try caller.files.perform { () throws(Win32Error) in try openOrCreate(file, rootSecurity: security.bytes) }
+        let clock = keyClock
+        let editor = try caller.files.perform { () throws(Win32Error) in
+            try Self.openOrCreate(file, rootSecurity: security.bytes, clock: clock)
+        }
         let m = HiveMount(path: "\\REGISTRY\\A\\{\(UUID().uuidString)}", name: RegistryName("A"), editor: editor,
                           file: file, isSystem: false)
         m.fileIdentity = caller.files

@@ -11,28 +11,41 @@ extension RegistryCore {
     /// name, class and security, flushed before this returns; REG_NO_COMPRESSION writes the
     /// image of the hive the key is the root of, as it is (any other key:
     /// ERROR_INVALID_PARAMETER). docs/live-registry.md, "Save and restore".
-    func saveKey(_ handle: KeyHandle, file: String, format: SaveFormat, _ caller: RegistryCaller) throws(Win32Error) {
+    /// Under the lock: the checks, and the saved hive's image — a copy, so the file written
+    /// outside the lock (`writeSaved`) is the key as it was at this moment.
+    func savedImage(_ handle: KeyHandle, format: SaveFormat, _ caller: RegistryCaller) throws(Win32Error) -> HiveStorage {
         guard caller.token.isEnabled(.backup) else { throw .privilegeNotHeld }
         let t = try target(handle, requiring: [], caller)
         guard case let .stored(m, cell) = t.position else { throw .invalidParameter }  // a volatile key has nothing stored
         if format == .noCompression, cell != m.rootCell { throw .invalidParameter }
-        // The file is created with the caller's file rights, not the daemon's.
-        try caller.files.perform { () throws(Win32Error) in try write(cell, of: m, to: file, format: format) }
-    }
-
-    /// RegSaveKey's file: refused when it exists; removed again when writing it fails.
-    private func write(_ cell: UInt32, of m: HiveMount, to file: String, format: SaveFormat) throws(Win32Error) {
-        guard access(file, F_OK) != 0 else { throw .alreadyExists }
         do throws(HiveError) {
             let source = m.hive
-            if format == .noCompression { return try source.writeImage(toNewFile: file) }
-            // Built in memory and written whole, clean: Windows' saved hive has no logs beside it.
-            let key = try source.key(at: cell)
-            let editor = try HiveEditor.create(path: nil, rootName: key.name, rootSecurity: Array(try source.security(of: key).descriptor),
-                                               minorVersion: format == .standard ? 3 : 5, clock: keyClock)
-            try editor.setClass(of: editor.hive.baseBlock.rootCellOffset, to: try source.className(of: key))
-            try editor.copyContents(of: key, in: source, into: editor.hive.baseBlock.rootCellOffset)
-            try editor.hive.writeImage(toNewFile: file)
+            let saved: Hive
+            if format == .noCompression {
+                saved = source
+            } else {
+                // Built in memory and written whole, clean: Windows' saved hive has no logs beside it.
+                let key = try source.key(at: cell)
+                let editor = try HiveEditor.create(path: nil, rootName: key.name, rootSecurity: Array(try source.security(of: key).descriptor),
+                                                   minorVersion: format == .standard ? 3 : 5, clock: keyClock)
+                try editor.setClass(of: editor.hive.baseBlock.rootCellOffset, to: try source.className(of: key))
+                try editor.copyContents(of: key, in: source, into: editor.hive.baseBlock.rootCellOffset)
+                saved = editor.hive
+            }
+            // The image only (an editor's storage is a large reservation, most of it untouched).
+            let used = UnsafeRawBufferPointer(rebasing: saved.storage.bytes.prefix(BaseBlock.size + Int(saved.binsLimit)))
+            return HiveStorage(copying: used)
+        } catch {
+            throw win32(error)
+        }
+    }
+
+    /// RegSaveKey's file, outside the lock, on the caller's thread with its file rights: refused
+    /// when it exists; removed again when writing it fails.
+    static func writeSaved(_ image: HiveStorage, to file: String) throws(Win32Error) {
+        guard access(file, F_OK) != 0 else { throw .alreadyExists }
+        do throws(HiveError) {
+            try Hive(storage: image).writeImage(toNewFile: file)
         } catch {
             throw win32(error)
         }

@@ -11,13 +11,36 @@ extension RegistryCore {
     /// when missing, or with no file a hive kept in memory only. No privilege check: this is
     /// the machine's own set-up (the profile service, the daemon); `loadKey` is the API's door.
     /// `files`: whose rights the file is opened (or created) with, now and at every later flush.
+    /// (The Registry's doors open the file outside the lock and call `attach`; this does both,
+    /// under it, for set-up code that holds the core already.)
     func mount(file: String?, at path: String, system: Bool, rootSecurity: SecurityDescriptor? = nil,
                files: FileIdentity? = nil) throws(Win32Error) -> HiveMount {
+        _ = try mountPoint(free: path)
+        let security = rootSecurity?.bytes ?? HiveEditor.defaultRootSecurity
+        let clock = keyClock
+        let editor = try files.perform { () throws(Win32Error) in try Self.openOrCreate(file, rootSecurity: security, clock: clock) }
+        return try attach(editor, file: file, at: path, system: system, files: files)
+    }
+
+    /// Where a hive at `path` would mount, when nothing is mounted there (ERROR_ALREADY_EXISTS).
+    func mountPoint(free path: String) throws(Win32Error) -> (VolatileKey, RegistryName) {
         let (parent, nameUnits) = try mountPoint(path)
         let taken = nameUnits.codeUnits.withUnsafeBufferPointer { parent.children.find($0) != nil }
         guard !taken else { throw .alreadyExists }
-        let security = rootSecurity?.bytes ?? HiveEditor.defaultRootSecurity
-        let editor = try files.perform { () throws(Win32Error) in try openOrCreate(file, rootSecurity: security) }
+        return (parent, nameUnits)
+    }
+
+    /// Mounts an editor opened outside the lock at `path`; when the place was taken meanwhile,
+    /// the editor is closed (its file lock released) and the error thrown.
+    func attach(_ editor: HiveEditor, file: String?, at path: String, system: Bool,
+                files: FileIdentity? = nil) throws(Win32Error) -> HiveMount {
+        let parent: VolatileKey, nameUnits: RegistryName
+        do throws(Win32Error) {
+            (parent, nameUnits) = try mountPoint(free: path)
+        } catch {
+            editor.close()
+            throw error
+        }
         let m = HiveMount(path: self.path(of: .volatile(master, parent)) + "\\" + nameUnits.description, name: nameUnits,
                           editor: editor, file: file, isSystem: system)
         m.fileIdentity = files
@@ -34,13 +57,13 @@ extension RegistryCore {
     }
 
     /// The hive in `file`, opened for writing, or created (with empty logs) when missing; with no
-    /// file, a hive in memory.
-    func openOrCreate(_ file: String?, rootSecurity: [UInt8]) throws(Win32Error) -> HiveEditor {
+    /// file, a hive in memory. Touches nothing of the registry's: the doors call it outside the lock.
+    static func openOrCreate(_ file: String?, rootSecurity: [UInt8], clock: @escaping () -> FileTime) throws(Win32Error) -> HiveEditor {
         do {
             if let file, access(file, F_OK) == 0 {
-                return try HiveEditor.open(path: file, clock: keyClock)
+                return try HiveEditor.open(path: file, clock: clock)
             }
-            return try HiveEditor.create(path: file, rootSecurity: rootSecurity, clock: keyClock)
+            return try HiveEditor.create(path: file, rootSecurity: rootSecurity, clock: clock)
         } catch {
             throw win32(error, file: file)
         }
@@ -63,11 +86,15 @@ extension RegistryCore {
 
     /// RegLoadKey(HKLM | HKU, subkey, file): needs SeBackupPrivilege and SeRestorePrivilege
     /// ([D-RegLoadKeyW]); an empty or nested subkey is ERROR_INVALID_PARAMETER ([WA]).
-    func loadKey(_ base: KeyHandle, _ subkey: String, file: String, _ caller: RegistryCaller) throws(Win32Error) {
+    /// Returns the path to mount at, once it is free (the Registry opens the file outside the
+    /// lock, then `attach`es it).
+    func loadKeyPath(_ base: KeyHandle, _ subkey: String, _ caller: RegistryCaller) throws(Win32Error) -> String {
         let rootName = try loadRoot(base)
         try requireBackupRestore(caller)
         guard !subkey.isEmpty, !subkey.contains("\\") else { throw .invalidParameter }
-        _ = try mount(file: file, at: "\\REGISTRY\\\(rootName)\\\(subkey)", system: false, files: caller.files)
+        let path = "\\REGISTRY\\\(rootName)\\\(subkey)"
+        _ = try mountPoint(free: path)
+        return path
     }
 
     /// RegUnLoadKey / NtUnloadKey2: needs both privileges; refused with ERROR_ACCESS_DENIED while
@@ -238,34 +265,42 @@ extension RegistryCore {
         if m.dirtySince == nil, m.editor?.isFileBacked == true { m.dirtySince = now() }
     }
 
+    /// Flushes `m` with this lock held throughout (an unload, an app hive's last close, a
+    /// restore): prepared, then written through the hive's queue (after any flush of it still
+    /// being written outside the lock), then finished.
     func flush(_ m: HiveMount) throws(Win32Error) {
-        guard let editor = m.editor else { return }
-        try m.fileIdentity.perform { () throws(Win32Error) in
-            do {
-                try editor.flush()
-            } catch {
-                throw .registryIOFailed
-            }
-        }
+        guard let queued = prepareFlush(m) else { return }
+        try finishFlush(m, queued, m.writes.write(until: queued))
+    }
+
+    /// The in-memory half of a flush of `m`, queued for writing (nil: nothing to write).
+    func prepareFlush(_ m: HiveMount) -> QueuedFlush? {
+        guard let editor = m.editor else { return nil }
         m.dirtySince = nil
+        guard let pending = editor.prepareFlush() else { return nil }
+        return m.writes.enqueue(pending, as: m.fileIdentity)
+    }
+
+    /// After the write: a failed flush's pages are dirty again (a later flush retries them).
+    func finishFlush(_ m: HiveMount, _ queued: QueuedFlush, _ result: Result<FlushStatistics, Win32Error>) throws(Win32Error) {
+        guard case let .failure(error) = result else { return }
+        if m.state == .loaded, let editor = m.editor {
+            editor.flushFailed(queued.pending)
+            markDirty(m)
+        }
+        throw error
     }
 
     /// Flushes the hives that changed at least `lazyFlushDelay` ago (Windows' lazy flush);
     /// returns how many were written, and the first error.
-    func flushDue() -> (flushed: Int, failed: [(String, Win32Error)]) {
+    func flushDue() -> [(HiveMount, QueuedFlush?)] {
         let t = now()
-        var flushed = 0
-        var failed: [(String, Win32Error)] = []
+        var due: [(HiveMount, QueuedFlush?)] = []
         for m in mounts.values {
             guard let since = m.dirtySince, t - since >= lazyFlushDelay else { continue }
-            do throws(Win32Error) {
-                try flush(m)
-                flushed += 1
-            } catch {
-                failed.append((m.path, error))
-            }
+            due.append((m, prepareFlush(m)))
         }
-        return (flushed, failed)
+        return due
     }
 
     // MARK: Processes

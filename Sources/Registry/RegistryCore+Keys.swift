@@ -414,8 +414,9 @@ extension RegistryCore {
 
     /// RegFlushKey: writes the key's hive now. No access is needed; a deleted key is
     /// ERROR_KEY_DELETED ([WA]).
-    func flushKey(_ handle: KeyHandle, _ caller: RegistryCaller) throws(Win32Error) {
+    /// RegFlushKey's in-memory half: the key's hive, and its flush queued (nil: nothing to write).
+    func prepareFlushKey(_ handle: KeyHandle, _ caller: RegistryCaller) throws(Win32Error) -> (HiveMount, QueuedFlush?) {
         let t = try target(handle, requiring: [], caller)
-        try flush(t.position.mount)
+        return (t.position.mount, prepareFlush(t.position.mount))
     }
 }

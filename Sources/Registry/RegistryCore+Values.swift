@@ -11,10 +11,8 @@ extension RegistryCore {
         switch t.position {
         case let .stored(m, cell):
             return try readingHive {
-                let hive = m.hive
-                guard let v = try hive.value(of: hive.key(at: cell), named: name) else { throw Win32Error.fileNotFound }
-                let data = try hive.data(of: v)
-                return (v.type, data.count, data.withUnsafeBytes { copy($0, into: buffer) })
+                guard let found = try m.hive.queryValue(ofKeyAt: cell, named: name, into: buffer) else { throw Win32Error.fileNotFound }
+                return found
             }
         case let .volatile(_, node):
             guard let i = node.valueIndex(name) else { throw .fileNotFound }

@@ -109,8 +109,10 @@ public final class Daemon: Sendable {
                 throw ConfigurationError(file: "configuration", line: 0, reason: "metrics_listen \(listen): cannot listen there: \(error)")
             }
         }
-        let flusher = group.next().scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
-            registry.flushDueHives()
+        let flushLoop = group.next()
+        let flusher = flushLoop.scheduleRepeatedAsyncTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
+            // The lazy flush writes files: on the blocking pool, not the event loop.
+            flushLoop.makeFutureWithTask { _ = await BlockingCalls.run { registry.flushDueHives() } }
         }
         logger.info("hivekeeperd listening", metadata: [
             "socket": "\(configuration.socketPath)", "state": "\(configuration.stateDirectory)",

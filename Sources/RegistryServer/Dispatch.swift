@@ -23,8 +23,20 @@ extension RegistryService {
             return .now(.failure(id: id, code: Win32Error.badPathname.rawValue,
                                  message: "\(Win32Error.badPathname): the file must be an absolute path: \(file)"))
         }
+        if frame.request.doesFileIO {
+            return .later {
+                await BlockingCalls.run { self.reply(frame, from: pid, on: connection) }
+                    ?? .failure(id: id, code: Win32Error.registryIOFailed.rawValue, message: "the daemon is shutting down")
+            }
+        }
+        return .now(reply(frame, from: pid, on: connection))
+    }
+
+    /// The reply to a registry call (on the event loop, or for file I/O on the blocking pool).
+    private func reply(_ frame: ClientFrame, from pid: Int32, on connection: any ClientConnection) -> ServerFrame {
+        let id = frame.id
         do throws(Win32Error) {
-            return .now(.reply(id: id, try registryCall(frame.request, id: id, thread: frame.thread, pid, connection)))
+            return .reply(id: id, try registryCall(frame.request, id: id, thread: frame.thread, pid, connection))
         } catch {
             // A failure with a detail (a file a load or restore could not use: which, where, why)
             // is worth the administrator's log too; the bare codes of everyday calls are not.
@@ -32,7 +44,7 @@ extension RegistryService {
                 logger.notice("call failed", metadata: ["pid": "\(pid)", "error": "\(Win32Error(rawValue: error.rawValue))",
                                                         "detail": "\(detail)"])
             }
-            return .now(.failure(id: id, code: error.rawValue, message: error.message))
+            return .failure(id: id, code: error.rawValue, message: error.message)
         }
     }
 

@@ -1,5 +1,5 @@
 import Foundation
-import HiveFormat
+@testable import HiveFormat
 import TestSupport
 import Testing
 
@@ -307,5 +307,21 @@ struct LogDamageTests {
         let r = try #require(try Hive.open(path: hive, logs: .files([b, a])).recovery)
         #expect(r.applied.map(\.log) == [a, b])
         #expect(r.sequence == 5)
+    }
+}
+
+/// Recovery's reader of a log, handed one that `TransactionLog`'s parser refused (as if the
+/// filter in `LogRecovery.recover` were missing): a typed error naming the log and offset where
+/// a force unwrap used to trap.
+struct UsableLogTests {
+    @Test func aLogWithoutABaseBlockIsAnErrorNotATrap() throws {
+        let log = TransactionLog(name: "zeros.LOG1", storage: HiveStorage(copying: [UInt8](repeating: 0, count: 1024)))
+        let why = try #require(log.unusable)
+        #expect(throws: LogRecoveryError.malformedLog(log: "zeros.LOG1", fileOffset: 0, reason: why)) { try UsableLog(log) }
+    }
+
+    @Test func anEmptyLogIsAnErrorNotATrap() {
+        let log = TransactionLog(name: "empty.LOG2", storage: HiveStorage(copying: [UInt8]()))
+        #expect(throws: LogRecoveryError.malformedLog(log: "empty.LOG2", fileOffset: 0, reason: "the file is empty")) { try UsableLog(log) }
     }
 }
