@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "CFileIdentity"),
         // Accounts, impersonation, HKCU's resolution, the profile service and its logoff, roaming.
         .target(name: "Profiles", dependencies: [
-            "Registry", "HiveFormat", "Security", "Locking", .product(name: "CoreMetrics", package: "swift-metrics"),
+            "Registry", "RegistryTypes", "HiveFormat", "Security", "Locking", .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         // The machine hives' first-start set-up and the boot-time links (HKLM\SYSTEM\CurrentControlSet).
         .target(name: "MachineSetup", dependencies: ["Profiles", "Registry", "HiveFormat", "Security"]),
@@ -80,8 +80,8 @@ let package = Package(
         .executableTarget(
             name: "hivekeeper",
             dependencies: [
-                // Not RegistryServer: `demo` starts the hivekeeperd executable (DaemonProcess).
-                "HiveFormat", "RegText", "Registry", "Profiles", "Security", "RegistryClient", "Wire", "Locking", "StartupPaths",
+                // Not RegistryServer, Registry or Profiles: `demo` starts the hivekeeperd executable (DaemonProcess).
+                "HiveFormat", "RegText", "Security", "RegistryClient", "Wire", "RegistryTypes", "Locking", "StartupPaths",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -103,7 +103,7 @@ let package = Package(
         .testTarget(name: "SecurityTests", dependencies: ["Security", "HiveFormat", "TestSupport"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "HiveFormat", "Security", "TestSupport"]),
         .testTarget(name: "ProfilesTests", dependencies: [
-            "Profiles", "MachineSetup", "RoamingSMB", "Registry", "HiveFormat", "Security", "TestSupport",
+            "Profiles", "MachineSetup", "RoamingSMB", "Registry", "RegistryTypes", "HiveFormat", "Security", "TestSupport",
         ]),
         .testTarget(name: "CLITests", dependencies: ["hivekeeper", "HiveFormat", "TestSupport"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "RegistryTypes"]),

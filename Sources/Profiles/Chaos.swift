@@ -1,5 +1,6 @@
 import Foundation
 import Registry
+import RegistryTypes
 
 extension ProfileService {
     /// Chaos for developers (`hivekeeper chaos force-unload USER`): what a logoff's grace period

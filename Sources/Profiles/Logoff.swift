@@ -1,6 +1,7 @@
 import Foundation
 import HiveFormat
 import Registry
+import RegistryTypes
 import Security
 
 /// What a logoff did, step by step (the events say the same, with times).

@@ -1,4 +1,5 @@
 import Foundation
+import RegistryTypes
 import Security
 
 /// Logon's choice of NTUSER.DAT, made off the ProfileService actor (a store's calls block): the

@@ -1,6 +1,7 @@
 import Foundation
 import HiveFormat
 import Registry
+import RegistryTypes
 import Security
 
 /// The User Profile Service: logon loads a user's hives (the newer of the local and roaming

@@ -1,5 +1,6 @@
 import Foundation
 import HiveFormat
+import RegistryTypes
 
 extension ProfileService {
     /// At start, before anyone logs on: finishes what a crash interrupted (PendingWork). Nothing

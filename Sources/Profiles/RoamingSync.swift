@@ -1,5 +1,6 @@
 import Foundation
 import HiveFormat
+import RegistryTypes
 
 /// The roaming side of a logoff: the upload under the store lock, and the reconcile with a copy
 /// another machine uploaded since logon. Not on the ProfileService actor: a store's calls block

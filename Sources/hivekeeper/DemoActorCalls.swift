@@ -1,5 +1,5 @@
 import Foundation
-import Registry
+import RegistryTypes
 import Security
 import RegistryClient
 

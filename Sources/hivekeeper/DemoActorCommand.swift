@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Locking
-import Registry
+import RegistryTypes
 import RegistryClient
 
 /// The demo's and the tests' real processes (hidden): a service that impersonates a user and

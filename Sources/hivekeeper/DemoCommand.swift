@@ -1,7 +1,6 @@
 import ArgumentParser
 import Dispatch
 import Foundation
-import Profiles
 import StartupPaths
 
 /// The seed's story with real processes through a private hivekeeperd: a user logs on, a service
@@ -40,7 +39,7 @@ struct DemoCommand: AsyncParsableCommand {
     var demoIdentity = false
 
     func validate() throws {
-        guard UnloadPolicy(rawValue: policy) != nil else { throw ValidationError("--policy must be force, wait or snapshot") }
+        guard ["force", "wait", "snapshot"].contains(policy) else { throw ValidationError("--policy must be force, wait or snapshot") }
         guard grace >= 0, grace <= 600 else { throw ValidationError("--grace must be between 0 and 600 seconds") }
     }
 
@@ -75,7 +74,7 @@ struct DemoCommand: AsyncParsableCommand {
             let quiet = json
             // Flushed line by line: the story is watched as it happens, through a pipe too.
             let narrate: @Sendable (String) -> Void = { line in if !quiet { print(line); fflush(nil) } }
-            let story = DemoStory(root: root, cast: cast, grace: grace, policy: UnloadPolicy(rawValue: policy) ?? .force,
+            let story = DemoStory(root: root, cast: cast, grace: grace, policy: policy,
                                   cleanup: cleanup, narrate: narrate)
             let report = try await story.run()
             if json {

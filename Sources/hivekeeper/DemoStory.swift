@@ -1,7 +1,6 @@
 import Foundation
 import HiveFormat
-import Profiles
-import Registry
+import RegistryTypes
 import RegistryClient
 import Security
 import Wire
@@ -14,7 +13,8 @@ struct DemoStory {
     let root: URL
     let cast: DemoCast
     let grace: Double
-    let policy: UnloadPolicy
+    /// The daemon's logoff policy: force, wait or snapshot (DemoCommand checks it).
+    let policy: String
     /// Told of the daemon and each child process, so that a signal ends them before the users go.
     let cleanup: DemoCleanup
     /// Called with each step's text as it happens (the text output; nothing for --json).
@@ -28,7 +28,7 @@ struct DemoStory {
             ("socket", socket),
             ("roaming_store", roaming.path),
             ("grace_period", String(grace)),
-            ("logoff_policy", policy.rawValue),
+            ("logoff_policy", policy),
             ("service_accounts", cast.contoso.account),
             ("sid_domain", "1111-2222-3333"),
             ("kill_delay", "2"),
@@ -40,7 +40,7 @@ struct DemoStory {
         defer { for child in children { child.stop() } }
         let system = try await RegistryClient.connect(socketPath: socket, demoIdentity: cast.mode == .demoIdentity ? "SYSTEM" : nil)
         do {
-            let report = try await story(system, socket: socket, roaming: DirectoryStore(root: roaming), children: &children)
+            let report = try await story(system, socket: socket, roaming: roaming, children: &children)
             system.close()
             await cleanup.stopDaemon()
             return report
@@ -51,9 +51,9 @@ struct DemoStory {
         }
     }
 
-    private func story(_ system: RegistryClient, socket: String, roaming: DirectoryStore,
+    private func story(_ system: RegistryClient, socket: String, roaming: URL,
                        children: inout [ChildProcess]) async throws -> DemoReport {
-        var report = DemoReport(mode: cast.mode.rawValue, policy: policy.rawValue, gracePeriod: grace)
+        var report = DemoReport(mode: cast.mode.rawValue, policy: policy, gracePeriod: grace)
         narrate(cast.mode == .realUsers
             ? "A private hivekeeperd on \(socket); alice and the Contoso service are temporary Linux users (\(cast.alice.account), \(cast.contoso.account)), known to it by SO_PEERCRED."
             : "A private hivekeeperd on \(socket), in demo-identity mode (only this user's 0700 socket; processes name their account).")
@@ -79,7 +79,7 @@ struct DemoStory {
         report.programPid = program.pid
         narrate("3. alice's program (pid \(program.pid)) saves HKCU\\Software\\Demo\\Color = blue.")
 
-        narrate("4. alice logs off (policy \(policy.rawValue), grace period \(grace) s):")
+        narrate("4. alice logs off (policy \(policy), grace period \(grace) s):")
         let eventsBefore = try await system.events().next
         let started = Date()
         let watch = Task { await Self.watch(service: service.child, program: program.child, session: session, since: started,
@@ -123,7 +123,7 @@ struct DemoStory {
         let said = report.serviceError.map { Win32Error(rawValue: UInt32($0)).description } ?? "success"
         narrate("5. Afterwards the Contoso service, impersonating alice again, opens HKEY_CURRENT_USER\\Software: \(said).")
 
-        if policy == .wait {
+        if policy == "wait" {
             service.child.send("quit")
             _ = await service.child.waitForExit(seconds: 10)
             let done = try await waitForEvent(EventID.deferredUnloadDone, system, after: eventsBefore)
@@ -131,7 +131,10 @@ struct DemoStory {
             report.uploaded = done != nil
         }
 
-        let copy = outcome.roamingCopy ?? (report.uploaded ? roaming.location(of: cast.alice.account) : nil)
+        // Where the directory store keeps it (docs/profiles.md: USER.V6/NTUSER.DAT), should the
+        // outcome not say.
+        let copy = outcome.roamingCopy
+            ?? (report.uploaded ? roaming.appendingPathComponent("\(cast.alice.account).V6/NTUSER.DAT").path : nil)
         report.roamingCopy = copy
         report.roamingColor = copy.flatMap(Self.color(inHiveAt:))
         if let copy, let color = report.roamingColor {

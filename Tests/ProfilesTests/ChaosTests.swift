@@ -2,6 +2,7 @@ import Foundation
 import HiveFormat
 import Profiles
 import Registry
+import RegistryTypes
 import Testing
 
 /// `chaosForceUnload` (docs/profiles.md "Chaos"): meet ERROR_KEY_DELETED through the HKCU cache

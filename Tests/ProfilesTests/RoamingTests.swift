@@ -2,6 +2,7 @@ import Foundation
 import HiveFormat
 import Profiles
 import Registry
+import RegistryTypes
 import Security
 import Testing
 

@@ -3,6 +3,7 @@ import HiveFormat
 import MachineSetup
 import Profiles
 import Registry
+import RegistryTypes
 import Security
 import Testing
 
