@@ -14,6 +14,8 @@ let package = Package(
         .library(name: "RegistryClient", targets: ["RegistryClient"]),
         .executable(name: "hivekeeperd", targets: ["hivekeeperd"]),
         .executable(name: "hivekeeper", targets: ["hivekeeper"]),
+        // libhivekeeper.so for C (scripts/install-c installs it as PREFIX/lib/libhivekeeper.so).
+        .library(name: "HivekeeperC", type: .dynamic, targets: ["libhivekeeper"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -42,6 +44,16 @@ let package = Package(
         .target(name: "StartupPaths"),
         // Per-thread file credentials (setfsuid, setfsgid, the raw setgroups call).
         .target(name: "CFileIdentity"),
+        // The C library (issue 30): Windows' headers, and Swift implementing them.
+        .target(name: "CHivekeeper"),
+        .target(name: "HivekeeperWinreg", dependencies: ["CHivekeeper", "RegistryClient", "RegistryTypes", "Locking"]),
+        .target(name: "HivekeeperOffreg", dependencies: ["CHivekeeper", "HiveFormat", "Security", "Locking"]),
+        .target(
+            name: "libhivekeeper", dependencies: ["HivekeeperWinreg", "HivekeeperOffreg"],
+            // The Swift runtime inside the .so (C programs need no toolchain); its SONAME is the
+            // name it is installed under.
+            linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "-soname=libhivekeeper.so"])]
+        ),
         // Accounts, impersonation, HKCU's resolution, the profile service and its logoff, roaming.
         .target(name: "Profiles", dependencies: [
             "Registry", "RegistryTypes", "HiveFormat", "Security", "Locking", .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -106,6 +118,8 @@ let package = Package(
             "Profiles", "MachineSetup", "RoamingSMB", "Registry", "RegistryTypes", "HiveFormat", "Security", "TestSupport",
         ]),
         .testTarget(name: "CLITests", dependencies: ["hivekeeper", "HiveFormat", "TestSupport"]),
+        // C programs compiled against the installed libhivekeeper (their sources in C/).
+        .testTarget(name: "CAPITests", dependencies: ["CHivekeeper", "RegistryTypes", "TestSupport"], exclude: ["C"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "RegistryTypes"]),
         .testTarget(name: "FuzzHarnessTests", dependencies: ["FuzzHarness", "RegText", "TestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: [
