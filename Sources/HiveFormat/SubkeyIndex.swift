@@ -189,6 +189,22 @@ extension Hive {
     /// `subkey(of:named:)` for a name the caller holds as code units (a path being parsed), so a
     /// lookup allocates nothing.
     public func subkey(of key: NamedKey, named q: UnsafeBufferPointer<UInt16>) throws(HiveError) -> NamedKey? {
+        try subkeyCell(of: key, named: q).map { NamedKey(checked: $0, owner: storage) }
+    }
+
+    /// The live registry's path walk, one step: the offset of the subkey `q` of the key at
+    /// `keyOffset`, and whether it is a symbolic link — with no key made on the way (each would
+    /// be a retain: Lending.swift).
+    public func subkeyOffset(ofKeyAt keyOffset: UInt32, named q: UnsafeBufferPointer<UInt16>) throws(HiveError) -> (offset: UInt32, isSymbolicLink: Bool)? {
+        let keyCell = try NamedKey.checked(cell(at: keyOffset), referencedBy: nil)
+        return try NamedKey.lend(keyCell, of: storage) { key throws(HiveError) -> (offset: UInt32, isSymbolicLink: Bool)? in
+            guard let found = try subkeyCell(of: key, named: q) else { return nil }
+            return (found.offset, KeyFlags(rawValue: found.data.u16(2)).contains(.symbolicLink))
+        }
+    }
+
+    /// The checked nk cell of the subkey `q`, or nil.
+    func subkeyCell(of key: NamedKey, named q: UnsafeBufferPointer<UInt16>) throws(HiveError) -> Cell? {
         if key.subkeyCount == 0 { return nil }
         let index = try SubkeyIndex(hive: self, key: key)
         let hash = WindowsCase.lhHash(q)
@@ -212,7 +228,7 @@ extension Hive {
                 for i in 0..<leaf.count where leaf.hash(i) == hash {
                     let candidate = try NamedKey.checked(cell(at: leaf.offset(i), referencedBy: leaf.cell.offset),
                                                          referencedBy: leaf.cell.offset)
-                    if NamedKey.storedName(of: candidate).compare(to: q) == 0 { return NamedKey(checked: candidate, owner: storage) }
+                    if NamedKey.storedName(of: candidate).compare(to: q) == 0 { return candidate }
                 }
                 return nil
             }
@@ -222,7 +238,7 @@ extension Hive {
                 let candidate = try NamedKey.checked(cell(at: leaf.offset(mid), referencedBy: leaf.cell.offset),
                                                      referencedBy: leaf.cell.offset)
                 let order = NamedKey.storedName(of: candidate).compare(to: q)
-                if order == 0 { return NamedKey(checked: candidate, owner: storage) }
+                if order == 0 { return candidate }
                 if order < 0 { a = mid + 1 } else { b = mid - 1 }
             }
             return nil

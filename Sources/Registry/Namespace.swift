@@ -14,8 +14,7 @@ extension RegistryCore {
         switch position {
         case let .stored(m, cell):
             do {
-                let key = try m.hive.key(at: cell)
-                if let k = try m.hive.subkey(of: key, named: name) { return (.stored(m, k.offset), k.flags.contains(.symbolicLink)) }
+                if let k = try m.hive.subkeyOffset(ofKeyAt: cell, named: name) { return (.stored(m, k.offset), k.isSymbolicLink) }
             } catch {
                 throw win32(error)
             }

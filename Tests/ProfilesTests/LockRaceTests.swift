@@ -35,8 +35,12 @@ import TestSupport
         var holder: Int?
         var heldAt = 0.0
         let started = Date()
+        // The rounds' clock starts at the real time: a lock file left half-written (its creator's
+        // write or close failed and so did its removal) is judged by its real mtime, and must
+        // look as old to the next round as it would to a real taker 10,000 s later.
+        let firstRound = started.timeIntervalSince1970.rounded(.up)
         for round in 0..<rounds {
-            let now = 1_000_000.0 + Double(round) * 10_000
+            let now = firstRound + Double(round) * 10_000
             if round % 4 == 3, let h = holder {
                 takers[h].send("release")
                 let answer = takers[h].lines.next(timeout: 30)
