@@ -13,9 +13,12 @@ final class OfflineHive: Sendable {
 
 /// Where an open key handle points: its nk cell (which moves when a rename needs a bigger
 /// cell), or nothing once the key is deleted (ORDeleteKey: only ORCloseKey works on it then).
+/// `serial` tells a place used again from its former use.
 struct KeyPlace {
     var cell: UInt32
     var deleted = false
+    var inUse = true
+    var serial: UInt32
 }
 
 struct OfflineHiveState {
@@ -23,8 +26,10 @@ struct OfflineHiveState {
     /// the first change, which copies it into `editor`; cell offsets stay the same.
     var reader: Hive
     var editor: HiveEditor?
-    /// The open handles of this hive (the hive's own handle is its root key).
-    var keys: [UInt: KeyPlace] = [:]
+    /// The places of this hive's open handles (the hive's own handle is its root key).
+    var places: [KeyPlace] = []
+    var freePlaces: [Int] = []
+    var serials: UInt32 = 0
     var closed = false
 
     var hive: Hive { editor?.hive ?? reader }
@@ -41,21 +46,39 @@ struct OfflineHiveState {
         return made
     }
 
-    /// The open handle `id`'s key cell; a deleted key is ERROR_KEY_DELETED.
-    func cell(of id: UInt) throws(OfflineError) -> UInt32 {
-        guard !closed, let place = keys[id] else { throw .invalidHandle }
-        guard !place.deleted else { throw .keyDeleted }
-        return place.cell
+    mutating func addPlace(_ cell: UInt32) -> (Int, UInt32) {
+        serials &+= 1
+        let place = KeyPlace(cell: cell, serial: serials)
+        if let index = freePlaces.popLast() {
+            places[index] = place
+            return (index, serials)
+        }
+        places.append(place)
+        return (places.count - 1, serials)
+    }
+
+    mutating func removePlace(_ index: Int, serial: UInt32) {
+        guard index < places.count, places[index].inUse, places[index].serial == serial else { return }
+        places[index].inUse = false
+        freePlaces.append(index)
+    }
+
+    /// The key cell of the handle's place; a deleted key is ERROR_KEY_DELETED.
+    @inline(__always)
+    func cell(at index: Int, serial: UInt32) throws(OfflineError) -> UInt32 {
+        guard !closed, index < places.count, places[index].inUse, places[index].serial == serial else { throw .invalidHandle }
+        guard !places[index].deleted else { throw .keyDeleted }
+        return places[index].cell
     }
 
     /// After a rename moved a key's cell: every handle on it follows.
     mutating func moved(_ old: UInt32, to new: UInt32) {
         guard old != new else { return }
-        for (id, place) in keys where place.cell == old && !place.deleted { keys[id]?.cell = new }
+        for i in places.indices where places[i].inUse && places[i].cell == old && !places[i].deleted { places[i].cell = new }
     }
 
     /// After a delete: every handle on the key sees it deleted.
     mutating func deleted(_ cell: UInt32) {
-        for (id, place) in keys where place.cell == cell { keys[id]?.deleted = true }
+        for i in places.indices where places[i].inUse && places[i].cell == cell { places[i].deleted = true }
     }
 }

@@ -8,11 +8,11 @@ extension OfflineHiveState {
     /// does not exist. Names match case-insensitively, as Windows compares them.
     func find(_ path: UnsafeBufferPointer<UInt16>?, below cell: UInt32) throws(OfflineError) -> NamedKey? {
         let hive = self.hive
-        var key: NamedKey? = try guarded { try hive.key(at: cell) }
+        var key: NamedKey? = try engine { () throws(HiveError) in try hive.key(at: cell) }
         guard let path else { return key }
         try WideString.forEachComponent(of: path) { (part, _) throws(OfflineError) in
             guard let parent = key else { return }
-            key = try guarded { try hive.subkey(of: parent, named: part) }
+            key = try engine { () throws(HiveError) in try hive.subkey(of: parent, named: part) }
         }
         return key
     }

@@ -58,17 +58,17 @@ public func OROpenHiveByHandle(_ FileHandle: HANDLE?, _ phkResult: PORHKEY?) -> 
 @c @implementation
 public func ORCloseHive(_ Handle: ORHKEY?) -> DWORD {
     offline { () throws(OfflineError) in
-        let entry = try OfflineHandles.entry(Handle)
+        let slot = try OfflineHandles.slot(Handle)
         // A key's handle is closed by ORCloseKey (docs/c-api.md).
-        guard entry.isHive else { throw .invalidParameter }
-        try entry.hive.state.withLock { (s: inout OfflineHiveState) throws(OfflineError) in
+        guard slot.isHive, let hive = slot.hive else { throw .invalidParameter }
+        try hive.state.withLock { (s: inout OfflineHiveState) throws(OfflineError) in
             guard !s.closed else { throw .invalidHandle }
             s.closed = true
             s.editor = nil
-            let ids = Array(s.keys.keys)
-            s.keys = [:]
-            OfflineHandles.table.withLock { t in for id in ids { t.remove(id) } }
+            s.places = []
+            s.freePlaces = []
         }
+        OfflineHandles.table.withLock { $0.removeAll(of: hive) }
     }
 }
 

@@ -70,17 +70,8 @@ public func ORCreateKey(_ Handle: ORHKEY?, _ lpSubKey: PCWSTR?, _ lpClass: PWSTR
 
 @c @implementation
 public func ORCloseKey(_ Handle: ORHKEY?) -> DWORD {
-    offline { () throws(OfflineError) in
-        let id = OfflineHandles.id(Handle)
-        // A hive's own handle is closed by ORCloseHive (docs/c-api.md).
-        let entry = try OfflineHandles.table.withLock { (t: inout OfflineHandles) throws(OfflineError) -> OfflineHandles.Entry in
-            guard let entry = t.entry(id) else { throw .invalidHandle }
-            guard !entry.isHive else { throw .invalidParameter }
-            t.remove(id)
-            return entry
-        }
-        entry.hive.state.withLock { _ = $0.keys.removeValue(forKey: id) }
-    }
+    // A hive's own handle is closed by ORCloseHive (docs/c-api.md).
+    offline { () throws(OfflineError) in try OfflineHandles.close(Handle) }
 }
 
 @c @implementation
@@ -127,27 +118,25 @@ public func OREnumKey(_ Handle: ORHKEY?, _ dwIndex: DWORD, _ lpName: PWSTR?, _ l
         guard let lpName, let lpcName else { throw .invalidParameter }
         if lpClass != nil && lpcClass == nil { throw .invalidParameter }
         try OfflineHandles.withKey(Handle) { (s, k) throws(OfflineError) in
-            try guarded {
-                let hive = s.hive
-                let parent = try hive.key(at: k.cell)
-                guard let child = try hive.subkey(of: parent, at: Int(dwIndex)) else { throw OfflineError.noMoreItems }
-                let name = child.storedName
-                // Nothing is written unless name and class both fit (Microsoft: "If the function
-                // fails, no information is copied to this buffer").
-                guard name.count < Int(lpcName.pointee) else { throw OfflineError.moreData }
-                var className: RegistryName?
-                if let lpcClass {
-                    className = try hive.className(of: child)
-                    if let lpClass {
-                        guard (className?.codeUnits.count ?? 0) < Int(lpcClass.pointee) else { throw OfflineError.moreData }
-                        _ = WideString.copy(className?.codeUnits ?? [], into: lpClass, capacity: lpcClass.pointee)
-                    }
-                    lpcClass.pointee = DWORD(className?.codeUnits.count ?? 0)
-                }
-                _ = name.copy(into: lpName, capacity: lpcName.pointee)
-                lpcName.pointee = DWORD(name.count)
-                lpftLastWriteTime?.pointee = FILETIME(child.lastWritten)
+            let hive = s.hive
+            // Typed throws all through: ERROR_NO_MORE_ITEMS ends every key of a walk.
+            guard let child = try engine({ () throws(HiveError) in try hive.subkey(of: hive.key(at: k.cell), at: Int(dwIndex)) }) else {
+                throw .noMoreItems
             }
+            let name = child.storedName
+            // Nothing is written unless name and class both fit (Microsoft: "If the function
+            // fails, no information is copied to this buffer").
+            guard name.count < Int(lpcName.pointee) else { throw .moreData }
+            if let lpcClass {
+                let units = try engine { () throws(HiveError) in try hive.className(of: child)?.codeUnits ?? [] }
+                if let lpClass {
+                    guard WideString.copy(units, into: lpClass, capacity: lpcClass.pointee) else { throw .moreData }
+                }
+                lpcClass.pointee = DWORD(units.count)
+            }
+            _ = name.copy(into: lpName, capacity: lpcName.pointee)
+            lpcName.pointee = DWORD(name.count)
+            lpftLastWriteTime?.pointee = FILETIME(child.lastWritten)
         }
     }
 }

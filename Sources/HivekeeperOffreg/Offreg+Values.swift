@@ -20,26 +20,25 @@ public func OREnumValue(_ Handle: ORHKEY?, _ dwIndex: DWORD, _ lpValueName: PWST
         guard let lpValueName, let lpcValueName else { throw .invalidParameter }
         if lpData != nil && lpcbData == nil { throw .invalidParameter }
         try OfflineHandles.withKey(Handle) { (s, k) throws(OfflineError) in
-            try guarded {
-                let hive = s.hive
-                let key = try hive.key(at: k.cell)
-                guard let value = try hive.value(of: key, at: Int(dwIndex)) else { throw OfflineError.noMoreItems }
-                let name = value.storedName
-                let data = try hive.data(of: value)
-                let nameFits = name.count < Int(lpcValueName.pointee)
-                let dataFits = lpData == nil || data.count <= Int(lpcbData?.pointee ?? 0)
-                lpType?.pointee = value.type.rawValue
-                lpcbData?.pointee = DWORD(data.count)
-                // Wine's test_enum_value: a name or data overflow is ERROR_MORE_DATA with the
-                // type and the data size given, the name's count left as it was, and neither
-                // buffer written.
-                guard nameFits && dataFits else { throw OfflineError.moreData }
-                _ = name.copy(into: lpValueName, capacity: lpcValueName.pointee)
-                lpcValueName.pointee = DWORD(name.count)
-                if let lpData {
-                    data.withUnsafeBytes { raw in
-                        if let base = raw.baseAddress { UnsafeMutableRawPointer(lpData).copyMemory(from: base, byteCount: raw.count) }
-                    }
+            let hive = s.hive
+            guard let value = try engine({ () throws(HiveError) in try hive.value(of: hive.key(at: k.cell), at: Int(dwIndex)) }) else {
+                throw .noMoreItems
+            }
+            let name = value.storedName
+            let data = try engine { () throws(HiveError) in try hive.data(of: value) }
+            let nameFits = name.count < Int(lpcValueName.pointee)
+            let dataFits = lpData == nil || data.count <= Int(lpcbData?.pointee ?? 0)
+            lpType?.pointee = value.type.rawValue
+            lpcbData?.pointee = DWORD(data.count)
+            // Wine's test_enum_value: a name or data overflow is ERROR_MORE_DATA with the type
+            // and the data size given, the name's count left as it was, and neither buffer
+            // written.
+            guard nameFits && dataFits else { throw .moreData }
+            _ = name.copy(into: lpValueName, capacity: lpcValueName.pointee)
+            lpcValueName.pointee = DWORD(name.count)
+            if let lpData {
+                data.withUnsafeBytes { raw in
+                    if let base = raw.baseAddress { UnsafeMutableRawPointer(lpData).copyMemory(from: base, byteCount: raw.count) }
                 }
             }
         }
@@ -55,26 +54,51 @@ public func ORGetValue(_ Handle: ORHKEY?, _ lpSubKey: PCWSTR?, _ lpValue: PCWSTR
         let path = try WideString.borrow(lpSubKey)
         let name = try WideString.borrow(lpValue) ?? emptyName
         try OfflineHandles.withKey(Handle) { (s, k) throws(OfflineError) in
-            guard let key = try s.find(path, below: k.cell) else { throw .fileNotFound }
-            try guarded {
-                let hive = s.hive
-                guard let value = try hive.value(of: key, named: name) else { throw OfflineError.fileNotFound }
-                let type = value.type.rawValue
-                let data = try hive.data(of: value)
-                try data.withUnsafeBytes { (raw) throws(OfflineError) in
-                    // Microsoft: a string without its NUL gets one when the buffer has room for
-                    // it, else ERROR_MORE_DATA; so the size asked for counts it too.
-                    let n = raw.count
-                    let ended = n >= 2 && n % 2 == 0 && raw[n - 1] == 0 && raw[n - 2] == 0
-                    let needed = isString(type) && !ended ? n + 2 : n
-                    pdwType?.pointee = type
-                    guard let pcbData else { return }
-                    defer { pcbData.pointee = DWORD(needed) }
-                    guard let pvData else { return }
-                    guard needed <= Int(pcbData.pointee) else { throw .moreData }
-                    if let base = raw.baseAddress { pvData.copyMemory(from: base, byteCount: n) }
-                    if needed > n { (pvData + n).initializeMemory(as: UInt8.self, repeating: 0, count: needed - n) }
+            let hive = s.hive
+            // The common call — a value of this key into a buffer that holds it — reads in place
+            // without a view of key or value (the engine's RegQueryValueEx read).
+            if path?.isEmpty ?? true, let pvData, let pcbData {
+                let capacity = Int(pcbData.pointee)
+                let read = try engine { () throws(HiveError) in
+                    try hive.queryValue(ofKeyAt: k.cell, named: name, into: UnsafeMutableRawBufferPointer(start: pvData, count: capacity))
                 }
+                guard let read else { throw .fileNotFound }
+                if read.fits {
+                    let n = read.size
+                    let bytes = UnsafeRawBufferPointer(start: pvData, count: n)
+                    let ended = n >= 2 && n % 2 == 0 && bytes[n - 1] == 0 && bytes[n - 2] == 0
+                    let needed = isString(read.type.rawValue) && !ended ? n + 2 : n
+                    pdwType?.pointee = read.type.rawValue
+                    pcbData.pointee = DWORD(needed)
+                    guard needed <= capacity else { throw .moreData }
+                    if needed > n { (pvData + n).initializeMemory(as: UInt8.self, repeating: 0, count: needed - n) }
+                    return
+                }
+                // Too small: the size needed (with a missing NUL counted) comes from the data below.
+            }
+            let key: NamedKey
+            if let path, !path.isEmpty {
+                guard let found = try s.find(path, below: k.cell) else { throw .fileNotFound }
+                key = found
+            } else {
+                key = try engine { () throws(HiveError) in try hive.key(at: k.cell) }
+            }
+            guard let value = try engine({ () throws(HiveError) in try hive.value(of: key, named: name) }) else { throw .fileNotFound }
+            let type = value.type.rawValue
+            let data = try engine { () throws(HiveError) in try hive.data(of: value) }
+            try data.withUnsafeBytes { (raw) throws(OfflineError) in
+                // Microsoft: a string without its NUL gets one when the buffer has room for it,
+                // else ERROR_MORE_DATA; so the size asked for counts it too.
+                let n = raw.count
+                let ended = n >= 2 && n % 2 == 0 && raw[n - 1] == 0 && raw[n - 2] == 0
+                let needed = isString(type) && !ended ? n + 2 : n
+                pdwType?.pointee = type
+                guard let pcbData else { return }
+                defer { pcbData.pointee = DWORD(needed) }
+                guard let pvData else { return }
+                guard needed <= Int(pcbData.pointee) else { throw .moreData }
+                if let base = raw.baseAddress { pvData.copyMemory(from: base, byteCount: n) }
+                if needed > n { (pvData + n).initializeMemory(as: UInt8.self, repeating: 0, count: needed - n) }
             }
         }
     }
