@@ -1,8 +1,9 @@
 /* The offline API side of scripts/bench-c-offreg: OROpenHive, then a full walk — every key's
  * subkeys by OREnumKey + OROpenKey, every value by OREnumValue (name and type) and its data by
  * ORGetValue — as hivex-walk.c walks with libhivex; best of N runs. Also times OROpenHive plus
- * one 6-level OROpenKey.
- * Usage: offreg-walk HIVE RUNS */
+ * one 6-level OROpenKey. With "one-call", each value's data comes with OREnumValue instead (one
+ * call per value, as a tool that asked ORQueryInfoKey for the largest size would do).
+ * Usage: offreg-walk HIVE RUNS [one-call] */
 #define _POSIX_C_SOURCE 200809L
 #include <hivekeeper/offreg.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@ static double now(void) {
 }
 
 static size_t keys, values, bytes;
+static int oneCall;
 
 static int walk(ORHKEY root) {
     /* An explicit stack of open keys, like hivex-walk's. */
@@ -28,13 +30,15 @@ static int walk(ORHKEY root) {
         ORHKEY k = stack[--n];
         keys++;
         for (DWORD i = 0;; i++) {
-            DWORD cch = 16384, type, size = 0;
-            DWORD rc = OREnumValue(k, i, name, &cch, &type, NULL, &size);
+            DWORD cch = 16384, type, size = oneCall ? sizeof data : 0;
+            DWORD rc = OREnumValue(k, i, name, &cch, &type, oneCall ? data : NULL, &size);
             if (rc == ERROR_NO_MORE_ITEMS) break;
             if (rc != ERROR_SUCCESS) return fprintf(stderr, "OREnumValue: %u\n", rc), 1;
-            size = sizeof data;
-            rc = ORGetValue(k, NULL, name, &type, data, &size);
-            if (rc != ERROR_SUCCESS) return fprintf(stderr, "ORGetValue: %u\n", rc), 1;
+            if (!oneCall) {
+                size = sizeof data;
+                rc = ORGetValue(k, NULL, name, &type, data, &size);
+                if (rc != ERROR_SUCCESS) return fprintf(stderr, "ORGetValue: %u\n", rc), 1;
+            }
             values++;
             bytes += size;
         }
@@ -56,6 +60,7 @@ static int walk(ORHKEY root) {
 
 int main(int argc, char **argv) {
     int runs = argc > 2 ? atoi(argv[2]) : 5;
+    oneCall = argc > 3 && argv[3][0] == 'o';
     double best = 1e9, bestOpen = 1e9;
     WCHAR path[4096];
     size_t i = 0;
@@ -78,6 +83,7 @@ int main(int argc, char **argv) {
         if (t1 - t0 < bestOpen) bestOpen = t1 - t0;
         if (t3 - t2 < best) best = t3 - t2;
     }
-    printf("offreg open+lookup %.6f s, walk %.6f s, keys %zu, values %zu, data-bytes %zu\n", bestOpen, best, keys, values, bytes);
+    printf("%s open+lookup %.6f s, walk %.6f s, keys %zu, values %zu, data-bytes %zu\n", oneCall ? "offreg-one-call" : "offreg",
+           bestOpen, best, keys, values, bytes);
     return 0;
 }
