@@ -44,7 +44,7 @@ static int dump(ORHKEY key, const char *path) {
         DWORD got = cb;
         cch = 16384;
         rc = OREnumValue(key, i, name, &cch, &type, data, &got);
-        if (rc != ERROR_SUCCESS || got != cb) { fprintf(stderr, "OREnumValue data %s #%u: %u\n", path, i, rc); return 1; }
+        if (rc != ERROR_SUCCESS || got != cb) { fprintf(stderr, "OREnumValue data %s #%u: %u\n", path, i, rc); free(data); return 1; }
         char *hexname = malloc(cch * 8 + 1);
         hex_utf8(name, cch, hexname);
         printf("V\t%s\t%u\t", hexname, type);
@@ -66,7 +66,7 @@ static int dump(ORHKEY key, const char *path) {
         snprintf(child, len, "%s%s%s", path, *path ? "5c" : "", hexname);
         ORHKEY h = NULL;
         rc = OROpenKey(key, sub, &h);
-        if (rc != ERROR_SUCCESS) { fprintf(stderr, "OROpenKey %s: %u\n", child, rc); return 1; }
+        if (rc != ERROR_SUCCESS) { fprintf(stderr, "OROpenKey %s: %u\n", child, rc); free(child); return 1; }
         int bad = dump(h, child);
         ORCloseKey(h);
         free(child);
