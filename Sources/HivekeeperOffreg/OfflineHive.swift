@@ -43,6 +43,7 @@ struct OfflineHiveState {
             return try HiveEditor.inMemoryCopy(of: reader)
         }
         editor = made
+        reader = made.hive  // the file's mapping (and its shared lock) is let go
         return made
     }
 
