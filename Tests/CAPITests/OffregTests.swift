@@ -90,6 +90,29 @@ import TestSupport
         #expect(byHandle.outText != ourDump(try Hive.open(path: dirty, logs: .none).hive), "the logs were applied")
     }
 
+    /// Files that are not hives, one held by another program, descriptors, a damaged hive
+    /// refused for editing; a dirty hive (regipy's SYSTEM_B and its logs) recovered, changed
+    /// and saved: the saved hive is the engine's recovered view plus the one change.
+    @Test(.enabled(if: SharedCorpus.isPresent, "needs ../shared/hives"))
+    func filesDescriptorsDamageAndADirtyHiveSavedAfterRecovery() throws {
+        let program = try CLibrary.compile(["offreg_files.c"], output: "offreg_files")
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let dirty = SharedCorpus.path("regipy/SYSTEM_B")
+        let before = try Data(contentsOf: URL(fileURLWithPath: dirty))
+        let run = try runProgram(program.path, [dir.path, SharedCorpus.path("yarp/hives_for_tests/TruncatedHive"), dirty])
+        #expect(run.status == 0, "\(run.errText)")
+        #expect(run.outText.hasSuffix(" checks passed, 0 failed\n"), "\(run.outText)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dirty)) == before, "the dirty hive's file is not written")
+        let saved = dir.appendingPathComponent("recovered.hive").path
+        try Self.checkSaved(saved, minorVersion: 5)
+        let added = "V\t4164646564\t4\te612ff00"  // "Added", REG_DWORD 0x00FF12E6
+        let savedDump = ourDump(try Hive.open(path: saved, logs: .none).hive)
+        #expect(savedDump.contains("\n\(added)\n"))
+        let recovered = ourDump(try Hive.open(path: dirty, logs: .besideHive).hive)
+        #expect(savedDump.replacingOccurrences(of: "\(added)\n", with: "") == recovered)
+    }
+
     /// docs/c-api.md's example, on the hive offreg.dll wrote for nt-hive's tests.
     @Test(.enabled(if: SharedCorpus.isPresent, "needs ../shared/hives"))
     func theDocsExampleListsEveryKey() throws {
