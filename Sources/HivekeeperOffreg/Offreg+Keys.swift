@@ -30,8 +30,9 @@ public func ORCreateKey(_ Handle: ORHKEY?, _ lpSubKey: PCWSTR?, _ lpClass: PWSTR
         guard dwOptions & ~DWORD(REG_OPTION_CREATE_LINK) == 0 else { throw .invalidParameter }
         let link = dwOptions & DWORD(REG_OPTION_CREATE_LINK) != 0
         let className = try WideString.borrow(lpClass).map { RegistryName(codeUnits: Array($0)) }
+        // Kept byte for byte, once it parses.
         let explicit = try pSecurityDescriptor.map { (p: UnsafeMutableRawPointer) throws(OfflineError) -> [UInt8] in
-            try SelfRelativeDescriptor.read(p).bytes
+            try SelfRelativeDescriptor.bytes(p)
         }
         // The whole path is checked before anything is made.
         try WideString.forEachComponent(of: path) { _, _ throws(OfflineError) in }
@@ -39,9 +40,7 @@ public func ORCreateKey(_ Handle: ORHKEY?, _ lpSubKey: PCWSTR?, _ lpClass: PWSTR
             let editor = try s.editing()
             var cell = k.cell
             var created = false
-            var depth = 0
             try WideString.forEachComponent(of: path) { (part, isLast) throws(OfflineError) in
-                depth += 1
                 try guarded {
                     let parent = try editor.hive.key(at: cell)
                     if let existing = try editor.hive.subkey(of: parent, named: part) {

@@ -82,6 +82,16 @@ public func ORSetKeySecurity(_ Handle: ORHKEY?, _ SecurityInformation: SECURITY_
 /// pointers; docs/c-api.md). Its length comes from its own offsets and the sizes of its parts.
 enum SelfRelativeDescriptor {
     static func read(_ p: UnsafeRawPointer) throws(OfflineError) -> SecurityDescriptor {
+        try parse(p).descriptor
+    }
+
+    /// The caller's bytes, as they are, once they parse.
+    static func bytes(_ p: UnsafeRawPointer) throws(OfflineError) -> [UInt8] {
+        let (_, length) = try parse(p)
+        return Array(UnsafeRawBufferPointer(start: p, count: length))
+    }
+
+    private static func parse(_ p: UnsafeRawPointer) throws(OfflineError) -> (descriptor: SecurityDescriptor, length: Int) {
         let header = UnsafeRawBufferPointer(start: p, count: 20)
         // Revision 1, SE_SELF_RELATIVE (0x8000) in the control word.
         guard header[0] == 1, header[3] & 0x80 != 0 else {
@@ -102,7 +112,7 @@ enum SelfRelativeDescriptor {
             end = max(end, o + Int(UInt16(p.load(fromByteOffset: o + 2, as: UInt8.self)) | UInt16(p.load(fromByteOffset: o + 3, as: UInt8.self)) << 8))
         }
         do {
-            return try SecurityDescriptor(bytes: UnsafeRawBufferPointer(start: p, count: end))
+            return (try SecurityDescriptor(bytes: UnsafeRawBufferPointer(start: p, count: end)), end)
         } catch {
             throw .invalidSecurityDescriptor
         }

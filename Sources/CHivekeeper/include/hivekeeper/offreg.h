@@ -84,8 +84,8 @@ typedef ORHKEY *PORHKEY;
 #define ERROR_INVALID_SECURITY_DESCR 1338L
 #endif
 
-/* The library's state: nothing to set up here, so both only succeed (kept for code that calls
- * them, as offreg 1.1 requires). */
+/* offreg.dll exports these (its pages do not document them); there is nothing to set up or tear
+ * down here, so both only succeed. */
 DWORD ORStart(void);
 DWORD ORShutdown(void);
 /* 1.0, the offline registry library version this one implements. */
@@ -101,8 +101,8 @@ DWORD OROpenHiveByHandle(HANDLE FileHandle, PORHKEY phkResult);
 /* Closes the hive and every key handle opened in it; unsaved changes are dropped. */
 DWORD ORCloseHive(ORHKEY Handle);
 /* Writes the hive to a new file (an existing one: ERROR_ALREADY_EXISTS), crash-safely: written
- * beside it under another name, flushed to disk, renamed into place. Versions 5.1 and 5.2 write
- * format 1.3, 6.0 and later 1.5. */
+ * beside it under another name, flushed to disk, then linked in under its own. Versions 5.1 and
+ * 5.2 write format 1.3; 6.0 to 6.3 and 10.0 write 1.5; others are ERROR_INVALID_PARAMETER. */
 DWORD ORSaveHive(ORHKEY Handle, PCWSTR lpHivePath, DWORD dwOsMajorVersion, DWORD dwOsMinorVersion);
 
 DWORD OROpenKey(ORHKEY Handle, PCWSTR lpSubKeyName, PORHKEY phkResult);
