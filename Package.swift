@@ -52,7 +52,14 @@ let package = Package(
             name: "libhivekeeper", dependencies: ["HivekeeperWinreg", "HivekeeperOffreg"],
             // The Swift runtime inside the .so (C programs need no toolchain); its SONAME is the
             // name it is installed under.
-            linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "-soname=libhivekeeper.so"])]
+            linkerSettings: [
+                .unsafeFlags(["-static-stdlib", "-Xlinker", "-soname=libhivekeeper.so"]),
+                // What the static Foundation (RegistryClient's) needs and -static-stdlib does not
+                // bring into a shared library: without them a C program calling any function fails
+                // to link (undefined CF* symbols).
+                .linkedLibrary("CoreFoundation"), .linkedLibrary("_FoundationICU"),
+                .linkedLibrary("_FoundationCollections"), .linkedLibrary("_FoundationCShims"),
+            ]
         ),
         // Accounts, impersonation, HKCU's resolution, the profile service and its logoff, roaming.
         .target(name: "Profiles", dependencies: [
@@ -119,7 +126,7 @@ let package = Package(
         ]),
         .testTarget(name: "CLITests", dependencies: ["hivekeeper", "HiveFormat", "TestSupport"]),
         // C programs compiled against the installed libhivekeeper (their sources in C/).
-        .testTarget(name: "CAPITests", dependencies: ["CHivekeeper", "RegistryTypes", "TestSupport"], exclude: ["C"]),
+        .testTarget(name: "CAPITests", dependencies: ["CHivekeeper", "RegistryTypes", "HiveFormat", "TestSupport"], exclude: ["C"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "RegistryTypes"]),
         .testTarget(name: "FuzzHarnessTests", dependencies: ["FuzzHarness", "RegText", "TestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: [

@@ -61,3 +61,25 @@ func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path
 func syncFile(_ fd: Int32, _ path: String) throws(HiveError) {
     guard fsync(fd) == 0 else { throw .io(path: path, operation: "fsync", errno: errno) }
 }
+
+extension AtomicWrite {
+    /// Writes a new file at `path` that is never seen half-written, and never replaces one: the
+    /// bytes go to a temporary file beside it, flushed to disk, which is then linked in under
+    /// `path` (refused with EEXIST when something is there) and its temporary name removed.
+    public static func createNew(_ bytes: UnsafeRawBufferPointer, at path: String) throws(HiveError) {
+        let temporary = path + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .io(path: temporary, operation: "create", errno: errno) }
+        defer { unlink(temporary) }
+        do throws(HiveError) {
+            try writeAll(fd, bytes, at: 0, path: temporary)
+            try syncFile(fd, temporary)
+        } catch {
+            close(fd)
+            throw error
+        }
+        close(fd)
+        guard link(temporary, path) == 0 else { throw .io(path: path, operation: "link", errno: errno) }
+        syncDirectory(of: path)
+    }
+}

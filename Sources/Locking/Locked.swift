@@ -8,8 +8,9 @@ import Glibc
 /// access under it would look like a race and scripts/tsan would mean nothing; a pthread mutex
 /// costs the same uncontended. The API is `Mutex`'s, so moving to it later is a rename.
 public final class Locked<Value>: @unchecked Sendable {  // the mutex guards `value`: every access is inside withLock
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private var value: Value
+    @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    // The mutex is what keeps accesses exclusive: no dynamic exclusivity check on top of it.
+    @usableFromInline @exclusivity(unchecked) var value: Value
 
     public init(_ value: Value) {
         self.value = value
@@ -23,8 +24,9 @@ public final class Locked<Value>: @unchecked Sendable {  // the mutex guards `va
         mutex.deallocate()
     }
 
-    /// Runs `body` with the value, holding the lock.
-    @inline(__always)
+    /// Runs `body` with the value, holding the lock. Inlinable: a closure call through a generic
+    /// function costs more than the uncontended lock itself on hot paths (offreg's walk).
+    @inlinable @inline(__always)
     public func withLock<R, E: Error>(_ body: (inout Value) throws(E) -> R) throws(E) -> R {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
@@ -32,7 +34,7 @@ public final class Locked<Value>: @unchecked Sendable {  // the mutex guards `va
     }
 
     /// Runs `body` with the value if the lock is free now; nil, without waiting, if it is held.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func withLockIfAvailable<R, E: Error>(_ body: (inout Value) throws(E) -> R) throws(E) -> R? {
         guard pthread_mutex_trylock(mutex) == 0 else { return nil }
         defer { pthread_mutex_unlock(mutex) }
