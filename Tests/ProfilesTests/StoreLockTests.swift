@@ -1,4 +1,5 @@
 import Foundation
+import Locking
 import Profiles
 import Testing
 
@@ -58,24 +59,31 @@ import Testing
     }
 
     /// A lease renewed on its keeper's thread outlives its lifetime; let lapse, it is lost
-    /// and another machine takes the lock; the lost holder's replace never happens.
+    /// and another machine takes the lock; the lost holder's replace never happens. Time is a
+    /// test clock: the keeper renews when asked (`.onRequest`), each quarter lifetime.
     @Test func aKeptLeaseOutlivesItsLifetimeAndALapsedOneIsLost() throws {
         defer { cleanUp() }
-        let lease = try store.lock("alice", owner: "one", now: Date(), lifetime: 0.4)
-        let keeper = LeaseKeeper(store: store, user: "alice", lease: lease)
-        usleep(1_200_000)  // three lifetimes
+        let clock = Locked(Date())
+        let now: @Sendable () -> Date = { clock.withLock { $0 } }
+        func advance(_ seconds: TimeInterval) { clock.withLock { $0 = $0.addingTimeInterval(seconds) } }
+        let lease = try store.lock("alice", owner: "one", now: now(), lifetime: 0.4)
+        let keeper = LeaseKeeper(store: store, user: "alice", lease: lease, now: now, schedule: .onRequest)
+        for _ in 0..<12 {  // three lifetimes
+            advance(0.1)
+            keeper.renewNow()
+        }
         try keeper.check()
-        #expect(throws: StoreLocked.self) { try store.lock("alice", owner: "two", now: Date(), lifetime: 0.4) }
+        #expect(throws: StoreLocked.self) { try store.lock("alice", owner: "two", now: now(), lifetime: 0.4) }
         let kept = keeper.stop()
         #expect(kept.expires > lease.expires.addingTimeInterval(0.5))
 
-        usleep(500_000)  // no longer renewed: it expires
-        let two = try store.lock("alice", owner: "two", now: Date(), lifetime: 60)
-        #expect(throws: LeaseLost.self) { try store.check("alice", kept, now: Date()) }
+        advance(0.5)  // no longer renewed: it expires
+        let two = try store.lock("alice", owner: "two", now: now(), lifetime: 60)
+        #expect(throws: LeaseLost.self) { try store.check("alice", kept, now: now()) }
         let local = root.appendingPathComponent("local")
         try Data("one's copy".utf8).write(to: local)
         #expect(throws: LeaseLost.self) {
-            try store.upload("alice", from: local, beforeReplace: { try store.check("alice", kept, now: Date()) })
+            try store.upload("alice", from: local, beforeReplace: { try store.check("alice", kept, now: now()) })
         }
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("NTUSER.DAT").path), "nothing replaced")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["NTUSER.DAT.lock.\(two.generation)"],
