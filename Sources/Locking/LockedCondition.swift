@@ -4,8 +4,7 @@ import Glibc
 
 /// A value behind a pthread mutex, with a condition variable: a thread can wait — the lock
 /// released meanwhile — until the value says it may go on. `Locked`'s API, plus `wait`; every
-/// change made through `withLock` wakes the waiters, which look at the value again. Time-outs
-/// are on the monotonic clock (a change of the wall clock moves no deadline).
+/// change made through `withLock` wakes the waiters, which look at the value again.
 public final class LockedCondition<Value>: @unchecked Sendable {  // the mutex guards `value`: every access holds it
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
@@ -18,11 +17,7 @@ public final class LockedCondition<Value>: @unchecked Sendable {  // the mutex g
         pthread_mutex_init(mutex, nil)
         condition = .allocate(capacity: 1)
         condition.initialize(to: pthread_cond_t())
-        var attributes = pthread_condattr_t()
-        pthread_condattr_init(&attributes)
-        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
-        pthread_cond_init(condition, &attributes)
-        pthread_condattr_destroy(&attributes)
+        pthread_cond_init(condition, nil)
     }
 
     deinit {
@@ -50,22 +45,6 @@ public final class LockedCondition<Value>: @unchecked Sendable {  // the mutex g
         while true {
             if let r = ready(&value) { return r }
             pthread_cond_wait(condition, mutex)
-        }
-    }
-
-    /// As `wait(until:)`, giving up after `timeout`: nil then (`ready` had nothing to return).
-    public func wait<R>(for timeout: Duration, until ready: (inout Value) -> R?) -> R? {
-        var deadline = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &deadline)
-        let (seconds, attoseconds) = max(timeout, .zero).components
-        let nanoseconds = Int(deadline.tv_nsec) + Int(attoseconds / 1_000_000_000)
-        deadline.tv_sec += Int(min(seconds, 1 << 40)) + nanoseconds / 1_000_000_000  // a year is plenty; no overflow
-        deadline.tv_nsec = nanoseconds % 1_000_000_000
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        while true {
-            if let r = ready(&value) { return r }
-            if pthread_cond_timedwait(condition, mutex, &deadline) == ETIMEDOUT { return ready(&value) }
         }
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import Locking
 import Profiles
 import Testing
 
@@ -12,7 +11,9 @@ import Testing
 /// here (each actor hop, each store call's resumption) queued behind them: measured 23–30 s
 /// with only CLITests and DaemonTests beside them. Time measured that way is the suite's, not
 /// the service's. So nothing here blocks a thread (the stuck store is an await that does not
-/// return), the store is always released, and the verdict is the order of events.
+/// return), the store is always released, and the verdict is the order of events: bob's logon
+/// (and logoff) end while alice's store call still waits. Were the service to wait for that
+/// call, the test would not end (the suite's own time-out reports it), however slow the run.
 struct RoamingOffActorTests {
     @Test func theServiceAnswersWhileAnUploadIsStuck() async throws {
         let w = try World()
@@ -29,7 +30,6 @@ struct RoamingOffActorTests {
         let bobSession = try await profiles.logon(bob)
         #expect(await profiles.activeSessions[bobSession]?.name == "bob")
         #expect(w.registry.isHiveLoaded(at: "\\REGISTRY\\USER\\\(bob.sid)"))
-        #expect(!stuck.released, "bob's logon waited for alice's upload")
         stuck.release()
         let outcome = try await logoff.value
         #expect(outcome.unload == .clean && outcome.uploaded)
@@ -50,7 +50,6 @@ struct RoamingOffActorTests {
         let bobSession = try await profiles.logon(bob)
         let bobOff = try await profiles.logoff(session: bobSession)
         #expect(bobOff.unload == .clean && bobOff.uploaded)
-        #expect(!stuck.released, "bob's logon or logoff waited for alice's logon")
         stuck.release()
         let session = try await aliceLogon.value
         #expect(w.registry.isHiveLoaded(at: "\\REGISTRY\\USER\\\(alice.sid)"))
@@ -63,7 +62,6 @@ struct RoamingOffActorTests {
 final class StuckCall: Sendable {
     private let enteredCalls = AsyncStream.makeStream(of: Void.self)
     private let releases = AsyncStream.makeStream(of: Void.self)
-    private let releasedFlag = Locked(false)
 
     /// The store's side: says it was called, then waits for the release.
     func wait() async {
@@ -76,10 +74,5 @@ final class StuckCall: Sendable {
         for await _ in enteredCalls.stream { return }
     }
 
-    func release() {
-        releasedFlag.withLock { $0 = true }
-        releases.continuation.finish()
-    }
-
-    var released: Bool { releasedFlag.withLock { $0 } }
+    func release() { releases.continuation.finish() }
 }
