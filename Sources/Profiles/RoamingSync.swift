@@ -40,14 +40,14 @@ struct RoamingSync: Sendable {
                 try await keeper.check()
                 try await reconcile(user, local: local)
                 try await store.upload(user, from: local, beforeReplace: { try await keeper.check() })
+                let base = layout.roamingBase(user)
+                await BlockingWork.run("roaming base \(user)") { try? keepAsBase(local, base) }
                 result = .success(())
             } catch {
                 result = .failure(error)
             }
             await store.unlock(user, await keeper.stop())
             try result.get()
-            let base = layout.roamingBase(user)
-            await BlockingWork.run("roaming base \(user)") { try? keepAsBase(local, base) }
             event(EventID.synchronizeFinished, user, "Finished synchronize profile. Result: success")
             succeeded = true
             return true

@@ -341,7 +341,6 @@ public final class Registry: Sendable {
     /// from it); only the mount is done under the lock.
     public func loadAppKey(file: String, access: AccessMask, options: AppKeyOptions = [],
                            as caller: RegistryCaller) throws(Win32Error) -> KeyHandle {
-        let security = try RegistryCore.appHiveSecurity(for: caller).bytes
         while true {
             // The file as the caller reaches it, opened for writing with its rights (as a load of
             // its own would): a hive already loaded is the same file (device and inode), whatever
@@ -365,6 +364,7 @@ public final class Registry: Sendable {
             }
             let editor: HiveEditor
             do throws(Win32Error) {
+                let security = try RegistryCore.appHiveSecurity(for: caller).bytes  // for a file created now
                 editor = try open(file, rootSecurity: security, as: caller.files)
             } catch {
                 try? locked { c throws(Win32Error) in c.endAppHiveLoad(load) }
