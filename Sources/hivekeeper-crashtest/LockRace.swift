@@ -73,7 +73,7 @@ func lockRace(_ args: [String]) async -> Never {
 }
 
 /// A real lock holder to kill: takes USER's lock as OWNER for LIFETIME seconds (real time),
-/// prints "locked G", then — renewing the lease on its own thread — uploads the FILEs in turn,
+/// prints "locked G", then — renewing the lease meanwhile (LeaseKeeper) — uploads the FILEs in turn,
 /// forever, each replace checked against the lease, printing "uploaded I" after each. Exits 3
 /// with "lost R" when the lease is lost, 4 with "locked" when another holds the lock.
 func lockedUploadLoop(_ args: [String]) async -> Never {
