@@ -122,7 +122,7 @@ let package = Package(
         .testTarget(name: "SecurityTests", dependencies: ["Security", "HiveFormat", "TestSupport"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "HiveFormat", "Security", "TestSupport"]),
         .testTarget(name: "ProfilesTests", dependencies: [
-            "Profiles", "MachineSetup", "RoamingSMB", "Registry", "RegistryTypes", "HiveFormat", "Security", "TestSupport",
+            "Profiles", "MachineSetup", "RoamingSMB", "Registry", "RegistryTypes", "HiveFormat", "Security", "Locking", "TestSupport",
         ]),
         .testTarget(name: "CLITests", dependencies: ["hivekeeper", "HiveFormat", "TestSupport"]),
         // C programs compiled against the installed libhivekeeper (their sources in C/).

@@ -2,8 +2,9 @@ import Foundation
 import RegistryTypes
 import Security
 
-/// Logon's choice of NTUSER.DAT, made off the ProfileService actor (a store's calls block): the
-/// newer of the local and roaming copies becomes the local one.
+/// Logon's choice of NTUSER.DAT, made off the ProfileService actor (the store's calls are async,
+/// blocking threads of their own; the local copies run on one too): the newer of the local and
+/// roaming copies becomes the local one.
 struct LogonCopy: Sendable {
     enum Choice: Sendable { case use, temporary }
 
@@ -15,7 +16,7 @@ struct LogonCopy: Sendable {
     /// The newer of the local and roaming NTUSER.DAT becomes the local copy (KB146192); a new
     /// user's comes from Default User; a store that cannot be reached leaves the local copy (event
     /// 1506) or, without one, a temporary profile.
-    func choose(_ account: Account) -> Choice {
+    func choose(_ account: Account) async -> Choice {
         let local = layout.userHive(account.name)
         let fm = FileManager.default
         let localTime = fm.fileExists(atPath: local.path) ? try? lastWriteTime(local) : nil
@@ -33,7 +34,7 @@ struct LogonCopy: Sendable {
                 }
                 let remote: RoamingStamp?
                 do {
-                    remote = try store.stamp(of: account.name)
+                    remote = try await store.stamp(of: account.name)
                 } catch {
                     return unreachable(error)
                 }
@@ -42,11 +43,11 @@ struct LogonCopy: Sendable {
                 // carried through a store (Date's rounding left a microsecond of noise).
                 if let remote, localTime.map({ remote.lastWritten.timeIntervalSince($0) >= 0.001 }) ?? true {
                     do {
-                        try store.download(account.name, to: local)
+                        try await store.download(account.name, to: local)
                     } catch {
                         return unreachable(error)
                     }
-                    try keepAsBase(local, base)
+                    try await BlockingWork.run("roaming base \(account.name)") { try keepAsBase(local, base) }
                     event(EventID.synchronizeFinished, account.name, "Roaming copy is newer: downloaded to \(local.path)")
                     return .use
                 }
@@ -54,7 +55,7 @@ struct LogonCopy: Sendable {
                 // unknowingly: kept as the base (fetched only when the base is not it already).
                 if let remote, RoamingStamp.of(base).map({ !$0.matches(remote) }) ?? true {
                     do {
-                        try store.download(account.name, to: base)
+                        try await store.download(account.name, to: base)
                     } catch {
                         return unreachable(error)
                     }
@@ -63,8 +64,11 @@ struct LogonCopy: Sendable {
                 }
             }
             if localTime == nil {
-                try atomicCopy(from: layout.defaultUserHive, to: local)
-                try setSecurityEverywhere(of: local, to: userHiveSecurity(account.sid))
+                let defaultUser = layout.defaultUserHive, security = userHiveSecurity(account.sid)
+                try await BlockingWork.run("new profile \(account.name)") {
+                    try atomicCopy(from: defaultUser, to: local)
+                    try setSecurityEverywhere(of: local, to: security)
+                }
                 event(EventID.profileCreated, account.name, "New profile from Default User")
             }
             return .use

@@ -101,7 +101,7 @@ public actor ProfileService {
     private func fetchCopy(_ account: Account) async -> LogonCopy.Choice {
         if let fetch = fetching[account.name] { return await fetch.value }
         let copy = LogonCopy(store: store, layout: layout, events: events, now: now)
-        let fetch = Task { await BlockingWork.run("logon \(account.name)") { copy.choose(account) } }
+        let fetch = Task { await copy.choose(account) }
         fetching[account.name] = fetch
         let choice = await fetch.value
         fetching[account.name] = nil

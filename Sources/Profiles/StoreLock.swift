@@ -36,7 +36,7 @@ public struct LeaseLost: Error, CustomStringConvertible {
 
 /// The files of one user's lock, in the user's store directory: what the protocol needs of a
 /// file system (a local directory or an SMB share).
-public protocol StoreLockFiles {
+public protocol StoreLockFiles: Sendable {
     /// Every file name in the directory.
     func names() throws -> [String]
     /// The file's content, or nil when there is none.

@@ -30,7 +30,9 @@ public final class Registry: Sendable {
 
     /// File I/O the registry does outside its lock, as a test hook sees it.
     enum HiveIO: Sendable, Equatable {
-        case load(file: String), save(file: String), flush(hive: String)
+        case load(file: String), save(file: String), flush(hive: String), restore(file: String)
+        /// An app hive's load waits for another load of the same file to end (no I/O of its own).
+        case waitForLoad(file: String)
     }
 
     /// Test seam: `hook` runs on the thread that is about to read or write a hive file, with the
@@ -334,9 +336,42 @@ public final class Registry: Sendable {
 
     /// RegLoadAppKey: a handle to the root of the hive in `file` (created when missing), loaded
     /// where no path reaches it and unloaded when its last handle closes.
+    /// The file is found and read outside the lock, on this thread with the caller's file rights
+    /// (so a caller who could not open it gets no handle to it, even to a hive already loaded
+    /// from it); only the mount is done under the lock.
     public func loadAppKey(file: String, access: AccessMask, options: AppKeyOptions = [],
                            as caller: RegistryCaller) throws(Win32Error) -> KeyHandle {
-        try locked { c throws(Win32Error) in try c.loadAppKey(file: file, access: access, options: options, caller) }
+        while true {
+            // The file as the caller reaches it, opened for writing with its rights (as a load of
+            // its own would): a hive already loaded is the same file (device and inode), whatever
+            // path led to it.
+            let id = try caller.files.perform { () throws(Win32Error) in
+                try FileID.writable(at: file).mapError { win32($0, file: file) }.get()
+            }
+            let step = try locked { c throws(Win32Error) in
+                try c.beginAppHiveLoad(file: file, id: id, access: access, options: options, caller)
+            }
+            let load: AppHiveLoad
+            switch step {
+            case let .opened(handle):
+                return handle
+            case let .wait(other):
+                aboutToDo(.waitForLoad(file: file))
+                other.waitUntilFinished()
+                continue  // loaded now, or failed: look again
+            case let .load(claimed):
+                load = claimed
+            }
+            let editor: HiveEditor
+            do throws(Win32Error) {
+                let security = try RegistryCore.appHiveSecurity(for: caller).bytes  // for a file created now
+                editor = try open(file, rootSecurity: security, as: caller.files)
+            } catch {
+                try? locked { c throws(Win32Error) in c.endAppHiveLoad(load) }
+                throw error
+            }
+            return try locked { c throws(Win32Error) in try c.mountAppHive(editor, load, access: access, options: options, caller) }
+        }
     }
 
     /// RegUnLoadKey; with `force`, NtUnloadKey2(REG_FORCE_UNLOAD).
@@ -419,8 +454,15 @@ public final class Registry: Sendable {
 
     /// RegRestoreKey: a saved hive's contents over the key (SeRestorePrivilege); `force` is
     /// REG_FORCE_RESTORE.
+    /// The saved hive is read and checked outside the lock, on this thread with the caller's file
+    /// rights; the key's tree is replaced under it, in one step (a reader sees the key before or
+    /// after, never half restored).
     public func restoreKey(_ key: KeyHandle, file: String, force: Bool = false, as caller: RegistryCaller) throws(Win32Error) {
-        try locked { c throws(Win32Error) in try c.restoreKey(key, file: file, force: force, caller) }
+        // The privilege and the key first (their errors come before any the file could give).
+        try locked { c throws(Win32Error) in _ = try c.restoreTarget(key, caller) }
+        aboutToDo(.restore(file: file))
+        let saved = try caller.files.perform { () throws(Win32Error) in try RegistryCore.readSaved(file) }
+        try locked { c throws(Win32Error) in try c.restoreKey(key, from: saved, force: force, caller) }
     }
 
     /// Writes the hive at `path` now (ERROR_INVALID_PARAMETER when it is not loaded).

@@ -51,27 +51,38 @@ extension RegistryCore {
         }
     }
 
-    /// RegRestoreKey: needs SeRestorePrivilege; the key's values and subkeys are replaced by
-    /// what the saved hive's root holds (the key keeps its name and security). Refused while a
-    /// key below it is open — ERROR_ACCESS_DENIED, our reading of NtRestoreKey's
-    /// STATUS_CANNOT_DELETE — unless REG_FORCE_RESTORE, which turns those handles deleted.
-    func restoreKey(_ handle: KeyHandle, file: String, force: Bool, _ caller: RegistryCaller) throws(Win32Error) {
+    /// RegRestoreKey's checks: needs SeRestorePrivilege; the key must be a stored key of a
+    /// writable hive. Returns the key's hive and cell.
+    func restoreTarget(_ handle: KeyHandle, _ caller: RegistryCaller) throws(Win32Error) -> (HiveMount, UInt32) {
         guard caller.token.isEnabled(.restore) else { throw .privilegeNotHeld }
         let t = try target(handle, requiring: [], caller)
         guard case let .stored(m, cell) = t.position else { throw .invalidParameter }
         try writable(m)
-        // Read with the caller's file rights (a file the caller cannot read is 5, as on Windows).
-        let saved = try caller.files.perform { () throws(Win32Error) in
-            do throws(HiveError) {
-                let hive = try Hive.open(path: file, logs: .besideHive).hive
-                _ = try hive.checkConsistency()
-                return hive
-            } catch {
-                throw win32(error, file: file)
-            }
+        return (m, cell)
+    }
+
+    /// RegRestoreKey's file, read and checked outside the lock, on the caller's thread with its
+    /// file rights (a file the caller cannot read is 5, as on Windows).
+    static func readSaved(_ file: String) throws(Win32Error) -> Hive {
+        do throws(HiveError) {
+            let hive = try Hive.open(path: file, logs: .besideHive).hive
+            _ = try hive.checkConsistency()
+            return hive
+        } catch {
+            throw win32(error, file: file)
         }
+    }
+
+    /// RegRestoreKey, under the lock once the file is read: the key's values and subkeys are
+    /// replaced by what the saved hive's root holds (the key keeps its name and security).
+    /// Refused while a key below it is open — ERROR_ACCESS_DENIED, our reading of NtRestoreKey's
+    /// STATUS_CANNOT_DELETE — unless REG_FORCE_RESTORE, which turns those handles deleted. The
+    /// checks are made again: the key may have gone while the file was read.
+    func restoreKey(_ handle: KeyHandle, from saved: Hive, force: Bool, _ caller: RegistryCaller) throws(Win32Error) {
+        let (m, cell) = try restoreTarget(handle, caller)
+        let top = KeyPosition.stored(m, cell)
         var below: [KeyPosition] = []
-        var stack = try children(of: t.position)
+        var stack = try children(of: top)
         while let next = stack.popLast() {
             below.append(next)
             stack += try children(of: next)
@@ -79,8 +90,8 @@ extension RegistryCore {
         if !force {
             for p in below where (existingObject(p)?.references ?? 0) > 0 { throw .accessDenied }
         }
-        try removeTree(t.position, below: below, keepingTop: true)
-        try deleteAllValues(t.position)
+        try removeTree(top, below: below, keepingTop: true)
+        try deleteAllValues(top)
         do throws(HiveError) {
             try m.editor!.copyContents(of: try saved.key(at: saved.baseBlock.rootCellOffset), in: saved, into: cell)
         } catch {

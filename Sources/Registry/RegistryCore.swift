@@ -36,6 +36,8 @@ final class RegistryCore {
     var watcherCount = 0
     /// Loaded application hives (a few: found by their file's device and inode).
     var appHives: [HiveMount] = []
+    /// App hive files being read outside the lock, each claimed by the load reading it.
+    var appHiveLoads: [AppHiveLoad] = []
 
     /// The master namespace's descriptor: everyone reads, SYSTEM and Administrators may do
     /// anything (creating below it still needs REG_OPTION_VOLATILE: it is all in memory).

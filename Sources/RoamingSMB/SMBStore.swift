@@ -66,57 +66,80 @@ public struct SMBStore: RoamingStore {
         return base.storedChecksum == base.computedChecksum && bytes.count >= BaseBlock.size + Int(base.hiveBinsDataSize)
     }
 
-    public func copy(of user: String) throws -> RoamingCopy? {
-        guard let c = try current(user) else { return nil }
-        return RoamingCopy(lastWritten: c.lastWritten, size: c.bytes.count, hash: fnv1a(c.bytes))
+    // libsmbclient blocks: every call below runs on a thread of its own (`BlockingWork`).
+
+    public func copy(of user: String) async throws -> RoamingCopy? {
+        try await BlockingWork.run("smb copy \(user)") {
+            guard let c = try current(user) else { return nil }
+            return RoamingCopy(lastWritten: c.lastWritten, size: c.bytes.count, hash: fnv1a(c.bytes))
+        }
     }
 
     /// One stat when NTUSER.DAT is there; otherwise the half-done replace's choice (a read).
-    public func stamp(of user: String) throws -> RoamingStamp? {
-        if let info = try connection.stat(file(user)) { return RoamingStamp(lastWritten: info.lastWritten, size: info.size) }
-        return try current(user).map { RoamingStamp(lastWritten: $0.lastWritten, size: $0.bytes.count) }
+    public func stamp(of user: String) async throws -> RoamingStamp? {
+        try await BlockingWork.run("smb stamp \(user)") {
+            if let info = try connection.stat(file(user)) { return RoamingStamp(lastWritten: info.lastWritten, size: info.size) }
+            return try current(user).map { RoamingStamp(lastWritten: $0.lastWritten, size: $0.bytes.count) }
+        }
     }
 
-    public func download(_ user: String, to local: URL) throws {
-        guard let c = try current(user) else { throw SMBError.operation(what: "download", url: file(user), errno: ENOENT) }
-        try atomicWrite(Data(c.bytes), lastWritten: c.lastWritten, to: local)
+    public func download(_ user: String, to local: URL) async throws {
+        try await BlockingWork.run("smb download \(user)") {
+            guard let c = try current(user) else { throw SMBError.operation(what: "download", url: file(user), errno: ENOENT) }
+            try atomicWrite(Data(c.bytes), lastWritten: c.lastWritten, to: local)
+        }
     }
 
-    public func upload(_ user: String, from local: URL, beforeReplace: () throws -> Void) throws {
+    public func upload(_ user: String, from local: URL, beforeReplace: @escaping @Sendable () async throws -> Void) async throws {
+        let target = file(user), incoming = file(user, ".upload"), previous = file(user, ".previous")
+        let dir = directory(user)
         // Mapped, not copied: the bytes go from the page cache straight to libsmbclient (twice
         // as fast for an 11.8 MB hive). Safe: only the daemon writes the local hive, and it
         // uploads it only once its hives are unloaded.
-        let data = try Data(contentsOf: local, options: .alwaysMapped)
-        let time = try lastWriteTime(local)
-        let target = file(user), incoming = file(user, ".upload"), previous = file(user, ".previous")
-        try connection.makeDirectory(directory(user))
+        let (data, time) = try await run(user) { () throws -> (Data, Date) in
+            let data = try Data(contentsOf: local, options: .alwaysMapped)
+            let time = try lastWriteTime(local)
+            try connection.makeDirectory(dir)
+            return (data, time)
+        }
         // Staged under a name of its own: a holder that lost its lease while writing can never
         // write into the file a newer holder renames into place. Left by a killed uploader:
         // cleared by the next one (under a checked lease: never a newer holder's).
-        try beforeReplace()
-        for name in try connection.list(directory(user)) where name.hasPrefix("NTUSER.DAT.upload.") {
-            try connection.unlink("\(directory(user))/\(name)")
+        try await beforeReplace()
+        try await run(user) {
+            for name in try connection.list(dir) where name.hasPrefix("NTUSER.DAT.upload.") {
+                try connection.unlink("\(dir)/\(name)")
+            }
         }
         let staged = file(user, ".upload.\(UUID().uuidString.prefix(8).lowercased())")
         do {
-            try data.withUnsafeBytes { bytes throws in try connection.write(staged, bytes) }
-            try connection.setLastWritten(staged, time)
-            try beforeReplace()
-            try connection.rename(staged, to: incoming)
+            try await run(user) {
+                try data.withUnsafeBytes { bytes throws in try connection.write(staged, bytes) }
+                try connection.setLastWritten(staged, time)
+            }
+            try await beforeReplace()
+            try await run(user) { try connection.rename(staged, to: incoming) }
         } catch {
-            _ = try? connection.unlink(staged)
+            await BlockingWork.run("smb upload \(user)") { _ = try? connection.unlink(staged) }
             throw error
         }
         // The old copy stays on the share (as .previous) until the new one is NTUSER.DAT.
-        if try connection.stat(target) != nil {
-            try beforeReplace()
-            try connection.unlink(previous)
-            try connection.rename(target, to: previous)
+        if try await run(user, { try connection.stat(target) != nil }) {
+            try await beforeReplace()
+            try await run(user) {
+                try connection.unlink(previous)
+                try connection.rename(target, to: previous)
+            }
         }
-        try beforeReplace()
-        try connection.rename(incoming, to: target)
-        try beforeReplace()
-        try connection.unlink(previous)
+        try await beforeReplace()
+        try await run(user) { try connection.rename(incoming, to: target) }
+        try await beforeReplace()
+        _ = try await run(user) { try connection.unlink(previous) }
+    }
+
+    /// One blocking step of an upload, on a thread of its own.
+    private func run<T: Sendable>(_ user: String, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await BlockingWork.run("smb upload \(user)", body)
     }
 
     /// `<path>/<user>.V6/NTUSER.DAT.lock.<generation>` on the share (docs/roaming.md).

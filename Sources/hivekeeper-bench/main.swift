@@ -60,7 +60,7 @@ if args[1] == "registry" {
     exit(0)
 }
 if args[1] == "smb-upload", args.count == 6 {
-    benchmarkSMBUpload(url: args[2], credentials: args[3], file: args[4], runs: Int(args[5]) ?? 10)
+    await benchmarkSMBUpload(url: args[2], credentials: args[3], file: args[4], runs: Int(args[5]) ?? 10)
     exit(0)
 }
 if args[1] == "socket", args.count == 5 {

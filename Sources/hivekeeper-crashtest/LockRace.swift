@@ -23,7 +23,7 @@ func openStore(_ location: String, credentials: String) throws -> any RoamingSto
 ///   release      gives its last lease back: "released"
 /// The parent sends "take" to every taker at once, round after round, each round's NOW past the
 /// last one's lease, so that they all race to take over the same stale lock.
-func lockRace(_ args: [String]) -> Never {
+func lockRace(_ args: [String]) async -> Never {
     guard args.count == 4 else {
         say("usage: hivekeeper-crashtest lock-race STORE CREDENTIALS USER OWNER")
         exit(2)
@@ -43,9 +43,9 @@ func lockRace(_ args: [String]) -> Never {
         switch words.first {
         case "take":
             do {
-                let l = try store.lock(user, owner: owner, now: now, lifetime: 1000)
+                let l = try await store.lock(user, owner: owner, now: now, lifetime: 1000)
                 lease = l
-                try store.check(user, l, now: now)
+                try await store.check(user, l, now: now)
                 say("held \(l.generation)")
             } catch let e as StoreLocked {
                 say("locked \(e.owner)")
@@ -57,13 +57,13 @@ func lockRace(_ args: [String]) -> Never {
         case "check":
             guard let l = lease else { say("lost no lease"); continue }
             do {
-                try store.check(user, l, now: now)
+                try await store.check(user, l, now: now)
                 say("ok")
             } catch {
                 say("lost \(error)")
             }
         case "release":
-            if let l = lease { store.unlock(user, l) }
+            if let l = lease { await store.unlock(user, l) }
             say("released")
         default:
             say("error unknown command \(line)")
@@ -73,10 +73,10 @@ func lockRace(_ args: [String]) -> Never {
 }
 
 /// A real lock holder to kill: takes USER's lock as OWNER for LIFETIME seconds (real time),
-/// prints "locked G", then — renewing the lease on its own thread — uploads the FILEs in turn,
+/// prints "locked G", then — renewing the lease meanwhile (LeaseKeeper) — uploads the FILEs in turn,
 /// forever, each replace checked against the lease, printing "uploaded I" after each. Exits 3
 /// with "lost R" when the lease is lost, 4 with "locked" when another holds the lock.
-func lockedUploadLoop(_ args: [String]) -> Never {
+func lockedUploadLoop(_ args: [String]) async -> Never {
     guard args.count >= 6, let lifetime = Double(args[4]) else {
         say("usage: hivekeeper-crashtest lock-upload STORE CREDENTIALS USER OWNER LIFETIME FILE...")
         exit(2)
@@ -84,13 +84,13 @@ func lockedUploadLoop(_ args: [String]) -> Never {
     let user = args[2]
     do {
         let store = try openStore(args[0], credentials: args[1])
-        let lease = try store.lock(user, owner: args[3], now: Date(), lifetime: lifetime)
+        let lease = try await store.lock(user, owner: args[3], now: Date(), lifetime: lifetime)
         let keeper = LeaseKeeper(store: store, user: user, lease: lease)
         say("locked \(lease.generation)")
         let files = args.dropFirst(5).map { URL(fileURLWithPath: $0) }
         var i = 0
         while true {
-            try store.upload(user, from: files[i % files.count], beforeReplace: { try keeper.check() })
+            try await store.upload(user, from: files[i % files.count], beforeReplace: { try await keeper.check() })
             say("uploaded \(i % files.count)")
             i += 1
         }

@@ -10,7 +10,7 @@ import Glibc
 /// "uploaded I" (I: the file's index) after each upload returns and "failed REASON" when one
 /// fails (it goes on: the server may come back). The parent kills it, or the server, at random
 /// moments and checks that the share always holds one of the files whole.
-func smbUploadLoop(_ args: [String]) -> Never {
+func smbUploadLoop(_ args: [String]) async -> Never {
     guard args.count >= 4 else {
         say("usage: hivekeeper-crashtest smb-upload URL CREDENTIALS USER FILE...")
         exit(2)
@@ -26,7 +26,7 @@ func smbUploadLoop(_ args: [String]) -> Never {
     var i = 0
     while true {
         do {
-            try store.upload(args[2], from: files[i % files.count])
+            try await store.upload(args[2], from: files[i % files.count])
             say("uploaded \(i % files.count)")
         } catch {
             say("failed \(error)")

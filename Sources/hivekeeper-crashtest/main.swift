@@ -21,9 +21,9 @@ import Glibc
 #endif
 
 let args = CommandLine.arguments
-if args.count > 1 && args[1] == "smb-upload" { smbUploadLoop(Array(args.dropFirst(2))) }
-if args.count > 1 && args[1] == "lock-race" { lockRace(Array(args.dropFirst(2))) }
-if args.count > 1 && args[1] == "lock-upload" { lockedUploadLoop(Array(args.dropFirst(2))) }
+if args.count > 1 && args[1] == "smb-upload" { await smbUploadLoop(Array(args.dropFirst(2))) }
+if args.count > 1 && args[1] == "lock-race" { await lockRace(Array(args.dropFirst(2))) }
+if args.count > 1 && args[1] == "lock-upload" { await lockedUploadLoop(Array(args.dropFirst(2))) }
 guard args.count == 3, let seed = UInt64(args[2]) else {
     print("usage: hivekeeper-crashtest HIVE SEED")
     exit(2)

@@ -133,7 +133,7 @@ import TestSupport
         findings.all.forEach { Issue.record(Comment(rawValue: $0)) }
     }
 
-    /// A real holder (its lease renewed on its thread) killed with SIGKILL in the middle of its
+    /// A real holder (its lease renewed by its keeper) killed with SIGKILL in the middle of its
     /// uploads: the store holds a whole copy; the lock refuses others until the lease runs out
     /// — no longer — and then the next holder takes it and uploads.
     func killedHolder(store: any RoamingStore, location: String, credentials: String, _ findings: Findings,
@@ -161,7 +161,7 @@ import TestSupport
             // Held longer than its lifetime: the renewals keep it.
             usleep(UInt32(lifetime * 1_000_000) + UInt32.random(in: 0...300_000))
             do {
-                _ = try store.lock("alice", owner: "next", now: Date(), lifetime: 60)
+                _ = try awaitFromThread { try await store.lock("alice", owner: "next", now: Date(), lifetime: 60) }
                 findings.add("round \(round): the lock was taken while its holder renewed it")
             } catch is StoreLocked {}
             child.kill()
@@ -169,7 +169,7 @@ import TestSupport
             findings.expect(contents.contains(try copy() ?? Data()), "round \(round): the store holds a whole copy")
             var lease: StoreLease?
             while lease == nil && Date().timeIntervalSince(killed) < lifetime + 5 {
-                lease = try? store.lock("alice", owner: "next", now: Date(), lifetime: 60)
+                lease = try? awaitFromThread { try await store.lock("alice", owner: "next", now: Date(), lifetime: 60) }
                 if lease == nil { usleep(50_000) }
             }
             let waited = Date().timeIntervalSince(killed)
@@ -178,9 +178,10 @@ import TestSupport
                 continue
             }
             findings.expect(waited <= lifetime + 0.5, "round \(round): blocked \(waited) s, the lease being \(lifetime) s")
-            try store.upload("alice", from: files[0], beforeReplace: { try store.check("alice", taken, now: Date()) })
+            let firstFile = files[0]
+            try awaitFromThread { try await store.upload("alice", from: firstFile, beforeReplace: { try await store.check("alice", taken, now: Date()) }) }
             findings.expect(try copy() == contents[0], "round \(round): the next holder's upload is the store's copy")
-            store.unlock("alice", taken)
+            try awaitFromThread { await store.unlock("alice", taken) }
         }
     }
 
@@ -251,7 +252,7 @@ import TestSupport
             let back = server.dir.appendingPathComponent("back")
             try killedHolder(store: store, location: server.url + "/roaming", credentials: server.credentialsFile, findings) {
                 try? FileManager.default.removeItem(at: back)
-                try store.download("alice", to: back)
+                try awaitFromThread { try await store.download("alice", to: back) }
                 return try Data(contentsOf: back)
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import HiveFormat
+import Locking
 import Profiles
 import Registry
 import RegistryTypes
@@ -147,18 +148,18 @@ import Testing
         try await session(on: one) { c in try set(one, c, "Software\\Base", "v", "first") }
         let other = DirectoryStore(root: store)
         // Taken 200 s ago for 120 s by a machine that crashed.
-        _ = try other.lock("alice", owner: "crashed machine", now: Date().addingTimeInterval(-200), lifetime: 120)
+        _ = try await other.lock("alice", owner: "crashed machine", now: Date().addingTimeInterval(-200), lifetime: 120)
         let stale = try await session(on: one) { c in try set(one, c, "Software\\Base", "v", "second") }
         #expect(stale.uploaded)
         #expect(try roamed("Software\\Base", "v") == "second")
 
-        let busy = try other.lock("alice", owner: "busy machine", now: Date(), lifetime: 3600)
+        let busy = try await other.lock("alice", owner: "busy machine", now: Date(), lifetime: 3600)
         let held = try await session(on: one) { c in try set(one, c, "Software\\Base", "v", "third") }
         #expect(!held.uploaded && held.uploadPending)
         #expect(one.events.all.contains { $0.id == EventID.unableToCopy && $0.message.contains("locked by busy machine") })
         #expect(try roamed("Software\\Base", "v") == "second")
         // The holder is done: the retry uploads what was kept.
-        other.unlock("alice", busy)
+        await other.unlock("alice", busy)
         try await one.waitForEvent(EventID.uploadRetried)
         #expect(try roamed("Software\\Base", "v") == "third")
     }
@@ -186,9 +187,9 @@ import Testing
         let taken = Taken()
         one.store.beforeNextUpload {
             let later = Date().addingTimeInterval(10_000)
-            guard let lease = try? other.lock("alice", owner: "two", now: later, lifetime: 120) else { return }
-            try? other.upload("alice", from: twoCopy, beforeReplace: { try other.check("alice", lease, now: later) })
-            other.unlock("alice", lease)
+            guard let lease = try? await other.lock("alice", owner: "two", now: later, lifetime: 120) else { return }
+            try? await other.upload("alice", from: twoCopy, beforeReplace: { try await other.check("alice", lease, now: later) })
+            await other.unlock("alice", lease)
             taken.set()
         }
         let outcome = try await one.profiles.logoff(session: s)
@@ -204,9 +205,8 @@ import Testing
     }
 }
 
-private final class Taken: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    func set() { lock.withLock { value = true } }
-    var done: Bool { lock.withLock { value } }
+private final class Taken: Sendable {
+    private let value = Locked(false)
+    func set() { value.withLock { $0 = true } }
+    var done: Bool { value.withLock { $0 } }
 }

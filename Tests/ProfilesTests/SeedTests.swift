@@ -57,8 +57,9 @@ final class World: @unchecked Sendable {
     func utf16z(_ s: String) -> [UInt8] { (Array(s.utf16) + [0]).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] } }
 }
 
-/// A roaming store that can be made unreachable, or fail a number of uploads.
-final class FlakyStore: RoamingStore, @unchecked Sendable {
+/// A roaming store that can be made unreachable, or fail a number of uploads, or made to wait
+/// (its hooks are async: a store that does not answer is an await that does not return).
+final class FlakyStore: RoamingStore, @unchecked Sendable {  // every mutable field is accessed under `lock`
     struct Unreachable: Error {}
     let inner: DirectoryStore
     private let lock = NSLock()
@@ -66,13 +67,14 @@ final class FlakyStore: RoamingStore, @unchecked Sendable {
     private var failing = 0
     init(_ inner: DirectoryStore) { self.inner = inner }
     func setUnreachable(_ v: Bool) { lock.withLock { down = v } }
-    /// Runs (once) at the start of the next upload: another machine acting meanwhile.
-    private var beforeNextUpload: (@Sendable () -> Void)?
-    func beforeNextUpload(_ body: @escaping @Sendable () -> Void) { lock.withLock { beforeNextUpload = body } }
+    /// Runs (once) at the start of the next upload: another machine acting meanwhile, or a store
+    /// that does not answer (a hook that waits).
+    private var beforeNextUpload: (@Sendable () async -> Void)?
+    func beforeNextUpload(_ body: @escaping @Sendable () async -> Void) { lock.withLock { beforeNextUpload = body } }
     func failNextUploads(_ n: Int) { lock.withLock { failing = n } }
     /// Runs (once) at the start of the next stamp (a logon's first question to the store).
-    private var beforeNextStamp: (@Sendable () -> Void)?
-    func beforeNextStamp(_ body: @escaping @Sendable () -> Void) { lock.withLock { beforeNextStamp = body } }
+    private var beforeNextStamp: (@Sendable () async -> Void)?
+    func beforeNextStamp(_ body: @escaping @Sendable () async -> Void) { lock.withLock { beforeNextStamp = body } }
     private func check(upload: Bool = false) throws {
         try lock.withLock {
             if down { throw Unreachable() }
@@ -80,36 +82,38 @@ final class FlakyStore: RoamingStore, @unchecked Sendable {
         }
     }
     /// How many times the store's copy was read whole for its hash.
-    private(set) var wholeReads = 0
-    func copy(of user: String) throws -> RoamingCopy? {
+    private var wholeReadCount = 0
+    var wholeReads: Int { lock.withLock { wholeReadCount } }
+    func copy(of user: String) async throws -> RoamingCopy? {
         try check()
-        lock.withLock { wholeReads += 1 }
-        return try inner.copy(of: user)
+        lock.withLock { wholeReadCount += 1 }
+        return try await inner.copy(of: user)
     }
-    func stamp(of user: String) throws -> RoamingStamp? {
+    func stamp(of user: String) async throws -> RoamingStamp? {
         try check()
-        let hook: (@Sendable () -> Void)? = lock.withLock {
+        let hook = lock.withLock {
             defer { beforeNextStamp = nil }
             return beforeNextStamp
         }
-        hook?()
-        return try inner.stamp(of: user)
+        await hook?()
+        return try await inner.stamp(of: user)
     }
     /// How many times the store's copy was downloaded.
-    private(set) var downloads = 0
-    func download(_ user: String, to local: URL) throws {
+    private var downloadCount = 0
+    var downloads: Int { lock.withLock { downloadCount } }
+    func download(_ user: String, to local: URL) async throws {
         try check()
-        lock.withLock { downloads += 1 }
-        try inner.download(user, to: local)
+        lock.withLock { downloadCount += 1 }
+        try await inner.download(user, to: local)
     }
-    func upload(_ user: String, from local: URL, beforeReplace: () throws -> Void) throws {
+    func upload(_ user: String, from local: URL, beforeReplace: @escaping @Sendable () async throws -> Void) async throws {
         try check(upload: true)
-        let hook: (@Sendable () -> Void)? = lock.withLock {
+        let hook = lock.withLock {
             defer { beforeNextUpload = nil }
             return beforeNextUpload
         }
-        hook?()
-        try inner.upload(user, from: local, beforeReplace: beforeReplace)
+        await hook?()
+        try await inner.upload(user, from: local, beforeReplace: beforeReplace)
     }
     func location(of user: String) -> String { inner.location(of: user) }
     func lockFiles(_ user: String) throws -> any StoreLockFiles {

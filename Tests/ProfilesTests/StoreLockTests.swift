@@ -1,4 +1,5 @@
 import Foundation
+import Locking
 import Profiles
 import Testing
 
@@ -21,65 +22,115 @@ import Testing
 
     /// An empty or half-written lock file is its creator still writing it, or dead: judged by
     /// its age, never taken at once.
-    @Test func anUnreadableLockIsJudgedByItsAge() throws {
+    @Test func anUnreadableLockIsJudgedByItsAge() async throws {
         defer { cleanUp() }
         let now = Date()
         try put("NTUSER.DAT.lock.7", [], written: now.addingTimeInterval(-5))
-        let refused = try #require(throws: StoreLocked.self) { try store.lock("alice", owner: "me", now: now, lifetime: 120) }
+        let refused = try await #require(throws: StoreLocked.self) { try await store.lock("alice", owner: "me", now: now, lifetime: 120) }
         #expect(abs(refused.expires.timeIntervalSince(now.addingTimeInterval(115))) < 1, "held until its age passes the lifetime")
         try put("NTUSER.DAT.lock.7", [], written: now.addingTimeInterval(-121))
-        let lease = try store.lock("alice", owner: "me", now: now, lifetime: 120)
+        let lease = try await store.lock("alice", owner: "me", now: now, lifetime: 120)
         #expect(lease.generation == 8)
-        store.unlock("alice", lease)
+        await store.unlock("alice", lease)
 
         // Half of a real lock file: its checksum fails.
         let whole = try Data(contentsOf: dir.appendingPathComponent("NTUSER.DAT.lock.8"))
         try put("NTUSER.DAT.lock.9", Array(whole.prefix(whole.count / 2)), written: now)
-        #expect(throws: StoreLocked.self) { try store.lock("alice", owner: "me", now: now, lifetime: 120) }
+        await #expect(throws: StoreLocked.self) { try await store.lock("alice", owner: "me", now: now, lifetime: 120) }
         try put("NTUSER.DAT.lock.9", Array(whole.prefix(whole.count / 2)), written: now.addingTimeInterval(-200))
-        #expect(try store.lock("alice", owner: "me", now: now, lifetime: 120).generation == 10)
+        #expect(try await store.lock("alice", owner: "me", now: now, lifetime: 120).generation == 10)
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["NTUSER.DAT.lock.10"], "older generations cleared")
     }
 
     /// Two takers that read the same stale lock: one creates the next generation, the other
     /// finds it there and is refused; the stale holder's check fails.
-    @Test func twoTakersOfOneStaleLock() throws {
+    @Test func twoTakersOfOneStaleLock() async throws {
         defer { cleanUp() }
         let t0 = Date()
-        let old = try store.lock("alice", owner: "old", now: t0, lifetime: 60)
-        let a = try store.lock("alice", owner: "a", now: t0.addingTimeInterval(61), lifetime: 60)
+        let old = try await store.lock("alice", owner: "old", now: t0, lifetime: 60)
+        let a = try await store.lock("alice", owner: "a", now: t0.addingTimeInterval(61), lifetime: 60)
         #expect(a.generation == old.generation + 1)
-        #expect(throws: StoreLocked.self) { try store.lock("alice", owner: "b", now: t0.addingTimeInterval(61), lifetime: 60) }
-        #expect(throws: LeaseLost.self) { try store.check("alice", old, now: t0.addingTimeInterval(1)) }
-        try store.check("alice", a, now: t0.addingTimeInterval(62))
+        await #expect(throws: StoreLocked.self) { try await store.lock("alice", owner: "b", now: t0.addingTimeInterval(61), lifetime: 60) }
+        await #expect(throws: LeaseLost.self) { try await store.check("alice", old, now: t0.addingTimeInterval(1)) }
+        try await store.check("alice", a, now: t0.addingTimeInterval(62))
         // Renewing the superseded lease fails and never brings its file back.
-        #expect(throws: LeaseLost.self) { try store.renew("alice", old, now: t0.addingTimeInterval(1)) }
+        await #expect(throws: LeaseLost.self) { try await store.renew("alice", old, now: t0.addingTimeInterval(1)) }
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("NTUSER.DAT.lock.\(old.generation)").path))
     }
 
-    /// A lease renewed on its keeper's thread outlives its lifetime; let lapse, it is lost
-    /// and another machine takes the lock; the lost holder's replace never happens.
-    @Test func aKeptLeaseOutlivesItsLifetimeAndALapsedOneIsLost() throws {
+    /// A lease renewed by its keeper outlives its lifetime; let lapse, it is lost and another
+    /// machine takes the lock; the lost holder's replace never happens. Time is a test clock:
+    /// the keeper's sleeps end when the test ticks (no real waiting).
+    @Test func aKeptLeaseOutlivesItsLifetimeAndALapsedOneIsLost() async throws {
         defer { cleanUp() }
-        let lease = try store.lock("alice", owner: "one", now: Date(), lifetime: 0.4)
-        let keeper = LeaseKeeper(store: store, user: "alice", lease: lease)
-        usleep(1_200_000)  // three lifetimes
-        try keeper.check()
-        #expect(throws: StoreLocked.self) { try store.lock("alice", owner: "two", now: Date(), lifetime: 0.4) }
-        let kept = keeper.stop()
+        let clock = Locked(Date())
+        let now: @Sendable () -> Date = { clock.withLock { $0 } }
+        let ticker = Ticker()
+        let lease = try await store.lock("alice", owner: "one", now: now(), lifetime: 0.4)
+        let keeper = LeaseKeeper(store: store, user: "alice", lease: lease, now: now, sleep: { try await ticker.sleep($0) })
+        for _ in 0..<12 {  // three lifetimes, a renewal every quarter
+            await ticker.tick { clock.withLock { $0 = $0.addingTimeInterval(0.1) } }
+        }
+        await ticker.waitUntilAsleep()  // the last renewal is done
+        try await keeper.check()
+        await #expect(throws: StoreLocked.self) { try await store.lock("alice", owner: "two", now: now(), lifetime: 0.4) }
+        let kept = await keeper.stop()
         #expect(kept.expires > lease.expires.addingTimeInterval(0.5))
 
-        usleep(500_000)  // no longer renewed: it expires
-        let two = try store.lock("alice", owner: "two", now: Date(), lifetime: 60)
-        #expect(throws: LeaseLost.self) { try store.check("alice", kept, now: Date()) }
+        clock.withLock { $0 = $0.addingTimeInterval(0.5) }  // no longer renewed: it expires
+        let two = try await store.lock("alice", owner: "two", now: now(), lifetime: 60)
+        await #expect(throws: LeaseLost.self) { try await store.check("alice", kept, now: now()) }
         let local = root.appendingPathComponent("local")
         try Data("one's copy".utf8).write(to: local)
-        #expect(throws: LeaseLost.self) {
-            try store.upload("alice", from: local, beforeReplace: { try store.check("alice", kept, now: Date()) })
+        await #expect(throws: LeaseLost.self) {
+            try await store.upload("alice", from: local, beforeReplace: { try await store.check("alice", kept, now: now()) })
         }
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("NTUSER.DAT").path), "nothing replaced")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["NTUSER.DAT.lock.\(two.generation)"],
                 "no temporary file left")
-        store.unlock("alice", two)
+        await store.unlock("alice", two)
+    }
+}
+
+/// A LeaseKeeper's clock in tests: its sleep returns when the test ticks.
+actor Ticker {
+    private var sleeper: CheckedContinuation<Void, any Error>?
+    private var watchers: [CheckedContinuation<Void, Never>] = []
+
+    /// The keeper's sleep: until the next tick (CancellationError when the keeper stops).
+    nonisolated func sleep(_: Duration) async throws {
+        try await withTaskCancellationHandler {
+            try await asleep()
+        } onCancel: {
+            Task { await self.wake(throwing: CancellationError()) }
+        }
+    }
+
+    private func asleep() async throws {
+        try Task.checkCancellation()
+        try await withCheckedThrowingContinuation { c in
+            sleeper = c
+            for w in watchers { w.resume() }
+            watchers = []
+        }
+    }
+
+    private func wake(throwing error: (any Error)? = nil) {
+        guard let s = sleeper else { return }
+        sleeper = nil
+        if let error { s.resume(throwing: error) } else { s.resume() }
+    }
+
+    /// Returns once the keeper sleeps (its last renewal done).
+    func waitUntilAsleep() async {
+        if sleeper != nil { return }
+        await withCheckedContinuation { watchers.append($0) }
+    }
+
+    /// Once the keeper sleeps: `advance` (the clock moves on), then its sleep ends.
+    func tick(_ advance: @Sendable () -> Void) async {
+        await waitUntilAsleep()
+        advance()
+        wake()
     }
 }

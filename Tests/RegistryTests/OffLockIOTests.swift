@@ -143,6 +143,122 @@ struct OffLockIOTests {
     }
 }
 
+/// RegLoadAppKey and RegRestoreKey read their files outside the lock too.
+extension OffLockIOTests {
+    /// An app hive's file is opened (read, checked) with the lock free: another hive's reader
+    /// goes on meanwhile; the hive is mounted after.
+    @Test func anAppHiveLoadReadsItsFileOutsideTheLock() throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (t, _) = try registry.createKey(.localMachine, "SOFTWARE\\T", access: .keyAllAccess, as: system)
+        try registry.setValue(t, "v", type: .dword, data: [1, 0, 0, 0], as: system)
+        let file = dir.appendingPathComponent("app.hiv").path
+        try registry.saveKey(t, file: file, as: system)
+        let finished = Shared<Bool?>(nil)
+        registry.setIOHook { io in
+            guard io == .load(file: file) else { return }
+            let f = self.readerOfAnotherHiveFinishes()
+            finished.withLock { $0 = f }
+        }
+        let root = try registry.loadAppKey(file: file, access: .keyRead, as: system)
+        registry.setIOHook(nil)
+        #expect(finished.withLock { $0 } == true, "a reader of another hive waited for the app hive's load")
+        var type = RegistryValueType(0), size = 0
+        try registry.queryValue(root, "v", type: &type, data: nil, size: &size, as: system)
+        #expect(size == 4)
+        try registry.closeKey(root, as: system)
+    }
+
+    /// Two loads of one app hive file at once: the second waits for the first (it does not race
+    /// it for the file's lock, which would be ERROR_SHARING_VIOLATION), then gets the hive the
+    /// first mounted — one hive — or, REG_PROCESS_APPKEY, ERROR_SHARING_VIOLATION. The same for
+    /// a file that is not there yet (both would create it).
+    @Test(arguments: [(exists: true, processKey: false), (exists: false, processKey: false), (exists: true, processKey: true)])
+    func twoLoadsOfOneAppHiveFileMountItOnce(_ c: (exists: Bool, processKey: Bool)) throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("app.hiv").path
+        if c.exists {
+            let (t, _) = try registry.createKey(.localMachine, "SOFTWARE\\T", access: .keyAllAccess, as: system)
+            try registry.saveKey(t, file: file, as: system)
+        }
+        let registry = self.registry, system = self.system
+        let second = Shared<Result<KeyHandle, Win32Error>?>(nil)
+        let secondWaits = DispatchSemaphore(value: 0), secondDone = DispatchSemaphore(value: 0)
+        let firstIO = Shared(0)
+        registry.setIOHook { io in
+            if io == .waitForLoad(file: file) { secondWaits.signal() }
+            guard io == .load(file: file), firstIO.withLock({ $0 += 1; return $0 }) == 1 else { return }
+            // The first load is reading the file: the second one starts, and waits for it.
+            Thread.detachNewThread {
+                let r = Result { () throws(Win32Error) in
+                    try registry.loadAppKey(file: file, access: .keyAllAccess, options: c.processKey ? .processAppKey : [], as: system)
+                }
+                second.withLock { $0 = r }
+                secondDone.signal()
+            }
+            _ = secondWaits.wait(timeout: .now() + 60)  // a bound, never reached when the second load waits
+        }
+        let first = try registry.loadAppKey(file: file, access: .keyAllAccess, as: system)
+        #expect(secondDone.wait(timeout: .now() + 60) == .success)
+        registry.setIOHook(nil)
+        #expect(firstIO.withLock { $0 } == 1, "the second load read the file too")
+        #expect(registry.loadedHives.filter { $0.hasPrefix("\\REGISTRY\\A\\") }.count == 1)
+        let result = second.withLock { $0 }
+        if c.processKey {
+            #expect(throws: Win32Error.sharingViolation) { try result?.get() }
+        } else {
+            let other = try #require(try result?.get())
+            // One hive: a value written through one handle is read through the other.
+            try registry.setValue(first, "w", type: .dword, data: [7, 0, 0, 0], as: system)
+            #expect(try registry.queryValue(other, "w", as: system).data == [7, 0, 0, 0])
+            try registry.closeKey(other, as: system)
+        }
+        try registry.closeKey(first, as: system)
+        #expect(registry.loadedHives.filter { $0.hasPrefix("\\REGISTRY\\A\\") }.isEmpty)
+    }
+
+    /// RegRestoreKey reads the saved hive with the lock free (another hive's reader goes on), then
+    /// replaces the key in one step under it: a value written to the key while the file was
+    /// read is gone, the saved one is there.
+    @Test func aRestoreReadsItsFileOutsideTheLock() throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (t, _) = try registry.createKey(.localMachine, "SOFTWARE\\T", access: .keyAllAccess, as: system)
+        try registry.setValue(t, "saved", type: .dword, data: [1, 0, 0, 0], as: system)
+        let file = dir.appendingPathComponent("saved.hiv").path
+        try registry.saveKey(t, file: file, as: system)
+        try registry.deleteValue(t, "saved", as: system)
+        let seen = Shared<(reader: Bool, writer: Bool)?>(nil)
+        let registry = self.registry, system = self.system
+        registry.setIOHook { io in
+            guard io == .restore(file: file) else { return }
+            let reader = self.readerOfAnotherHiveFinishes()
+            let writer = (try? registry.setValue(t, "during", type: .dword, data: [2, 0, 0, 0], as: system)) != nil
+            seen.withLock { $0 = (reader, writer) }
+        }
+        try registry.restoreKey(t, file: file, as: system)
+        registry.setIOHook(nil)
+        #expect(seen.withLock { $0?.reader } == true, "a reader of another hive waited for the restore's read")
+        #expect(seen.withLock { $0?.writer } == true, "a write to the key waited for the restore's read")
+        #expect(try registry.queryValue(t, "saved", as: system).data == [1, 0, 0, 0])
+        #expect(throws: Win32Error.fileNotFound) { _ = try registry.queryValue(t, "during", as: system) }
+        try registry.closeKey(t, as: system)
+    }
+
+    /// A key closed while its restore read the file: the restore fails as on a closed handle.
+    @Test func aRestoreWhoseKeyClosedMeanwhileFails() throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (t, _) = try registry.createKey(.localMachine, "SOFTWARE\\T", access: .keyAllAccess, as: system)
+        let file = dir.appendingPathComponent("saved.hiv").path
+        try registry.saveKey(t, file: file, as: system)
+        let registry = self.registry, system = self.system
+        registry.setIOHook { io in
+            guard io == .restore(file: file) else { return }
+            try? registry.closeKey(t, as: system)
+        }
+        #expect(throws: Win32Error.invalidHandle) { try registry.restoreKey(t, file: file, as: system) }
+        registry.setIOHook(nil)
+    }
+}
+
 /// A value the I/O hook's thread sets and the test reads.
 final class Shared<Value>: @unchecked Sendable {  // every access to `value` holds `lock`
     private let lock = NSLock()
