@@ -57,9 +57,13 @@ import TestSupport
                 // logoff would be. Said, and bounded below.
                 transient += 1
                 print("\(label) round \(round): no holder, a store call failed: \(answers)")
-            } else if held.count != 1 || refused.count != Self.takers - 1 {
+            } else if held.count != 1 || refused.count + failed.count != Self.takers - 1 {
+                // Two holders, or none without a failure to explain it. (One holder while
+                // another taker's call failed is safe: that taker holds nothing.)
                 violations += 1
                 findings.add("\(label) round \(round): \(answers)")
+            } else if !failed.isEmpty {
+                print("\(label) round \(round): one holder; another taker's store call failed: \(answers)")
             }
             if let previous = holder, let new = held.first, previous != new {
                 takers[previous].send("check \(Int(heldAt))")
@@ -91,8 +95,8 @@ import TestSupport
             (UInt64($0.dropFirst(prefix.count)) ?? 0) < (UInt64($1.dropFirst(prefix.count)) ?? 0)
         }) else { return }
         let file = directory.appendingPathComponent(newest)
-        // A whole lock file is six lines (StoreLockText).
-        guard let bytes = FileManager.default.contents(atPath: file.path), bytes.filter({ $0 == 0x0A }).count < 6 else { return }
+        // A whole lock file is five lines, each ending in a newline (StoreLockText).
+        guard let bytes = FileManager.default.contents(atPath: file.path), bytes.filter({ $0 == 0x0A }).count < 5 else { return }
         try? FileManager.default.removeItem(at: file)
         print("\(label): removed the half-written \(newest) a failed store call left")
     }
