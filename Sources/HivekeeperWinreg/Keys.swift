@@ -1,0 +1,114 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CHivekeeper
+import RegistryClient
+
+/// RegOpenKeyEx, RegCreateKeyEx, RegCloseKey and the deletions, on names already decoded (the W
+/// and A entry points in KeyFunctions.swift decode them).
+enum Keys {
+    static let invalidParameter = Win32Error.invalidParameter.status
+
+    /// RegOpenKeyEx. A predefined key with no subkey is answered with itself, and a failure
+    /// writes NULL — but an invalid `hkey` leaves `result` as it was ([WA] test_reg_open_key).
+    static func open(_ hkey: HKEY?, _ subkey: RegistryName?, options: DWORD, access: REGSAM,
+                     _ result: UnsafeMutablePointer<HKEY?>?) -> LSTATUS {
+        guard let result else { return invalidParameter }
+        guard let reference = HandleTable.resolve(hkey) else { return Win32Error.invalidHandle.status }
+        if case .predefined = reference, subkey?.isEmpty ?? true {
+            result.pointee = hkey
+            return success
+        }
+        let path = subkey ?? RegistryName(codeUnits: [])
+        let r = call(hkey) { client, handle, epoch throws(Win32Error) in
+            (try await client.openKey(handle, path, access: AccessMask(rawValue: access), options: KeyOptions(rawValue: options)), epoch)
+        }
+        return store(r, in: result)
+    }
+
+    /// RegCreateKeyEx. The class and the security attributes are not sent: the wire's create
+    /// carries neither (docs/c-api.md).
+    static func create(_ hkey: HKEY?, _ subkey: RegistryName?, reserved: DWORD, options: DWORD, access: REGSAM,
+                       _ result: UnsafeMutablePointer<HKEY?>?, _ disposition: UnsafeMutablePointer<DWORD>?) -> LSTATUS {
+        guard let result else { return Win32Error.badKey.status }
+        guard reserved == 0 else { return invalidParameter }
+        guard HandleTable.resolve(hkey) != nil else { return Win32Error.invalidHandle.status }
+        let path = subkey ?? RegistryName(codeUnits: [])
+        let r = call(hkey) { client, handle, epoch throws(Win32Error) in
+            let (h, d) = try await client.createKey(handle, path, options: KeyOptions(rawValue: options),
+                                                    access: AccessMask(rawValue: access))
+            return (h, d, epoch)
+        }
+        switch r {
+        case let .success((h, d, epoch)):
+            result.pointee = HandleTable.insert(h, epoch: epoch)
+            disposition?.pointee = d.rawValue
+            return success
+        case let .failure(e):
+            result.pointee = nil
+            return e.status
+        }
+    }
+
+    /// Puts a new handle into the table and `result`, or NULL and the error.
+    static func store(_ r: Result<(KeyHandle, UInt64), Win32Error>, in result: UnsafeMutablePointer<HKEY?>) -> LSTATUS {
+        switch r {
+        case let .success((h, epoch)):
+            result.pointee = HandleTable.insert(h, epoch: epoch)
+            return success
+        case let .failure(e):
+            result.pointee = nil
+            return e.status
+        }
+    }
+
+    /// RegCloseKey: a predefined key closes successfully and stays usable.
+    static func close(_ hkey: HKEY?) -> LSTATUS {
+        if HandleTable.predefinedValue(hkey) != nil { return success }
+        guard let (handle, epoch) = HandleTable.remove(hkey) else { return Win32Error.invalidHandle.status }
+        // The daemon closes the handles of a connection that ended: nothing more to do then.
+        let r = blocking { () async -> Result<Void, Win32Error> in
+            do throws(Win32Error) {
+                let (client, current) = try await Daemon.connection()
+                guard current == epoch else { return .success(()) }
+                try await client.closeKey(handle)
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+        return status(r)
+    }
+
+    /// RegDeleteKey / RegDeleteKeyEx (the view flags select nothing: there are no WOW64 keys).
+    static func delete(_ hkey: HKEY?, _ subkey: RegistryName?) -> LSTATUS {
+        guard let subkey else { return invalidParameter }
+        return status(call(hkey) { client, handle, _ throws(Win32Error) in try await client.deleteKey(handle, subkey) })
+    }
+
+    /// RegDeleteTree (NULL subkey: the key's values and subkeys, not the key).
+    static func deleteTree(_ hkey: HKEY?, _ subkey: RegistryName?) -> LSTATUS {
+        let path = subkey.flatMap { $0.isEmpty ? nil : $0 }
+        return status(call(hkey) { client, handle, _ throws(Win32Error) in try await client.deleteTree(handle, path) })
+    }
+
+    /// RegConnectRegistry: this machine only (NULL, "", its host name, or `\\` and its host name).
+    static func connect(_ machine: RegistryName?, _ hkey: HKEY?, _ result: UnsafeMutablePointer<HKEY?>?) -> LSTATUS {
+        guard let result else { return invalidParameter }
+        if let machine, !machine.isEmpty {
+            var name = machine.description
+            if name.hasPrefix("\\\\") { name.removeFirst(2) }
+            guard isLocalHost(name) else { return Win32Error.badNetpath.status }
+        }
+        guard HandleTable.predefinedValue(hkey) != nil else { return Win32Error.invalidHandle.status }
+        result.pointee = hkey
+        return success
+    }
+
+    private static func isLocalHost(_ name: String) -> Bool {
+        guard let host = Text.hostName() else { return false }
+        let short = host.split(separator: ".").first.map(String.init) ?? host
+        let wanted = name.uppercased()
+        return wanted == host.uppercased() || wanted == short.uppercased()
+    }
+}

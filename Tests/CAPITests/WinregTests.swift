@@ -1,0 +1,33 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// winreg.h through a real hivekeeperd: C programs (Tests/CAPITests/C/winreg_*.c) compiled
+/// against the installed library, each printing "ok" when every CHECK held.
+@Suite struct WinregTests {
+    /// Compiles `source` and runs it against a fresh daemon; its failures, line by line.
+    struct Run: Sendable {
+        var status: Int32
+        var out: String
+        var err: String
+    }
+
+    static func runAgainstDaemon(_ source: String, arguments: [String] = [], environment: [String] = []) async throws -> Run {
+        let program = try CLibrary.compile([source], flags: ["-std=c11"], output: (source as NSString).deletingPathExtension)
+        return try await onOwnThread {
+            let daemon = try LiveDaemon()
+            defer { daemon.stop() }
+            let r = try daemon.run(program.path, arguments, environment: environment)
+            return Run(status: r.status, out: r.outText, err: r.errText)
+        }
+    }
+
+    static func expectPasses(_ source: String) async throws {
+        let run = try await runAgainstDaemon(source)
+        #expect(run.status == 0 && run.out == "ok\n", "\(source):\n\(run.err)\(run.out)")
+    }
+
+    @Test func valuesFollowWindowsBufferRules() async throws { try await Self.expectPasses("winreg_values.c") }
+
+    @Test func getValueRestrictsExpandsAndZeroes() async throws { try await Self.expectPasses("winreg_get_value.c") }
+}
