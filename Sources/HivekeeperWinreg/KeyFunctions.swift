@@ -62,7 +62,7 @@ import RegistryClient
 @c @implementation public func RegOpenCurrentUser(_ samDesired: REGSAM, _ phkResult: PHKEY?) -> LSTATUS {
     guard let phkResult else { return Win32Error.invalidParameter.status }
     let r = callWithoutKey { client, epoch throws(Win32Error) in
-        (try await client.openCurrentUser(access: AccessMask(rawValue: samDesired)), epoch)
+        (try await client.openCurrentUser(access: Keys.access(samDesired)), epoch)
     }
     return Keys.store(r, in: phkResult)
 }

@@ -9,6 +9,10 @@ import RegistryClient
 enum Keys {
     static let invalidParameter = Win32Error.invalidParameter.status
 
+    /// The access asked for, without KEY_WOW64_32KEY / KEY_WOW64_64KEY: on a 64-bit machine with
+    /// no WOW64 keys both views are the same keys, and the daemon knows no such rights.
+    static func access(_ sam: REGSAM) -> AccessMask { AccessMask(rawValue: sam & ~0x300) }
+
     /// RegOpenKeyEx. A predefined key with no subkey is answered with itself, and a failure
     /// writes NULL — but an invalid `hkey` leaves `result` as it was ([WA] test_reg_open_key).
     static func open(_ hkey: HKEY?, _ subkey: RegistryName?, options: DWORD, access: REGSAM,
@@ -20,8 +24,15 @@ enum Keys {
             return success
         }
         let path = subkey ?? RegistryName(codeUnits: [])
+        // NT refuses a path from the root below a key (ERROR_BAD_PATHNAME), but for
+        // HKEY_CLASSES_ROOT, whose "\\" and "\\clsid" open ([WA] test_reg_open_key). The daemon
+        // would skip the backslash.
+        if path.codeUnits.first == 0x5C, HandleTable.predefinedValue(hkey) != KeyHandle.classesRoot.rawValue {
+            result.pointee = nil
+            return Win32Error.badPathname.status
+        }
         let r = call(hkey) { client, handle, epoch throws(Win32Error) in
-            (try await client.openKey(handle, path, access: AccessMask(rawValue: access), options: KeyOptions(rawValue: options)), epoch)
+            (try await client.openKey(handle, path, access: Keys.access(access), options: KeyOptions(rawValue: options)), epoch)
         }
         return store(r, in: result)
     }
@@ -36,7 +47,7 @@ enum Keys {
         let path = subkey ?? RegistryName(codeUnits: [])
         let r = call(hkey) { client, handle, epoch throws(Win32Error) in
             let (h, d) = try await client.createKey(handle, path, options: KeyOptions(rawValue: options),
-                                                    access: AccessMask(rawValue: access))
+                                                    access: Keys.access(access))
             return (h, d, epoch)
         }
         switch r {

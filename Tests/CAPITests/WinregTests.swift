@@ -30,4 +30,8 @@ import TestSupport
     @Test func valuesFollowWindowsBufferRules() async throws { try await Self.expectPasses("winreg_values.c") }
 
     @Test func getValueRestrictsExpandsAndZeroes() async throws { try await Self.expectPasses("winreg_get_value.c") }
+
+    @Test func keysOpenCreateCloseAndDeleteAsOnWindows() async throws { try await Self.expectPasses("winreg_keys.c") }
+
+    @Test func enumerationAndKeyInfoFollowWindowsBufferRules() async throws { try await Self.expectPasses("winreg_enum.c") }
 }
