@@ -79,3 +79,17 @@ func status<T>(_ r: Result<T, Win32Error>) -> LSTATUS {
     case let .failure(e): e.status
     }
 }
+
+/// The same with two keys (RegCopyTree's source and destination).
+func call<T: Sendable>(_ first: HKEY?, _ second: HKEY?,
+                       _ body: @escaping @Sendable (RegistryClient, KeyHandle, KeyHandle) async throws(Win32Error) -> T) -> Result<T, Win32Error> {
+    guard let a = HandleTable.resolve(first), let b = HandleTable.resolve(second) else { return .failure(.invalidHandle) }
+    return blocking { () async -> Result<T, Win32Error> in
+        do throws(Win32Error) {
+            let (client, epoch) = try await Daemon.connection()
+            return .success(try await body(client, try daemonHandle(a, epoch: epoch), try daemonHandle(b, epoch: epoch)))
+        } catch {
+            return .failure(error)
+        }
+    }
+}

@@ -34,4 +34,6 @@ import TestSupport
     @Test func keysOpenCreateCloseAndDeleteAsOnWindows() async throws { try await Self.expectPasses("winreg_keys.c") }
 
     @Test func enumerationAndKeyInfoFollowWindowsBufferRules() async throws { try await Self.expectPasses("winreg_enum.c") }
+
+    @Test func hivesCopiesRenamesAndTheRest() async throws { try await Self.expectPasses("winreg_hives.c") }
 }

@@ -209,6 +209,36 @@ LSTATUS RegQueryValueA(HKEY hKey, LPCSTR lpSubKey, LPSTR lpData, PLONG lpcbData)
 LSTATUS RegSetValueW(HKEY hKey, LPCWSTR lpSubKey, DWORD dwType, LPCWSTR lpData, DWORD cbData);
 LSTATUS RegSetValueA(HKEY hKey, LPCSTR lpSubKey, DWORD dwType, LPCSTR lpData, DWORD cbData);
 
+/* ---- Hives, copies and renames (file names are this machine's paths; relative ones are made
+ * absolute against the calling process's working directory) ---- */
+LSTATUS RegLoadKeyW(HKEY hKey, LPCWSTR lpSubKey, LPCWSTR lpFile);
+LSTATUS RegLoadKeyA(HKEY hKey, LPCSTR lpSubKey, LPCSTR lpFile);
+LSTATUS RegUnLoadKeyW(HKEY hKey, LPCWSTR lpSubKey);
+LSTATUS RegUnLoadKeyA(HKEY hKey, LPCSTR lpSubKey);
+LSTATUS RegSaveKeyW(HKEY hKey, LPCWSTR lpFile, const SECURITY_ATTRIBUTES *lpSecurityAttributes);
+LSTATUS RegSaveKeyA(HKEY hKey, LPCSTR lpFile, const SECURITY_ATTRIBUTES *lpSecurityAttributes);
+LSTATUS RegSaveKeyExW(HKEY hKey, LPCWSTR lpFile, const SECURITY_ATTRIBUTES *lpSecurityAttributes, DWORD Flags);
+LSTATUS RegSaveKeyExA(HKEY hKey, LPCSTR lpFile, const SECURITY_ATTRIBUTES *lpSecurityAttributes, DWORD Flags);
+LSTATUS RegRestoreKeyW(HKEY hKey, LPCWSTR lpFile, DWORD dwFlags);
+LSTATUS RegRestoreKeyA(HKEY hKey, LPCSTR lpFile, DWORD dwFlags);
+LSTATUS RegLoadAppKeyW(LPCWSTR lpFile, PHKEY phkResult, REGSAM samDesired, DWORD dwOptions, DWORD Reserved);
+LSTATUS RegLoadAppKeyA(LPCSTR lpFile, PHKEY phkResult, REGSAM samDesired, DWORD dwOptions, DWORD Reserved);
+LSTATUS RegCopyTreeW(HKEY hKeySrc, LPCWSTR lpSubKey, HKEY hKeyDest);
+LSTATUS RegCopyTreeA(HKEY hKeySrc, LPCSTR lpSubKey, HKEY hKeyDest);
+LSTATUS RegRenameKey(HKEY hKey, LPCWSTR lpSubKeyName, LPCWSTR lpNewKeyName);
+
+/* ---- Predefined keys, reflection, MUI strings ---- */
+LSTATUS RegDisablePredefinedCache(void);
+LSTATUS RegDisablePredefinedCacheEx(void);
+LSTATUS RegOpenUserClassesRoot(HANDLE hToken, DWORD dwOptions, REGSAM samDesired, PHKEY phkResult);
+LSTATUS RegDisableReflectionKey(HKEY hBase);
+LSTATUS RegEnableReflectionKey(HKEY hBase);
+LSTATUS RegQueryReflectionKey(HKEY hBase, BOOL *bIsReflectionDisabled);
+LSTATUS RegLoadMUIStringW(HKEY hKey, LPCWSTR pszValue, LPWSTR pszOutBuf, DWORD cbOutBuf, LPDWORD pcbData, DWORD Flags,
+                          LPCWSTR pszDirectory);
+LSTATUS RegLoadMUIStringA(HKEY hKey, LPCSTR pszValue, LPSTR pszOutBuf, DWORD cbOutBuf, LPDWORD pcbData, DWORD Flags,
+                          LPCSTR pszDirectory);
+
 /* ---- kernel32's expansion, as RegGetValue uses it (the calling process's environment) ---- */
 DWORD ExpandEnvironmentStringsW(LPCWSTR lpSrc, LPWSTR lpDst, DWORD nSize);
 DWORD ExpandEnvironmentStringsA(LPCSTR lpSrc, LPSTR lpDst, DWORD nSize);
