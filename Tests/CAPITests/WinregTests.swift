@@ -36,4 +36,20 @@ import TestSupport
     @Test func enumerationAndKeyInfoFollowWindowsBufferRules() async throws { try await Self.expectPasses("winreg_enum.c") }
 
     @Test func hivesCopiesRenamesAndTheRest() async throws { try await Self.expectPasses("winreg_hives.c") }
+
+    /// docs/c-api.md's example, as printed there.
+    @Test func theDocumentedExampleRuns() async throws {
+        let run = try await Self.runAgainstDaemon("winreg_example.c")
+        #expect(run.status == 0 && run.out == "0 42\n", "\(run.err)\(run.out)")
+        let doc = try String(contentsOf: SharedCorpus.projectRoot.appendingPathComponent("docs/c-api.md"), encoding: .utf8)
+        let source = try String(contentsOfFile: CLibrary.source("winreg_example.c"), encoding: .utf8)
+        #expect(doc.contains(source), "docs/c-api.md shows Tests/CAPITests/C/winreg_example.c as it is")
+    }
+
+    /// Without a daemon (and with autostart off) every call fails with RPC_S_SERVER_UNAVAILABLE.
+    @Test func noDaemonIsAClearError() async throws {
+        let program = try CLibrary.compile(["winreg_example.c"], flags: ["-std=c11"], output: "winreg_example")
+        let run = try runProgram("/usr/bin/env", ["HIVEKEEPER_SOCKET=/nonexistent/socket", "HIVEKEEPER_NO_AUTOSTART=1", program.path])
+        #expect(run.status == 1 && run.errText == "RegCreateKeyExW: 1722\n", "\(run.errText)")
+    }
 }
