@@ -37,6 +37,10 @@ import TestSupport
 
     @Test func hivesCopiesRenamesAndTheRest() async throws { try await Self.expectPasses("winreg_hives.c") }
 
+    /// 16 threads × create/set/query/enumerate/delete on private and shared keys, then a
+    /// consistency check.
+    @Test func sixteenThreadsShareOneConnection() async throws { try await Self.expectPasses("winreg_stress.c") }
+
     /// docs/c-api.md's example, as printed there.
     @Test func theDocumentedExampleRuns() async throws {
         let run = try await Self.runAgainstDaemon("winreg_example.c")

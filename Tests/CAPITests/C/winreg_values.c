@@ -146,11 +146,38 @@ static void test_utf8(void) {
     CHECK(RegDeleteValueW(main_key, u"caf\u00e9") == ERROR_FILE_NOT_FOUND, "RegDeleteValueW again");
 }
 
+/* HKEY_PERFORMANCE_DATA: a PERF_DATA_BLOCK with no object types (Python's test_winreg reads it). */
+static void test_performance_data(void) {
+    BYTE block[1024];
+    DWORD type = 0, size = sizeof block;
+    LSTATUS r = RegQueryValueExA(HKEY_PERFORMANCE_DATA, "Global", NULL, &type, block, &size);
+    CHECK(r == ERROR_SUCCESS && type == REG_BINARY && size >= 88, "Global: %ld %u", (long)r, size);
+    CHECK(!memcmp(block, u"PERF", 8), "the signature");
+    DWORD total, header, objects;
+    memcpy(&total, block + 20, 4);
+    memcpy(&header, block + 24, 4);
+    memcpy(&objects, block + 28, 4);
+    CHECK(total == size && header == size && objects == 0, "lengths %u %u, %u objects", total, header, objects);
+    size = sizeof block;
+    CHECK(RegQueryValueExW(HKEY_PERFORMANCE_DATA, u"", NULL, NULL, block, &size) == ERROR_SUCCESS, "the empty name");
+    size = 4;
+    CHECK(RegQueryValueExW(HKEY_PERFORMANCE_DATA, u"Global", NULL, NULL, block, &size) == ERROR_MORE_DATA, "too small");
+    char name[16];
+    DWORD name_size = sizeof name;
+    size = sizeof block;
+    CHECK(RegEnumValueA(HKEY_PERFORMANCE_DATA, 0, name, &name_size, NULL, &type, block, &size) == ERROR_SUCCESS && !strcmp(name, "Global"),
+          "RegEnumValue index 0");
+    name_size = sizeof name;
+    CHECK(RegEnumValueA(HKEY_PERFORMANCE_DATA, 1, name, &name_size, NULL, NULL, NULL, NULL) == ERROR_NO_MORE_ITEMS, "index 1");
+    CHECK(RegCloseKey(HKEY_PERFORMANCE_DATA) == ERROR_SUCCESS, "close");
+}
+
 int main(void) {
     setup_main_key("values");
     test_set_value();
     test_query_value_ex();
     test_string_termination();
     test_utf8();
+    test_performance_data();
     return finish();
 }
