@@ -1,4 +1,7 @@
 
+#if canImport(Glibc)
+import Glibc
+#endif
 import Locking
 import RegistryClient
 
@@ -16,9 +19,24 @@ enum Daemon {
 
     private static let state = Locked(State())
 
+    /// Registered once, before the first connection: in a forked child the parent's HKEYs are
+    /// not the child's (ERROR_INVALID_HANDLE) and the first call connects anew.
+    private static let forkHandler: Void = {
+        pthread_atfork(nil, nil, { Daemon.forkedChild() })
+    }()
+
+    private static func forkedChild() {
+        HandleTable.removeAll()
+        state.withLock { s in
+            s.client = nil
+            s.epoch &+= 1
+        }
+    }
+
     /// The current connection and its epoch, connecting when there is none. The lock is not held
     /// while connecting: two threads may both connect, and the loser's connection is closed.
     static func connection() async throws(Win32Error) -> (RegistryClient, UInt64) {
+        _ = forkHandler
         if let current = state.withLock({ s in s.client.map { ($0, s.epoch) } }) { return current }
         let fresh = try await RegistryClient.connect(socketPath: RegistryClient.defaultSocketPath)
         let (chosen, epoch, won) = state.withLock { s -> (RegistryClient, UInt64, Bool) in

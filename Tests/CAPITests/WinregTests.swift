@@ -41,6 +41,10 @@ import TestSupport
     /// consistency check.
     @Test func sixteenThreadsShareOneConnection() async throws { try await Self.expectPasses("winreg_stress.c") }
 
+    /// A forked child's inherited HKEYs are ERROR_INVALID_HANDLE; it connects on its own and the
+    /// parent's connection goes on.
+    @Test func aForkedChildConnectsAfresh() async throws { try await Self.expectPasses("winreg_fork.c") }
+
     /// docs/c-api.md's example, as printed there.
     @Test func theDocumentedExampleRuns() async throws {
         let run = try await Self.runAgainstDaemon("winreg_example.c")
