@@ -45,6 +45,21 @@ import TestSupport
     /// parent's connection goes on.
     @Test func aForkedChildConnectsAfresh() async throws { try await Self.expectPasses("winreg_fork.c") }
 
+    /// The value functions under valgrind: no invalid access, no definite leak (the Swift
+    /// runtime's caches are "possibly lost" by design and not counted).
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/valgrind")))
+    func noMemoryErrorsUnderValgrind() async throws {
+        let program = try CLibrary.compile(["winreg_values.c"], flags: ["-std=c11"], output: "winreg_values")
+        let run = try await onOwnThread {
+            let daemon = try LiveDaemon()
+            defer { daemon.stop() }
+            let r = try daemon.run("/usr/bin/valgrind", ["-q", "--error-exitcode=9", "--leak-check=full",
+                                                         "--errors-for-leak-kinds=definite", program.path])
+            return Run(status: r.status, out: r.outText, err: r.errText)
+        }
+        #expect(run.status == 0 && run.out == "ok\n", "\(run.err)")
+    }
+
     /// docs/c-api.md's example, as printed there.
     @Test func theDocumentedExampleRuns() async throws {
         let run = try await Self.runAgainstDaemon("winreg_example.c")
