@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "CFileIdentity"),
         // The C library (issue 30): Windows' headers, and Swift implementing them.
         .target(name: "CHivekeeper"),
-        .target(name: "HivekeeperWinreg", dependencies: ["CHivekeeper", "RegistryClient", "RegistryTypes", "Locking"]),
+        .target(name: "HivekeeperWinreg", dependencies: ["CHivekeeper", "RegistryClient", "RegistryTypes", "Wire", "Locking"]),
         .target(name: "HivekeeperOffreg", dependencies: ["CHivekeeper", "HiveFormat", "Security", "Locking"]),
         .target(
             name: "libhivekeeper", dependencies: ["HivekeeperWinreg", "HivekeeperOffreg"],

@@ -15,8 +15,8 @@ extension Win32Error {
 
 let success = LSTATUS(0)
 
-/// The daemon's handle for `reference` on `client`'s connection: ERROR_INVALID_HANDLE for a key
-/// an earlier connection opened (the daemon closed it when that connection ended).
+/// The daemon's handle for `reference` in epoch `current`: ERROR_INVALID_HANDLE for a key
+/// opened before the daemon went away (it forgot it).
 func daemonHandle(_ reference: KeyReference, epoch current: UInt64) throws(Win32Error) -> KeyHandle {
     switch reference {
     case let .predefined(h): return h
@@ -26,50 +26,34 @@ func daemonHandle(_ reference: KeyReference, epoch current: UInt64) throws(Win32
     }
 }
 
-/// Runs `body` with the daemon's connection and the handle `hkey` stands for, blocking the
-/// calling thread: ERROR_INVALID_HANDLE for NULL or a handle this process does not have.
-func call<T: Sendable>(_ hkey: HKEY?,
-                       _ body: @escaping @Sendable (RegistryClient, KeyHandle, UInt64) async throws(Win32Error) -> T) -> Result<T, Win32Error> {
+/// Runs `body` with a connection and the daemon's handle `hkey` stands for: ERROR_INVALID_HANDLE
+/// for NULL or a handle this process does not have.
+func call<T>(_ hkey: HKEY?, _ body: (Client, KeyHandle, UInt64) throws(Win32Error) -> T) -> Result<T, Win32Error> {
     guard let reference = HandleTable.resolve(hkey) else { return .failure(.invalidHandle) }
-    return blocking { () async -> Result<T, Win32Error> in
-        do throws(Win32Error) {
-            let (client, epoch) = try await Daemon.connection()
-            let handle = try daemonHandle(reference, epoch: epoch)
-            return .success(try await body(client, handle, epoch))
-        } catch {
-            return .failure(error)
-        }
+    return Pool.with { client, epoch throws(Win32Error) in try body(client, try daemonHandle(reference, epoch: epoch), epoch) }
+}
+
+/// The same with two keys (RegCopyTree's source and destination).
+func call<T>(_ first: HKEY?, _ second: HKEY?, _ body: (Client, KeyHandle, KeyHandle) throws(Win32Error) -> T) -> Result<T, Win32Error> {
+    guard let a = HandleTable.resolve(first), let b = HandleTable.resolve(second) else { return .failure(.invalidHandle) }
+    return Pool.with { client, epoch throws(Win32Error) in
+        try body(client, try daemonHandle(a, epoch: epoch), try daemonHandle(b, epoch: epoch))
     }
 }
 
 /// The same for a call that names no key (RegOpenCurrentUser).
-func callWithoutKey<T: Sendable>(_ body: @escaping @Sendable (RegistryClient, UInt64) async throws(Win32Error) -> T) -> Result<T, Win32Error> {
-    blocking { () async -> Result<T, Win32Error> in
-        do throws(Win32Error) {
-            let (client, epoch) = try await Daemon.connection()
-            return .success(try await body(client, epoch))
-        } catch {
-            return .failure(error)
-        }
-    }
+func callWithoutKey<T>(_ body: (Client, UInt64) throws(Win32Error) -> T) -> Result<T, Win32Error> {
+    Pool.with(body)
 }
 
-/// Runs `body` on `subkey` of `base` opened with `access` (or on `base` itself when `subkey` is
-/// nil or empty), closing what it opened.
-func onSubkey<T: Sendable>(_ client: RegistryClient, _ base: KeyHandle, _ subkey: RegistryName?, access: AccessMask,
-                           create: Bool = false,
-                           _ body: (KeyHandle) async throws(Win32Error) -> T) async throws(Win32Error) -> T {
-    guard let subkey, !subkey.isEmpty else { return try await body(base) }
-    let key = create ? try await client.createKey(base, subkey, access: access).0
-        : try await client.openKey(base, subkey, access: access)
-    let result: Result<T, Win32Error>
-    do throws(Win32Error) {
-        result = .success(try await body(key))
-    } catch {
-        result = .failure(error)
-    }
-    try? await client.closeKey(key)
-    return try result.get()
+/// Runs `body` on `subkey` of `base` opened (or created) with `access`, or on `base` itself
+/// when `subkey` is nil or empty, closing what it opened.
+func onSubkey<T>(_ client: Client, _ base: KeyHandle, _ subkey: RegistryName?, access: AccessMask, create: Bool = false,
+                 _ body: (KeyHandle) throws(Win32Error) -> T) throws(Win32Error) -> T {
+    guard let subkey, !subkey.isEmpty else { return try body(base) }
+    let key = create ? try client.createKey(base, subkey, access: access).0 : try client.openKey(base, subkey, access: access)
+    defer { try? client.closeKey(key) }
+    return try body(key)
 }
 
 /// The status of a result whose value was used.
@@ -77,19 +61,5 @@ func status<T>(_ r: Result<T, Win32Error>) -> LSTATUS {
     switch r {
     case .success: success
     case let .failure(e): e.status
-    }
-}
-
-/// The same with two keys (RegCopyTree's source and destination).
-func call<T: Sendable>(_ first: HKEY?, _ second: HKEY?,
-                       _ body: @escaping @Sendable (RegistryClient, KeyHandle, KeyHandle) async throws(Win32Error) -> T) -> Result<T, Win32Error> {
-    guard let a = HandleTable.resolve(first), let b = HandleTable.resolve(second) else { return .failure(.invalidHandle) }
-    return blocking { () async -> Result<T, Win32Error> in
-        do throws(Win32Error) {
-            let (client, epoch) = try await Daemon.connection()
-            return .success(try await body(client, try daemonHandle(a, epoch: epoch), try daemonHandle(b, epoch: epoch)))
-        } catch {
-            return .failure(error)
-        }
     }
 }

@@ -19,7 +19,7 @@ enum Enumerate {
                     _ encoding: Encoding) -> LSTATUS {
         guard let name, let nameCount, reserved == nil else { return invalidParameter }
         let i = Int(index)
-        let r = call(hkey) { client, handle, _ throws(Win32Error) in try await client.enumerateKey(handle, index: i) }
+        let r = call(hkey) { client, handle, _ throws(Win32Error) in try client.enumerateKey(handle, index: i) }
         guard case let .success(k) = r else { return status(r) }
         let nameBytes = encoding.encode(k.name)
         let classBytes = encoding.encode(k.className ?? RegistryName(codeUnits: []))
@@ -53,7 +53,7 @@ enum Enumerate {
         if HandleTable.predefinedValue(hkey) == HandleTable.performanceData {
             r = PerformanceData.enumerate(i)
         } else {
-            r = call(hkey) { client, handle, _ throws(Win32Error) in try await client.enumerateValue(handle, index: i) }
+            r = call(hkey) { client, handle, _ throws(Win32Error) in try client.enumerateValue(handle, index: i) }
         }
         guard case let .success(v) = r else { return status(r) }
         let nameBytes = encoding.encode(v.name)
@@ -92,7 +92,7 @@ enum Enumerate {
                      lastWritten: UnsafeMutablePointer<FILETIME>?, _ encoding: Encoding) -> LSTATUS {
         guard HandleTable.resolve(hkey) != nil else { return Win32Error.invalidHandle.status }
         guard reserved == nil, className == nil || classCount != nil else { return invalidParameter }
-        let r = call(hkey) { client, handle, _ throws(Win32Error) in try await client.queryInfoKey(handle) }
+        let r = call(hkey) { client, handle, _ throws(Win32Error) in try client.queryInfoKey(handle) }
         guard case let .success(info) = r else { return status(r) }
         subkeys?.pointee = DWORD(clamping: info.subkeyCount)
         maxSubkeyLength?.pointee = DWORD(clamping: info.maxSubkeyNameLength)

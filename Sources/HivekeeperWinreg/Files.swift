@@ -26,12 +26,12 @@ enum Files {
 enum Hives {
     static func load(_ hkey: HKEY?, _ subkey: RegistryName?, _ file: RegistryName?) -> LSTATUS {
         guard let subkey, !subkey.isEmpty, let path = Files.path(file) else { return Win32Error.invalidParameter.status }
-        return status(call(hkey) { client, handle, _ throws(Win32Error) in try await client.loadKey(handle, subkey, file: path) })
+        return status(call(hkey) { client, handle, _ throws(Win32Error) in try client.loadKey(handle, subkey, file: path) })
     }
 
     static func unload(_ hkey: HKEY?, _ subkey: RegistryName?) -> LSTATUS {
         let name = subkey ?? RegistryName(codeUnits: [])
-        return status(call(hkey) { client, handle, _ throws(Win32Error) in try await client.unloadKey(handle, name) })
+        return status(call(hkey) { client, handle, _ throws(Win32Error) in try client.unloadKey(handle, name) })
     }
 
     static func save(_ hkey: HKEY?, _ file: RegistryName?, flags: DWORD?) -> LSTATUS {
@@ -42,13 +42,13 @@ enum Hives {
             format = f
         }
         let chosen = format
-        return status(call(hkey) { client, handle, _ throws(Win32Error) in try await client.saveKey(handle, file: path, format: chosen) })
+        return status(call(hkey) { client, handle, _ throws(Win32Error) in try client.saveKey(handle, file: path, format: chosen) })
     }
 
     static func restore(_ hkey: HKEY?, _ file: RegistryName?, flags: DWORD) -> LSTATUS {
         guard let path = Files.path(file) else { return Win32Error.invalidParameter.status }
         let force = flags & 0x8 != 0  // REG_FORCE_RESTORE
-        return status(call(hkey) { client, handle, _ throws(Win32Error) in try await client.restoreKey(handle, file: path, force: force) })
+        return status(call(hkey) { client, handle, _ throws(Win32Error) in try client.restoreKey(handle, file: path, force: force) })
     }
 
     static func loadAppKey(_ file: RegistryName?, _ result: UnsafeMutablePointer<HKEY?>?, access: REGSAM, options: DWORD,
@@ -56,7 +56,7 @@ enum Hives {
         guard let result else { return Win32Error.invalidParameter.status }
         guard reserved == 0, let path = Files.path(file) else { return Win32Error.invalidParameter.status }
         let r = callWithoutKey { client, epoch throws(Win32Error) in
-            (try await client.loadAppKey(file: path, access: Keys.access(access), options: AppKeyOptions(rawValue: options)), epoch)
+            (try client.loadAppKey(file: path, access: Keys.access(access), options: AppKeyOptions(rawValue: options)), epoch)
         }
         return Keys.store(r, in: result)
     }
@@ -64,14 +64,14 @@ enum Hives {
     static func copyTree(_ source: HKEY?, _ subkey: RegistryName?, _ destination: HKEY?) -> LSTATUS {
         let path = subkey.flatMap { $0.isEmpty ? nil : $0 }
         return status(call(source, destination) { client, from, to throws(Win32Error) in
-            try await client.copyTree(from, path, to: to)
+            try client.copyTree(from, path, to: to)
         })
     }
 
     static func rename(_ hkey: HKEY?, _ subkey: RegistryName?, _ newName: RegistryName?) -> LSTATUS {
         guard let newName, !newName.isEmpty else { return Win32Error.invalidParameter.status }
         let path = subkey.flatMap { $0.isEmpty ? nil : $0 }
-        return status(call(hkey) { client, handle, _ throws(Win32Error) in try await client.renameKey(handle, path, to: newName) })
+        return status(call(hkey) { client, handle, _ throws(Win32Error) in try client.renameKey(handle, path, to: newName) })
     }
 }
 

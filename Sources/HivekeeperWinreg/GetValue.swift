@@ -34,8 +34,8 @@ enum GetValue {
         let capacity = Int(count?.pointee ?? 0)
         let valueName = name ?? RegistryName(codeUnits: [])
         let r = call(hkey) { client, handle, _ throws(Win32Error) in
-            try await onSubkey(client, handle, subkey, access: .queryValue) { key throws(Win32Error) in
-                try await client.queryValue(key, valueName)
+            try onSubkey(client, handle, subkey, access: .queryValue) { key throws(Win32Error) in
+                try client.queryValue(key, valueName)
             }
         }
         let value: RegistryValue

@@ -56,13 +56,13 @@ import RegistryClient
 }
 
 @c @implementation public func RegFlushKey(_ hKey: HKEY?) -> LSTATUS {
-    status(call(hKey) { client, handle, _ throws(Win32Error) in try await client.flushKey(handle) })
+    status(call(hKey) { client, handle, _ throws(Win32Error) in try client.flushKey(handle) })
 }
 
 @c @implementation public func RegOpenCurrentUser(_ samDesired: REGSAM, _ phkResult: PHKEY?) -> LSTATUS {
     guard let phkResult else { return Win32Error.invalidParameter.status }
     let r = callWithoutKey { client, epoch throws(Win32Error) in
-        (try await client.openCurrentUser(access: Keys.access(samDesired)), epoch)
+        (try client.openCurrentUser(access: Keys.access(samDesired)), epoch)
     }
     return Keys.store(r, in: phkResult)
 }

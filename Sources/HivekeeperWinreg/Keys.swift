@@ -32,7 +32,7 @@ enum Keys {
             return Win32Error.badPathname.status
         }
         let r = call(hkey) { client, handle, epoch throws(Win32Error) in
-            (try await client.openKey(handle, path, access: Keys.access(access), options: KeyOptions(rawValue: options)), epoch)
+            (try client.openKey(handle, path, access: Keys.access(access), options: KeyOptions(rawValue: options)), epoch)
         }
         return store(r, in: result)
     }
@@ -46,7 +46,7 @@ enum Keys {
         guard HandleTable.resolve(hkey) != nil else { return Win32Error.invalidHandle.status }
         let path = subkey ?? RegistryName(codeUnits: [])
         let r = call(hkey) { client, handle, epoch throws(Win32Error) in
-            let (h, d) = try await client.createKey(handle, path, options: KeyOptions(rawValue: options),
+            let (h, d) = try client.createKey(handle, path, options: KeyOptions(rawValue: options),
                                                     access: Keys.access(access))
             return (h, d, epoch)
         }
@@ -77,16 +77,9 @@ enum Keys {
     static func close(_ hkey: HKEY?) -> LSTATUS {
         if HandleTable.predefinedValue(hkey) != nil { return success }
         guard let (handle, epoch) = HandleTable.remove(hkey) else { return Win32Error.invalidHandle.status }
-        // The daemon closes the handles of a connection that ended: nothing more to do then.
-        let r = blocking { () async -> Result<Void, Win32Error> in
-            do throws(Win32Error) {
-                let (client, current) = try await Daemon.connection()
-                guard current == epoch else { return .success(()) }
-                try await client.closeKey(handle)
-                return .success(())
-            } catch {
-                return .failure(error)
-            }
+        // A key of an earlier epoch was forgotten with the daemon's life: nothing to close.
+        let r = Pool.with { client, current throws(Win32Error) in
+            if current == epoch { try client.closeKey(handle) }
         }
         return status(r)
     }
@@ -94,13 +87,13 @@ enum Keys {
     /// RegDeleteKey / RegDeleteKeyEx (the view flags select nothing: there are no WOW64 keys).
     static func delete(_ hkey: HKEY?, _ subkey: RegistryName?) -> LSTATUS {
         guard let subkey else { return invalidParameter }
-        return status(call(hkey) { client, handle, _ throws(Win32Error) in try await client.deleteKey(handle, subkey) })
+        return status(call(hkey) { client, handle, _ throws(Win32Error) in try client.deleteKey(handle, subkey) })
     }
 
     /// RegDeleteTree (NULL subkey: the key's values and subkeys, not the key).
     static func deleteTree(_ hkey: HKEY?, _ subkey: RegistryName?) -> LSTATUS {
         let path = subkey.flatMap { $0.isEmpty ? nil : $0 }
-        return status(call(hkey) { client, handle, _ throws(Win32Error) in try await client.deleteTree(handle, path) })
+        return status(call(hkey) { client, handle, _ throws(Win32Error) in try client.deleteTree(handle, path) })
     }
 
     /// RegConnectRegistry: this machine only (NULL, "", its host name, or `\\` and its host name).

@@ -24,9 +24,9 @@ enum Legacy {
         if data != nil && count == nil { return Win32Error.invalidParameter.status }
         let capacity = Int(max(0, count?.pointee ?? 0))
         let r = call(hkey) { client, handle, _ throws(Win32Error) -> RegistryValue? in
-            try await onSubkey(client, handle, subkey, access: .queryValue) { key throws(Win32Error) -> RegistryValue? in
+            try onSubkey(client, handle, subkey, access: .queryValue) { key throws(Win32Error) -> RegistryValue? in
                 do throws(Win32Error) {
-                    return try await client.queryValue(key, RegistryName(codeUnits: []))
+                    return try client.queryValue(key, RegistryName(codeUnits: []))
                 } catch {
                     if error == .fileNotFound { return nil }
                     throw error
@@ -55,8 +55,8 @@ enum Legacy {
         guard type == 1, let text else { return Win32Error.invalidParameter.status }
         let bytes = Text.bytes(ofUnits: text + [0])
         return status(call(hkey) { client, handle, _ throws(Win32Error) in
-            try await onSubkey(client, handle, subkey, access: .setValue, create: true) { key throws(Win32Error) in
-                try await client.setValue(key, RegistryName(codeUnits: []), type: .string, data: bytes)
+            try onSubkey(client, handle, subkey, access: .setValue, create: true) { key throws(Win32Error) in
+                try client.setValue(key, RegistryName(codeUnits: []), type: .string, data: bytes)
             }
         })
     }

@@ -5,12 +5,12 @@ import RegistryClient
 
 /// RegDisablePredefinedCache: HKEY_CURRENT_USER is resolved afresh at each use from now on.
 @c @implementation public func RegDisablePredefinedCache() -> LSTATUS {
-    status(callWithoutKey { client, _ throws(Win32Error) in try await client.disablePredefinedCache() })
+    status(callWithoutKey { client, _ throws(Win32Error) in try client.disablePredefinedCache() })
 }
 
 /// RegDisablePredefinedCacheEx: the same (the daemon keeps no other predefined cache).
 @c @implementation public func RegDisablePredefinedCacheEx() -> LSTATUS {
-    status(callWithoutKey { client, _ throws(Win32Error) in try await client.disablePredefinedCache() })
+    status(callWithoutKey { client, _ throws(Win32Error) in try client.disablePredefinedCache() })
 }
 
 /// RegOpenUserClassesRoot: HKEY_USERS\<SID>_Classes of the caller (the token names the caller:
@@ -21,7 +21,7 @@ import RegistryClient
     guard dwOptions == 0 else { return Win32Error.invalidParameter.status }
     let r = callWithoutKey { client, epoch throws(Win32Error) in
         let path = RegistryName(client.welcome.sid + "_Classes")
-        return (try await client.openKey(.users, path, access: Keys.access(samDesired)), epoch)
+        return (try client.openKey(.users, path, access: Keys.access(samDesired)), epoch)
     }
     return Keys.store(r, in: phkResult)
 }

@@ -18,7 +18,7 @@ enum Values {
         if HandleTable.predefinedValue(hkey) == HandleTable.performanceData {
             r = PerformanceData.query(valueName)
         } else {
-            r = call(hkey) { client, handle, _ throws(Win32Error) in try await client.queryValue(handle, valueName) }
+            r = call(hkey) { client, handle, _ throws(Win32Error) in try client.queryValue(handle, valueName) }
         }
         switch r {
         case let .failure(e):
@@ -53,7 +53,7 @@ enum Values {
         guard let bytes = payload(type: type, data: data, count: count, encoding) else { return Win32Error.noAccess.status }
         let valueName = name ?? RegistryName(codeUnits: [])
         return status(call(hkey) { client, handle, _ throws(Win32Error) in
-            try await client.setValue(handle, valueName, type: RegistryValueType(type), data: bytes)
+            try client.setValue(handle, valueName, type: RegistryValueType(type), data: bytes)
         })
     }
 
@@ -83,7 +83,7 @@ enum Values {
     /// RegDeleteValue (NULL: the default value).
     static func delete(_ hkey: HKEY?, _ name: RegistryName?) -> LSTATUS {
         let valueName = name ?? RegistryName(codeUnits: [])
-        return status(call(hkey) { client, handle, _ throws(Win32Error) in try await client.deleteValue(handle, valueName) })
+        return status(call(hkey) { client, handle, _ throws(Win32Error) in try client.deleteValue(handle, valueName) })
     }
 
     /// RegSetKeyValue: creates the subkey when it is missing ([WA] test_set_value).
@@ -94,8 +94,8 @@ enum Values {
         }
         let valueName = name ?? RegistryName(codeUnits: [])
         return status(call(hkey) { client, handle, _ throws(Win32Error) in
-            try await onSubkey(client, handle, subkey, access: .setValue, create: true) { key throws(Win32Error) in
-                try await client.setValue(key, valueName, type: RegistryValueType(type), data: bytes)
+            try onSubkey(client, handle, subkey, access: .setValue, create: true) { key throws(Win32Error) in
+                try client.setValue(key, valueName, type: RegistryValueType(type), data: bytes)
             }
         })
     }
@@ -104,8 +104,8 @@ enum Values {
     static func deleteOnSubkey(_ hkey: HKEY?, _ subkey: RegistryName?, _ name: RegistryName?) -> LSTATUS {
         let valueName = name ?? RegistryName(codeUnits: [])
         return status(call(hkey) { client, handle, _ throws(Win32Error) in
-            try await onSubkey(client, handle, subkey, access: .setValue) { key throws(Win32Error) in
-                try await client.deleteValue(key, valueName)
+            try onSubkey(client, handle, subkey, access: .setValue) { key throws(Win32Error) in
+                try client.deleteValue(key, valueName)
             }
         })
     }

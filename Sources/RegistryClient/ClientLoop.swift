@@ -11,7 +11,7 @@ import Locking
 /// drives any number of connections, as redis-benchmark's event loop does (docs/benchmarks.md).
 ///
 /// Work run on it must be short: while a task runs here, no connection's replies are read.
-final class ClientLoop: TaskExecutor, @unchecked Sendable {  // `running` and `buffer` are touched only on the loop's thread, `epoll` and `wake` replaced only in a forked child (one thread); the rest is in `state`
+final class ClientLoop: TaskExecutor, @unchecked Sendable {  // `running` and `buffer` are touched only on the loop's thread; the rest is immutable or in `state`
     static let shared = ClientLoop()
 
     /// Who the loop reads for: told of bytes and of the end, on the loop's thread.
@@ -22,9 +22,9 @@ final class ClientLoop: TaskExecutor, @unchecked Sendable {  // `running` and `b
         func ended(_ reason: String)
     }
 
-    private var epoll: Int32
+    private let epoll: Int32
     /// An eventfd: a count written to it ends the loop's wait (work from another thread).
-    private var wake: Int32
+    private let wake: Int32
     private struct State {
         var jobs: [UnownedJob] = []
         var sleeping = false
@@ -36,24 +36,13 @@ final class ClientLoop: TaskExecutor, @unchecked Sendable {  // `running` and `b
     private struct WeakReader { weak var reader: (any Reader)? }
 
     private init() {
-        (epoll, wake) = Self.makeEpoll()
-        start()
-        // A forked child has no loop thread: it gets its own loop (restartInChild).
-        pthread_atfork(nil, nil, { ClientLoop.shared.restartInChild() })
-    }
-
-    private static func makeEpoll() -> (Int32, Int32) {
-        let epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
-        let wake = eventfd(0, Int32(EFD_CLOEXEC | EFD_NONBLOCK))
+        epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
+        wake = eventfd(0, Int32(EFD_CLOEXEC | EFD_NONBLOCK))
         precondition(epoll >= 0 && wake >= 0, "hivekeeper client: cannot create its epoll loop (errno \(errno))")
         var event = epoll_event()
         event.events = EPOLLIN.rawValue
         event.data.fd = wake
         epoll_ctl(epoll, EPOLL_CTL_ADD, wake, &event)
-        return (epoll, wake)
-    }
-
-    private func start() {
         // A pthread, not Foundation's Thread: the client stays free of Foundation, so the C
         // library (libhivekeeper.so) that carries it needs no Foundation inside.
         var thread = pthread_t()
@@ -65,24 +54,6 @@ final class ClientLoop: TaskExecutor, @unchecked Sendable {  // `running` and `b
         }, Unmanaged.passUnretained(self).toOpaque())
         precondition(started == 0, "hivekeeper client: cannot start its I/O thread (error \(started))")
         pthread_detach(thread)
-    }
-
-    /// In a forked child (the only thread there): the parent's connections are not this
-    /// process's — their readers are forgotten (their sockets stay open, unread: a RegistryClient
-    /// never shuts down or closes a socket in a process other than its own, so the parent's
-    /// connection goes on) — and the loop starts afresh on its own epoll set and thread. Jobs
-    /// queued in the parent are the parent's.
-    private func restartInChild() {
-        state.withLock { s in
-            s.readers = [:]
-            s.jobs = []
-            s.sleeping = false
-        }
-        running.removeAll()
-        Glibc.close(epoll)
-        Glibc.close(wake)
-        (epoll, wake) = Self.makeEpoll()
-        start()
     }
 
     /// True on the loop's own thread (a write there must not block: nothing else reads).

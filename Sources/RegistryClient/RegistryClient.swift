@@ -34,8 +34,6 @@ public final class RegistryClient: ClientLoop.Reader, @unchecked Sendable {  // 
 
     private static let closedReason = "the connection to hivekeeperd closed"
     private let state = Locked(State())
-    /// The process that connected (a forked child inherits the object, not the connection).
-    private let owner = getpid()
     /// Writes take their own lock: a write blocked on a full socket must not keep the loop's
     /// thread from taking replies off it (which is what unblocks the daemon's side).
     private let writeLock = Locked(())
@@ -95,17 +93,13 @@ public final class RegistryClient: ClientLoop.Reader, @unchecked Sendable {  // 
     }
 
     deinit {
-        // In a forked child the socket is the parent's connection too: left alone.
-        guard getpid() == owner else { return }
         ClientLoop.shared.remove(socket.fd)
         socket.shutdownBoth()
         socket.closeSocket()
     }
 
     /// Closes the connection (the daemon closes this process's handles when it was the last).
-    /// In a forked child it does nothing: the connection is the parent's.
     public func close() {
-        guard getpid() == owner else { return }
         socket.shutdownBoth()
     }
 

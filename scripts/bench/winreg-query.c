@@ -1,5 +1,6 @@
 /* scripts/bench-c's client: RegQueryValueExW calls per second from THREADS threads on one
  * process's connection, N calls in all. Usage: winreg-query THREADS N */
+#define _POSIX_C_SOURCE 200809L
 #include <hivekeeper/winreg.h>
 #include <pthread.h>
 #include <stdio.h>
