@@ -72,6 +72,29 @@ final class Connection {
 
     private(set) var broken = false
 
+    /// Change notifications completed on this connection: request id → NTSTATUS.
+    private var notified: [UInt32: UInt32] = [:]
+
+    /// Sends RegNotifyChangeKeyValue's request; the id its completion will carry.
+    func register(_ request: Request) -> Result<UInt32, Win32Error> {
+        let id = nextID
+        nextID = nextID == UInt32.max ? 1 : nextID + 1
+        guard send(ClientFrame(id: id, thread: 0, request: request).framed()) else {
+            broken = true
+            return .failure(.callFailed)
+        }
+        return receive(id: id).map { _ in id }
+    }
+
+    /// Blocks until the notification registered as `id` completes: its NTSTATUS, or nil when the
+    /// connection broke.
+    func waitForNotification(_ id: UInt32) -> UInt32? {
+        while true {
+            if let status = notified.removeValue(forKey: id) { return status }
+            if case .failure = receive(id: 0, stopAtNotice: true), broken { return nil }
+        }
+    }
+
     private func send(_ bytes: [UInt8]) -> Bool {
         bytes.withUnsafeBytes { raw in
             var done = 0
@@ -89,13 +112,16 @@ final class Connection {
 
     /// Reads frames until the reply to `id`; notices (session changes, goodbyes) are not for the
     /// C API and are passed over.
-    private func receive(id: UInt32, spin: Bool = false) -> Result<Payload, Win32Error> {
+    private func receive(id: UInt32, spin: Bool = false, stopAtNotice: Bool = false) -> Result<Payload, Win32Error> {
         while true {
             do {
                 while let body = try decoder.next() {
                     switch try ServerFrame(decoding: body) {
                     case let .reply(rid, payload) where rid == id: return .success(payload)
                     case let .failure(rid, code, message) where rid == id: return .failure(Win32Error(rawValue: code, message: message))
+                    case let .notice(.changeNotified(request, status)):
+                        notified[request] = status
+                        if stopAtNotice { return .success(.none) }
                     default: continue
                     }
                 }

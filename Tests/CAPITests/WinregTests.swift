@@ -60,6 +60,9 @@ import TestSupport
         #expect(run.status == 0 && run.out == "ok\n", "\(run.err)")
     }
 
+    /// RegNotifyChangeKeyValue: an eventfd for the event, and the synchronous form.
+    @Test func changeNotificationsSetAnEventfd() async throws { try await Self.expectPasses("winreg_notify.c") }
+
     /// docs/c-api.md's example, as printed there.
     @Test func theDocumentedExampleRuns() async throws {
         let run = try await Self.runAgainstDaemon("winreg_example.c")

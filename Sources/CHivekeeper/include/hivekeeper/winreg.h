@@ -209,6 +209,11 @@ LSTATUS RegQueryValueA(HKEY hKey, LPCSTR lpSubKey, LPSTR lpData, PLONG lpcbData)
 LSTATUS RegSetValueW(HKEY hKey, LPCWSTR lpSubKey, DWORD dwType, LPCWSTR lpData, DWORD cbData);
 LSTATUS RegSetValueA(HKEY hKey, LPCSTR lpSubKey, DWORD dwType, LPCSTR lpData, DWORD cbData);
 
+/* ---- Change notifications: hEvent is an eventfd (or any descriptor an 8-byte write suits),
+ * passed as (HANDLE)(intptr_t)fd; the asynchronous form writes 1 to it when the key changes,
+ * its handle closes or it goes (docs/c-api.md) ---- */
+LSTATUS RegNotifyChangeKeyValue(HKEY hKey, BOOL bWatchSubtree, DWORD dwNotifyFilter, HANDLE hEvent, BOOL fAsynchronous);
+
 /* ---- Hives, copies and renames (file names are this machine's paths; relative ones are made
  * absolute against the calling process's working directory) ---- */
 LSTATUS RegLoadKeyW(HKEY hKey, LPCWSTR lpSubKey, LPCWSTR lpFile);
