@@ -88,4 +88,14 @@ struct Client {
 
     func openCurrentUser(access: AccessMask) throws(Win32Error) -> KeyHandle { try handle(.openCurrentUser(access: access.rawValue)).0 }
     func disablePredefinedCache() throws(Win32Error) { _ = try send(.disablePredefinedCache) }
+
+    func keySecurity(_ key: KeyHandle) throws(Win32Error) -> SecurityDescriptor {
+        guard case let .securityDescriptor(bytes) = try send(.getKeySecurity(key)),
+              let sd = try? SecurityDescriptor(bytes: bytes) else { throw .callFailed }
+        return sd
+    }
+
+    func setKeySecurity(_ key: KeyHandle, _ descriptor: SecurityDescriptor) throws(Win32Error) {
+        _ = try send(.setKeySecurity(key, descriptor: descriptor.bytes))
+    }
 }

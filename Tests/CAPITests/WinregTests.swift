@@ -63,6 +63,8 @@ import TestSupport
     /// RegNotifyChangeKeyValue: an eventfd for the event, and the synchronous form.
     @Test func changeNotificationsSetAnEventfd() async throws { try await Self.expectPasses("winreg_notify.c") }
 
+    @Test func keySecurityGetsAndSetsTheNamedParts() async throws { try await Self.expectPasses("winreg_security.c") }
+
     /// docs/c-api.md's example, as printed there.
     @Test func theDocumentedExampleRuns() async throws {
         let run = try await Self.runAgainstDaemon("winreg_example.c")
