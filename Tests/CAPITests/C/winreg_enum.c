@@ -197,11 +197,43 @@ static void test_reg_query_value(void) {
     RegCloseKey(subkey);
 }
 
+/* RegQueryMultipleValues: data packed in order, each entry pointing at its own. */
+static void test_query_multiple_values(void) {
+    HKEY key = NULL;
+    CHECK(RegCreateKeyA(main_key, "multi", &key) == ERROR_SUCCESS, "create");
+    DWORD dw = 7;
+    CHECK(RegSetValueExA(key, "a", 0, REG_SZ, (const BYTE *)"alpha", 6) == ERROR_SUCCESS, "a");
+    CHECK(RegSetValueExA(key, "b", 0, REG_DWORD, (const BYTE *)&dw, 4) == ERROR_SUCCESS, "b");
+    VALENTA list[2] = {{(LPSTR) "a", 0, 0, 0}, {(LPSTR) "b", 0, 0, 0}};
+    DWORD total = 0;
+    CHECK(RegQueryMultipleValuesA(key, list, 2, NULL, &total) == ERROR_MORE_DATA && total == 10, "size asked: %u", total);
+    char buffer[32];
+    total = 8;
+    CHECK(RegQueryMultipleValuesA(key, list, 2, buffer, &total) == ERROR_MORE_DATA && total == 10, "too small");
+    total = sizeof buffer;
+    CHECK(RegQueryMultipleValuesA(key, list, 2, buffer, &total) == ERROR_SUCCESS && total == 10, "fits");
+    CHECK(list[0].ve_type == REG_SZ && list[0].ve_valuelen == 6 && list[0].ve_valueptr == (DWORD_PTR)buffer &&
+              !strcmp(buffer, "alpha"), "a's entry");
+    CHECK(list[1].ve_type == REG_DWORD && list[1].ve_valuelen == 4 && list[1].ve_valueptr == (DWORD_PTR)(buffer + 6) &&
+              !memcmp(buffer + 6, &dw, 4), "b's entry");
+    VALENTW wlist[1] = {{(LPWSTR)u"a", 0, 0, 0}};
+    WCHAR wbuffer[16];
+    total = sizeof wbuffer;
+    CHECK(RegQueryMultipleValuesW(key, wlist, 1, wbuffer, &total) == ERROR_SUCCESS && total == 12 && !memcmp(wbuffer, u"alpha", 12),
+          "W: %u", total);
+    VALENTA missing[1] = {{(LPSTR) "nope", 0, 0, 0}};
+    total = sizeof buffer;
+    CHECK(RegQueryMultipleValuesA(key, missing, 1, buffer, &total) == ERROR_CANTREAD, "a missing value");
+    RegDeleteKeyA(key, "");
+    RegCloseKey(key);
+}
+
 int main(void) {
     setup_main_key("enum");
     test_enum_value();
     test_enum_key();
     test_reg_query_info();
     test_reg_query_value();
+    test_query_multiple_values();
     return finish();
 }
