@@ -22,6 +22,8 @@ enum HandleTable {
     private struct State {
         var entries: [UInt: Entry] = [:]
         var next: UInt = 4
+        /// RegOverridePredefKey's mappings: a predefined key's low 32 bits → the key it now is.
+        var overrides: [UInt32: Entry] = [:]
     }
 
     private static let state = Locked(State())
@@ -43,7 +45,10 @@ enum HandleTable {
     /// What `hkey` stands for; nil for NULL and for a value this process never had (or closed).
     static func resolve(_ hkey: HKEY?) -> KeyReference? {
         guard let hkey else { return nil }
-        if let low = predefinedValue(hkey) { return .predefined(KeyHandle(rawValue: low)) }
+        if let low = predefinedValue(hkey) {
+            if let o = state.withLock({ $0.overrides[low] }) { return .opened(o.handle, epoch: o.epoch) }
+            return .predefined(KeyHandle(rawValue: low))
+        }
         let key = UInt(bitPattern: Int(bitPattern: hkey))
         return state.withLock { $0.entries[key] }.map { .opened($0.handle, epoch: $0.epoch) }
     }
@@ -71,6 +76,19 @@ enum HandleTable {
 
     /// Forgets every HKEY (a forked child: its parent's connection is not its own).
     static func removeAll() {
-        state.withLock { $0.entries.removeAll() }
+        state.withLock { s in
+            s.entries.removeAll()
+            s.overrides.removeAll()
+        }
+    }
+
+    /// Makes the predefined key `low` stand for `handle` (nil: itself again); the daemon handle
+    /// it stood for before, to close.
+    static func override(_ low: UInt32, with handle: KeyHandle?, epoch: UInt64) -> (KeyHandle, epoch: UInt64)? {
+        state.withLock { s in
+            let old = s.overrides[low]
+            s.overrides[low] = handle.map { Entry(handle: $0, epoch: epoch) }
+            return old.map { ($0.handle, $0.epoch) }
+        }
     }
 }

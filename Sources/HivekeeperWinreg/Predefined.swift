@@ -54,3 +54,23 @@ import RegistryClient
                                                  _ pcbData: LPDWORD?, _ Flags: DWORD, _ pszDirectory: LPCSTR?) -> LSTATUS {
     Win32Error.callNotImplemented.status
 }
+
+/// RegOverridePredefKey: from now on this process's uses of the predefined key `hKey` go to the
+/// key `hNewHKey` is open on (a handle of its own, so closing `hNewHKey` changes nothing); NULL
+/// maps it back.
+@c @implementation public func RegOverridePredefKey(_ hKey: HKEY?, _ hNewHKey: HKEY?) -> LSTATUS {
+    guard let low = HandleTable.predefinedValue(hKey) else { return Win32Error.invalidHandle.status }
+    let fresh: Result<(KeyHandle, UInt64)?, Win32Error>
+    if hNewHKey == nil {
+        fresh = .success(nil)
+    } else {
+        fresh = call(hNewHKey) { client, handle, epoch throws(Win32Error) -> (KeyHandle, UInt64)? in
+            (try client.openKey(handle, RegistryName(codeUnits: []), access: .maximumAllowed), epoch)
+        }
+    }
+    guard case let .success(mapping) = fresh else { return status(fresh) }
+    if let (old, epoch) = HandleTable.override(low, with: mapping?.0, epoch: mapping?.1 ?? 0) {
+        _ = Pool.with { client, current throws(Win32Error) in if current == epoch { try client.closeKey(old) } }
+    }
+    return success
+}

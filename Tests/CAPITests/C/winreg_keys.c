@@ -179,6 +179,23 @@ static void test_current_user(void) {
     CHECK(RegFlushKey(NULL) == ERROR_INVALID_HANDLE, "RegFlushKey NULL");
 }
 
+/* RegOverridePredefKey: HKEY_CURRENT_USER maps to another key, then back. */
+static void test_override(void) {
+    HKEY target = NULL, k = NULL;
+    CHECK(RegCreateKeyA(main_key, "override", &target) == ERROR_SUCCESS, "create");
+    CHECK(RegOverridePredefKey(HKEY_CURRENT_USER, target) == ERROR_SUCCESS, "override");
+    CHECK(RegCloseKey(target) == ERROR_SUCCESS, "closing the new key changes nothing");
+    CHECK(RegCreateKeyA(HKEY_CURRENT_USER, "InsideOverride", &k) == ERROR_SUCCESS, "create through HKCU");
+    RegCloseKey(k);
+    CHECK(RegOpenKeyA(main_key, "override\\InsideOverride", &k) == ERROR_SUCCESS, "it went to the override");
+    RegCloseKey(k);
+    CHECK(RegOverridePredefKey(HKEY_CURRENT_USER, NULL) == ERROR_SUCCESS, "restore");
+    CHECK(RegOpenKeyA(HKEY_CURRENT_USER, "InsideOverride", &k) == ERROR_FILE_NOT_FOUND, "HKCU is itself again");
+    CHECK(RegOpenKeyA(HKEY_CURRENT_USER, main_path, &k) == ERROR_SUCCESS, "and works");
+    RegCloseKey(k);
+    CHECK(RegOverridePredefKey(main_key, NULL) == ERROR_INVALID_HANDLE, "not a predefined key");
+}
+
 int main(void) {
     setup_main_key("keys");
     test_reg_open_key();
@@ -187,5 +204,6 @@ int main(void) {
     test_delete();
     test_connect_registry();
     test_current_user();
+    test_override();
     return finish();
 }

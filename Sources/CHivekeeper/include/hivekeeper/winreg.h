@@ -255,6 +255,7 @@ LSTATUS RegGetKeySecurity(HKEY hKey, SECURITY_INFORMATION SecurityInformation, P
 LSTATUS RegSetKeySecurity(HKEY hKey, SECURITY_INFORMATION SecurityInformation, PSECURITY_DESCRIPTOR pSecurityDescriptor);
 
 /* ---- Predefined keys, reflection, MUI strings ---- */
+LSTATUS RegOverridePredefKey(HKEY hKey, HKEY hNewHKey);
 LSTATUS RegDisablePredefinedCache(void);
 LSTATUS RegDisablePredefinedCacheEx(void);
 LSTATUS RegOpenUserClassesRoot(HANDLE hToken, DWORD dwOptions, REGSAM samDesired, PHKEY phkResult);
