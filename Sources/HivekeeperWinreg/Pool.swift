@@ -50,10 +50,14 @@ enum Pool {
         if let taken {
             connection = taken
         } else {
+            let socket = RegistryClient.defaultSocketPath
             do {
-                connection = try Connection.open(RegistryClient.defaultSocketPath)
+                connection = try Connection.open(socket)
             } catch {
-                return .failure(error)
+                // Nothing answers: a private daemon for this user (Autostart), then once more.
+                guard error == .serverUnavailable, Autostart.enabled, Autostart.start(socket: socket),
+                      let started = try? Connection.open(socket) else { return .failure(error) }
+                connection = started
             }
         }
         let result: Result<T, Win32Error>
