@@ -119,7 +119,7 @@ let package = Package(
         ]),
         .testTarget(name: "CLITests", dependencies: ["hivekeeper", "HiveFormat", "TestSupport"]),
         // C programs compiled against the installed libhivekeeper (their sources in C/).
-        .testTarget(name: "CAPITests", dependencies: ["CHivekeeper", "RegistryTypes", "TestSupport", "hivekeeperd"], exclude: ["C"]),
+        .testTarget(name: "CAPITests", dependencies: ["CHivekeeper", "RegistryTypes", "TestSupport", "hivekeeperd", "hivekeeper"], exclude: ["C"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "RegistryTypes"]),
         .testTarget(name: "FuzzHarnessTests", dependencies: ["FuzzHarness", "RegText", "TestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: [

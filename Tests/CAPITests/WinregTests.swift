@@ -65,6 +65,27 @@ import TestSupport
 
     @Test func keySecurityGetsAndSetsTheNamedParts() async throws { try await Self.expectPasses("winreg_security.c") }
 
+    /// A program killed with keys and an application hive open: the daemon closes them all.
+    @Test func aKilledProgramsHandlesClose() async throws {
+        let program = try CLibrary.compile(["winreg_killed.c"], flags: ["-std=c11"], output: "winreg_killed")
+        let (status, left) = try await onOwnThread { () throws -> (Int32, String) in
+            let daemon = try LiveDaemon()
+            defer { daemon.stop() }
+            let hive = daemon.directory.appendingPathComponent("app.hiv").path
+            let run = try daemon.run(program.path, [hive])
+            // The daemon closes them when it sees the connection end: asked until it has.
+            var answer = ""
+            for _ in 0..<200 {
+                answer = try runProgram(builtProduct("hivekeeper"), ["handles", "--socket", daemon.socket]).outText
+                if answer.hasPrefix("No references") { break }
+                usleep(50_000)
+            }
+            return (run.status, answer)
+        }
+        #expect(status == SIGKILL, "killed")
+        #expect(left.hasPrefix("No references"), "\(left)")
+    }
+
     /// docs/c-api.md's example, as printed there.
     @Test func theDocumentedExampleRuns() async throws {
         let run = try await Self.runAgainstDaemon("winreg_example.c")
