@@ -196,6 +196,24 @@ static void test_override(void) {
     CHECK(RegOverridePredefKey(main_key, NULL) == ERROR_INVALID_HANDLE, "not a predefined key");
 }
 
+/* Wine: test_deleted_key. Every call through a handle to a deleted key: ERROR_KEY_DELETED. */
+static void test_deleted_key(void) {
+    HKEY doomed = NULL, k = NULL;
+    char value[20];
+    DWORD count = sizeof value, type = 0;
+    CHECK(RegCreateKeyA(main_key, "doomed", &doomed) == ERROR_SUCCESS, "create");
+    CHECK(RegDeleteTreeA(main_key, "doomed") == ERROR_SUCCESS, "delete it while open");
+    CHECK(RegEnumValueA(doomed, 0, value, &count, NULL, &type, NULL, NULL) == ERROR_KEY_DELETED, "RegEnumValueA");
+    CHECK(RegEnumKeyA(doomed, 0, value, sizeof value) == ERROR_KEY_DELETED, "RegEnumKeyA");
+    count = sizeof value;
+    CHECK(RegQueryValueExA(doomed, "test", NULL, &type, (BYTE *)value, &count) == ERROR_KEY_DELETED, "RegQueryValueExA");
+    CHECK(RegSetValueExA(doomed, "test", 0, REG_SZ, (const BYTE *)"value", 6) == ERROR_KEY_DELETED, "RegSetValueExA");
+    CHECK(RegOpenKeyA(doomed, "test", &k) == ERROR_KEY_DELETED, "RegOpenKeyA");
+    CHECK(RegCreateKeyA(doomed, "test", &k) == ERROR_KEY_DELETED, "RegCreateKeyA");
+    CHECK(RegFlushKey(doomed) == ERROR_KEY_DELETED, "RegFlushKey");
+    CHECK(RegCloseKey(doomed) == ERROR_SUCCESS, "closing it still works");
+}
+
 int main(void) {
     setup_main_key("keys");
     test_reg_open_key();
@@ -205,5 +223,6 @@ int main(void) {
     test_connect_registry();
     test_current_user();
     test_override();
+    test_deleted_key();
     return finish();
 }

@@ -172,6 +172,27 @@ static void test_performance_data(void) {
     CHECK(RegCloseKey(HKEY_PERFORMANCE_DATA) == ERROR_SUCCESS, "close");
 }
 
+/* Wine: test_delete_value, test_delete_key_value. */
+static void test_delete_values(void) {
+    char longname[401];
+    CHECK(RegSetValueExA(main_key, "test", 0, REG_SZ, (const BYTE *)"value", 6) == ERROR_SUCCESS, "set");
+    CHECK(RegDeleteValueA(main_key, "test") == ERROR_SUCCESS, "delete");
+    CHECK(RegQueryValueExA(main_key, "test", NULL, NULL, NULL, NULL) == ERROR_FILE_NOT_FOUND, "gone");
+    CHECK(RegDeleteValueA(main_key, "test") == ERROR_FILE_NOT_FOUND, "again");
+    memset(longname, 'a', 400);
+    longname[400] = 0;
+    CHECK(RegDeleteValueA(main_key, longname) == ERROR_FILE_NOT_FOUND, "a long name");
+    CHECK(RegSetValueExA(main_key, "", 0, REG_SZ, (const BYTE *)"value", 6) == ERROR_SUCCESS, "default");
+    CHECK(RegDeleteValueA(main_key, "") == ERROR_SUCCESS, "delete the default");
+    CHECK(RegQueryValueExA(main_key, "", NULL, NULL, NULL, NULL) == ERROR_FILE_NOT_FOUND, "default gone");
+
+    CHECK(RegDeleteKeyValueA(NULL, NULL, NULL) == ERROR_INVALID_HANDLE, "NULL key");
+    CHECK(RegDeleteKeyValueA(main_key, NULL, NULL) == ERROR_FILE_NOT_FOUND, "no default value");
+    CHECK(RegSetValueExA(main_key, "test", 0, REG_SZ, (const BYTE *)"value", 6) == ERROR_SUCCESS, "set");
+    CHECK(RegDeleteKeyValueA(main_key, NULL, "test") == ERROR_SUCCESS, "NULL subkey: the key itself");
+    CHECK(RegQueryValueExA(main_key, "test", NULL, NULL, NULL, NULL) == ERROR_FILE_NOT_FOUND, "gone");
+}
+
 int main(void) {
     setup_main_key("values");
     test_set_value();
@@ -179,5 +200,6 @@ int main(void) {
     test_string_termination();
     test_utf8();
     test_performance_data();
+    test_delete_values();
     return finish();
 }
