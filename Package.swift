@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "CFileIdentity"),
         // The C library (issue 30): Windows' headers, and Swift implementing them.
         .target(name: "CHivekeeper"),
-        .target(name: "HivekeeperWinreg", dependencies: ["CHivekeeper", "RegistryClient", "RegistryTypes", "Locking"]),
+        .target(name: "HivekeeperWinreg", dependencies: ["CHivekeeper", "RegistryClient", "RegistryTypes", "Wire", "Locking"]),
         .target(name: "HivekeeperOffreg", dependencies: ["CHivekeeper", "HiveFormat", "Security", "Locking"]),
         .target(
             name: "libhivekeeper", dependencies: ["HivekeeperWinreg", "HivekeeperOffreg"],
@@ -126,7 +126,7 @@ let package = Package(
         ]),
         .testTarget(name: "CLITests", dependencies: ["hivekeeper", "HiveFormat", "TestSupport"]),
         // C programs compiled against the installed libhivekeeper (their sources in C/).
-        .testTarget(name: "CAPITests", dependencies: ["CHivekeeper", "RegistryTypes", "HiveFormat", "TestSupport"], exclude: ["C"]),
+        .testTarget(name: "CAPITests", dependencies: ["CHivekeeper", "RegistryTypes", "HiveFormat", "TestSupport", "hivekeeperd", "hivekeeper"], exclude: ["C"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "RegistryTypes"]),
         .testTarget(name: "FuzzHarnessTests", dependencies: ["FuzzHarness", "RegText", "TestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: [

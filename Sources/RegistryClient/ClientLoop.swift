@@ -2,7 +2,6 @@
 import Glibc
 #endif
 import CClientShims
-import Foundation
 import Locking
 
 /// The process's one I/O thread for its daemon connections: an epoll loop that reads every
@@ -44,9 +43,17 @@ final class ClientLoop: TaskExecutor, @unchecked Sendable {  // `running` and `b
         event.events = EPOLLIN.rawValue
         event.data.fd = wake
         epoll_ctl(epoll, EPOLL_CTL_ADD, wake, &event)
-        let thread = Thread { [unowned self] in run() }
-        thread.name = "hivekeeper-client"
-        thread.start()
+        // A pthread, not Foundation's Thread: the client stays free of Foundation, so the C
+        // library (libhivekeeper.so) that carries it needs no Foundation inside.
+        var thread = pthread_t()
+        let started = pthread_create(&thread, nil, { context in
+            let loop = Unmanaged<ClientLoop>.fromOpaque(context!).takeUnretainedValue()
+            hk_name_this_thread("hivekeeper-client")
+            loop.run()
+            return nil
+        }, Unmanaged.passUnretained(self).toOpaque())
+        precondition(started == 0, "hivekeeper client: cannot start its I/O thread (error \(started))")
+        pthread_detach(thread)
     }
 
     /// True on the loop's own thread (a write there must not block: nothing else reads).
@@ -158,7 +165,7 @@ final class ClientLoop: TaskExecutor, @unchecked Sendable {  // `running` and `b
     /// only keep the daemon from answering.
     static let spinLimit: Double = {
         guard sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1 else { return 0 }
-        let us = ProcessInfo.processInfo.environment["HIVEKEEPER_CLIENT_SPIN_US"].flatMap(Double.init) ?? 20
+        let us = getenv("HIVEKEEPER_CLIENT_SPIN_US").flatMap { Double(String(cString: $0)) } ?? 20
         return max(0, min(us, 1000)) / 1_000_000
     }()
 

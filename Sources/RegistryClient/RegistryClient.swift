@@ -1,4 +1,6 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Locking
 import RegistryInterface
 import Wire
@@ -45,10 +47,10 @@ public final class RegistryClient: ClientLoop.Reader, @unchecked Sendable {  // 
     /// The default socket: root's daemon at /run/hivekeeper/socket, a user's under
     /// $XDG_RUNTIME_DIR (ARCHITECTURE.md); $HIVEKEEPER_SOCKET overrides both.
     public static var defaultSocketPath: String {
-        let env = ProcessInfo.processInfo.environment
-        if let s = env["HIVEKEEPER_SOCKET"], !s.isEmpty { return s }
+        func env(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
+        if let s = env("HIVEKEEPER_SOCKET"), !s.isEmpty { return s }
         if getuid() == 0 { return "/run/hivekeeper/socket" }
-        return (env["XDG_RUNTIME_DIR"] ?? "/tmp/hivekeeper-\(getuid())") + "/hivekeeper/socket"
+        return (env("XDG_RUNTIME_DIR") ?? "/tmp/hivekeeper-\(getuid())") + "/hivekeeper/socket"
     }
 
     /// Connects and says hello. `demoIdentity` names the account to act as; only a daemon in
