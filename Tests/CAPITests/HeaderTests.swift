@@ -5,7 +5,8 @@ import TestSupport
 
 @Suite struct HeaderTests {
     @Test func theHeadersCompileAsCAndCPlusPlusWithWindowsSizes() throws {
-        for (compiler, flags, file) in [("cc", ["-std=c11"], "header_types.c"), ("c++", ["-std=c++17"], "header_types.cpp")] {
+        // One source, compiled as C and (with -x c++) as C++.
+        for (compiler, flags, file) in [("cc", ["-std=c11"], "header_types.c"), ("c++", ["-x", "c++", "-std=c++17"], "header_types.c")] {
             let program = try CLibrary.compile([file], compiler: compiler, flags: flags, output: "header_types")
             let run = try runProgram(program.path, [])
             #expect(run.status == 0, "\(file): \(run.errText)")
