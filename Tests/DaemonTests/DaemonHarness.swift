@@ -40,17 +40,7 @@ final class DaemonHarness: @unchecked Sendable {
     private func launch() throws {
         daemon = Process()
         daemonErr = Pipe()
-        daemon.executableURL = URL(fileURLWithPath: builtProduct("hivekeeperd"))
-        daemon.arguments = arguments
-        let out = Pipe()
-        daemon.standardOutput = out
-        daemon.standardError = daemonErr
-        try daemon.run()
-        let line = LineReader(out.fileHandleForReading).next(timeout: 60)
-        guard line?.hasPrefix("ready") == true else {
-            daemon.terminate()
-            throw HarnessError("hivekeeperd did not start: \(line ?? "nothing"); \(String(decoding: daemonErr.fileHandleForReading.availableData, as: UTF8.self))")
-        }
+        try startHivekeeperd(daemon, arguments, errors: daemonErr)
     }
 
     /// The daemon's process id.

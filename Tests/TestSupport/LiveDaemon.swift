@@ -15,19 +15,9 @@ public final class LiveDaemon: @unchecked Sendable {  // set up in init, then on
         socket = directory.appendingPathComponent("run/socket").path
         let config = directory.appendingPathComponent("hivekeeperd.conf")
         try "\n".write(to: config, atomically: true, encoding: .utf8)
-        process.executableURL = URL(fileURLWithPath: builtProduct("hivekeeperd"))
-        process.arguments = ["--config", config.path, "--state", directory.appendingPathComponent("state").path,
-                             "--socket", socket, "--roaming", directory.appendingPathComponent("roaming").path,
-                             "--grace", "1", "--log-level", "warning"] + extra
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = errors
-        try process.run()
-        let line = LineReader(out.fileHandleForReading).next(timeout: 60)
-        guard line?.hasPrefix("ready") == true else {
-            process.terminate()
-            throw HarnessError("hivekeeperd did not start: \(line ?? "nothing")")
-        }
+        try startHivekeeperd(process, ["--config", config.path, "--state", directory.appendingPathComponent("state").path,
+                                       "--socket", socket, "--roaming", directory.appendingPathComponent("roaming").path,
+                                       "--grace", "1", "--log-level", "warning"] + extra, errors: errors)
     }
 
     /// The environment a client program needs to find this daemon.
@@ -44,5 +34,21 @@ public final class LiveDaemon: @unchecked Sendable {  // set up in init, then on
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+/// Starts the built hivekeeperd in `process` with `arguments` and waits (at most 60 s) for its
+/// `ready` line; its stderr goes to `errors`. Throws, with what it said, when it does not start.
+public func startHivekeeperd(_ process: Process, _ arguments: [String], errors: Pipe) throws {
+    process.executableURL = URL(fileURLWithPath: builtProduct("hivekeeperd"))
+    process.arguments = arguments
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = errors
+    try process.run()
+    let line = LineReader(out.fileHandleForReading).next(timeout: 60)
+    guard line?.hasPrefix("ready") == true else {
+        process.terminate()
+        throw HarnessError("hivekeeperd did not start: \(line ?? "nothing"); \(String(decoding: errors.fileHandleForReading.availableData, as: UTF8.self))")
     }
 }
